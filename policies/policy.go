@@ -1,0 +1,427 @@
+package policies
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/tiered-release/tiered/versioning"
+)
+
+// DefaultFile is the policy file's name at the repository root.
+const DefaultFile = "tiered.yaml"
+
+// Policy is a project's release policy (DESIGN §8). [Default] gives every
+// key its default; [Parse] overrides what a file sets.
+type Policy struct {
+	// File is where the policy came from; empty for the built-in default.
+	File     string
+	Scheme   versioning.Scheme
+	Trunk    string
+	Tags     versioning.Pattern
+	Branches BranchPatterns
+	// Kernels maps a kernel line ("1.4") to its baseline kernel, where the
+	// line's first tag does not carry it.
+	Kernels  map[string]versioning.Kernel
+	ABI      ABIConfig
+	UAPI     UAPIConfig
+	Features FeaturesConfig
+	Fixes    FixesConfig
+	Packages []PackageSpec
+}
+
+// BranchPatterns names the branch of each tier's lines. A zero pattern
+// means the project has no branches of that tier.
+type BranchPatterns struct {
+	ABI, Kernel, Stable versioning.Pattern
+}
+
+// ABIConfig says where the library's ABI is declared.
+type ABIConfig struct {
+	Library   string // soname base, "libfoo"
+	SymbolMap string // ELF version script, "src/libfoo.map"
+}
+
+// UAPIConfig lists the kernel UAPI headers a release carries.
+type UAPIConfig struct {
+	Headers []string
+}
+
+// FeaturesConfig says where kernel features and kernel BTF come from.
+type FeaturesConfig struct {
+	Manifest string
+	BTF      string
+}
+
+// FixesConfig lists the trailers that nominate a commit for stable lines.
+type FixesConfig struct {
+	Nominate []string
+}
+
+// PackageSpec describes one package `tiered package` builds.
+type PackageSpec struct {
+	Name        string   // may contain {abi}
+	Kind        string   // "runtime" or "dev"
+	Files       []string // globs relative to the install tree
+	Depends     []string
+	Description string
+}
+
+// Default returns the built-in policy: the four-tier scheme, trunk main,
+// tags v{version}, release/v… branches.
+func Default() *Policy {
+	return &Policy{
+		Scheme: versioning.SchemeFour,
+		Trunk:  "main",
+		Tags:   versioning.MustParsePattern("v{version}"),
+		Branches: BranchPatterns{
+			ABI:    versioning.MustParsePattern("release/v{abi}"),
+			Kernel: versioning.MustParsePattern("release/v{abi}.{kernel}"),
+			Stable: versioning.MustParsePattern("release/v{abi}.{kernel}.{feature}"),
+		},
+		Kernels: map[string]versioning.Kernel{},
+		UAPI:    UAPIConfig{Headers: []string{"include/uapi/linux/bpf.h"}},
+		Fixes:   FixesConfig{Nominate: []string{"Cc: stable@vger.kernel.org"}},
+	}
+}
+
+// Load reads the policy file at path and parses it. It returns an error
+// wrapping fs.ErrNotExist if there is no such file.
+func Load(path string) (*Policy, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data)
+}
+
+// LoadOrDefault is [Load], but a missing file gives [Default].
+func LoadOrDefault(path string) (*Policy, error) {
+	p, err := Load(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Default(), nil
+	}
+	return p, err
+}
+
+// Parse parses a policy file's contents; name is used in errors. Every
+// problem is reported, as an [ErrorList] of *[FileError] with file, line and
+// key.
+func Parse(name string, data []byte) (*Policy, error) {
+	p := Default()
+	p.File = name
+	d := &decoder{file: name}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			err = errors.New(strings.Join(te.Errors, "; "))
+		}
+		return nil, ErrorList{{File: name, Line: yamlErrorLine(err), Err: errors.New(trimYAMLPrefix(err.Error()))}}
+	}
+	if len(doc.Content) == 0 {
+		return p, nil // empty file: all defaults
+	}
+	d.policy(doc.Content[0], p)
+	if len(d.errs) > 0 {
+		sort.SliceStable(d.errs, func(i, j int) bool { return d.errs[i].Line < d.errs[j].Line })
+		return nil, d.errs
+	}
+	return p, nil
+}
+
+type decoder struct {
+	file string
+	errs ErrorList
+}
+
+func (d *decoder) errorf(n *yaml.Node, key, format string, args ...any) {
+	d.errs = append(d.errs, &FileError{File: d.file, Line: n.Line, Key: key, Err: fmt.Errorf(format, args...)})
+}
+
+// mapping walks a mapping node, calling fields[key] for each key and
+// reporting unknown keys with a suggestion.
+func (d *decoder) mapping(n *yaml.Node, path string, fields map[string]func(key string, v *yaml.Node)) {
+	if n.Kind != yaml.MappingNode {
+		if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+			return
+		}
+		d.errorf(n, path, "want a mapping, have %s", describe(n))
+		return
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		key := k.Value
+		full := key
+		if path != "" {
+			full = path + "." + key
+		}
+		if seen[key] {
+			d.errorf(k, full, "key appears twice")
+			continue
+		}
+		seen[key] = true
+		f, ok := fields[key]
+		if !ok {
+			names := make([]string, 0, len(fields))
+			for name := range fields {
+				names = append(names, name)
+			}
+			slices.Sort(names)
+			if s := closest(key, names); s != "" {
+				d.errorf(k, full, "unknown key (did you mean %q?)", s)
+			} else {
+				d.errorf(k, full, "unknown key (known: %s)", strings.Join(names, ", "))
+			}
+			continue
+		}
+		f(full, v)
+	}
+}
+
+func (d *decoder) str(key string, n *yaml.Node, out *string) {
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" && n.Tag != "!!int" && n.Tag != "!!float" {
+		d.errorf(n, key, "want a string, have %s", describe(n))
+		return
+	}
+	*out = n.Value
+}
+
+func (d *decoder) strs(key string, n *yaml.Node, out *[]string) {
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(n, key, "want a list of strings, have %s", describe(n))
+		return
+	}
+	list := []string{}
+	for i, c := range n.Content {
+		var s string
+		before := len(d.errs)
+		d.str(fmt.Sprintf("%s[%d]", key, i), c, &s)
+		if len(d.errs) == before {
+			list = append(list, s)
+		}
+	}
+	*out = list
+}
+
+func (d *decoder) pattern(key string, n *yaml.Node, out *versioning.Pattern, allowEmpty bool) {
+	var s string
+	before := len(d.errs)
+	d.str(key, n, &s)
+	if len(d.errs) > before {
+		return
+	}
+	if s == "" && allowEmpty {
+		*out = versioning.Pattern{}
+		return
+	}
+	p, err := versioning.ParsePattern(s)
+	if err != nil {
+		var se *versioning.SyntaxError
+		if errors.As(err, &se) {
+			err = errors.New(se.Msg)
+		}
+		d.errorf(n, key, "%v", err)
+		return
+	}
+	*out = p
+}
+
+func (d *decoder) policy(n *yaml.Node, p *Policy) {
+	var kernels *yaml.Node
+	d.mapping(n, "", map[string]func(string, *yaml.Node){
+		"scheme": func(key string, v *yaml.Node) {
+			var s string
+			d.str(key, v, &s)
+			if sc, err := versioning.ParseScheme(s); err == nil {
+				p.Scheme = sc
+			} else if v.Kind == yaml.ScalarNode {
+				d.errorf(v, key, "unknown scheme %q (use abi.kernel.feature.stable, abi.kernel.stable or abi.feature.stable)", s)
+			}
+		},
+		"trunk": func(key string, v *yaml.Node) {
+			d.str(key, v, &p.Trunk)
+			if p.Trunk == "" {
+				d.errorf(v, key, "is empty (name the trunk branch, e.g. main)")
+			}
+		},
+		"tags": func(key string, v *yaml.Node) {
+			d.pattern(key, v, &p.Tags, false)
+			if !p.Tags.IsZero() && !p.Tags.HasVersion() {
+				d.errorf(v, key, "a tag pattern must contain {version}")
+			}
+		},
+		"branches": func(key string, v *yaml.Node) {
+			d.mapping(v, key, map[string]func(string, *yaml.Node){
+				"abi":    func(k string, v *yaml.Node) { d.pattern(k, v, &p.Branches.ABI, true) },
+				"kernel": func(k string, v *yaml.Node) { d.pattern(k, v, &p.Branches.Kernel, true) },
+				"stable": func(k string, v *yaml.Node) { d.pattern(k, v, &p.Branches.Stable, true) },
+			})
+		},
+		"kernels": func(key string, v *yaml.Node) { kernels = v },
+		"abi": func(key string, v *yaml.Node) {
+			d.mapping(v, key, map[string]func(string, *yaml.Node){
+				"library":    func(k string, v *yaml.Node) { d.str(k, v, &p.ABI.Library) },
+				"symbol_map": func(k string, v *yaml.Node) { d.str(k, v, &p.ABI.SymbolMap) },
+			})
+		},
+		"uapi": func(key string, v *yaml.Node) {
+			d.mapping(v, key, map[string]func(string, *yaml.Node){
+				"headers": func(k string, v *yaml.Node) { d.strs(k, v, &p.UAPI.Headers) },
+			})
+		},
+		"features": func(key string, v *yaml.Node) {
+			d.mapping(v, key, map[string]func(string, *yaml.Node){
+				"manifest": func(k string, v *yaml.Node) { d.str(k, v, &p.Features.Manifest) },
+				"btf":      func(k string, v *yaml.Node) { d.str(k, v, &p.Features.BTF) },
+			})
+		},
+		"fixes": func(key string, v *yaml.Node) {
+			d.mapping(v, key, map[string]func(string, *yaml.Node){
+				"nominate": func(k string, v *yaml.Node) { d.strs(k, v, &p.Fixes.Nominate) },
+			})
+		},
+		"packages": func(key string, v *yaml.Node) { d.packages(key, v, p) },
+	})
+	if kernels != nil {
+		d.kernels(kernels, p) // after scheme: line names depend on it
+	}
+}
+
+func (d *decoder) kernels(n *yaml.Node, p *Policy) {
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, "kernels", "want a mapping of kernel line to kernel release, have %s", describe(n))
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		key := "kernels." + k.Value
+		pre, err := versioning.ParsePrefix(p.Scheme, k.Value)
+		if err != nil || pre.Tier != versioning.TierKernel {
+			d.errorf(k, key, "%q is not a kernel line of scheme %s (write ABI.kernel, e.g. \"1.4\")", k.Value, p.Scheme)
+			continue
+		}
+		var s string
+		before := len(d.errs)
+		d.str(key, v, &s)
+		if len(d.errs) > before {
+			continue
+		}
+		kv, err := versioning.ParseKernel(s)
+		if err != nil {
+			d.errorf(v, key, "%q is not a kernel release (write e.g. \"6.9\")", s)
+			continue
+		}
+		p.Kernels[pre.Format(p.Scheme)] = kv
+	}
+}
+
+func (d *decoder) packages(key string, n *yaml.Node, p *Policy) {
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(n, key, "want a list of packages, have %s", describe(n))
+		return
+	}
+	for i, c := range n.Content {
+		var spec PackageSpec
+		k := fmt.Sprintf("%s[%d]", key, i)
+		d.mapping(c, k, map[string]func(string, *yaml.Node){
+			"name": func(k string, v *yaml.Node) { d.str(k, v, &spec.Name) },
+			"kind": func(k string, v *yaml.Node) {
+				d.str(k, v, &spec.Kind)
+				if spec.Kind != "runtime" && spec.Kind != "dev" {
+					d.errorf(v, k, "unknown kind %q (use runtime or dev)", spec.Kind)
+				}
+			},
+			"files":       func(k string, v *yaml.Node) { d.strs(k, v, &spec.Files) },
+			"depends":     func(k string, v *yaml.Node) { d.strs(k, v, &spec.Depends) },
+			"description": func(k string, v *yaml.Node) { d.str(k, v, &spec.Description) },
+		})
+		if spec.Name == "" {
+			d.errorf(c, k, "package has no name")
+		}
+		p.Packages = append(p.Packages, spec)
+	}
+}
+
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	switch n.Tag {
+	case "!!null":
+		return "nothing"
+	case "!!bool":
+		return "a boolean " + n.Value
+	case "!!int", "!!float":
+		return "a number " + n.Value
+	}
+	return fmt.Sprintf("%q", n.Value)
+}
+
+// closest returns the candidate within edit distance 2 of s, if any.
+func closest(s string, candidates []string) string {
+	best, bestD := "", 3
+	for _, c := range candidates {
+		if d := editDistance(s, c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+func yamlErrorLine(err error) int {
+	var line int
+	msg := err.Error()
+	if i := strings.Index(msg, "line "); i >= 0 {
+		fmt.Sscanf(msg[i+5:], "%d", &line)
+	}
+	return line
+}
+
+func trimYAMLPrefix(msg string) string {
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	if i := strings.Index(msg, "line "); i == 0 {
+		if j := strings.Index(msg, ": "); j >= 0 {
+			msg = msg[j+2:]
+		}
+	}
+	return msg
+}
+
+// KernelOf returns the configured baseline of kernel line name ("1.4").
+func (p *Policy) KernelOf(line string) (versioning.Kernel, bool) {
+	k, ok := p.Kernels[line]
+	return k, ok
+}

@@ -1,0 +1,105 @@
+package policies
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata golden files")
+
+// render writes the effective policy, one key a line, for golden files.
+func render(p *Policy) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "scheme: %s\ntrunk: %s\ntags: %s\n", p.Scheme, p.Trunk, p.Tags)
+	fmt.Fprintf(&b, "branches.abi: %s\nbranches.kernel: %s\nbranches.stable: %s\n", p.Branches.ABI, p.Branches.Kernel, p.Branches.Stable)
+	var lines []string
+	for l := range p.Kernels {
+		lines = append(lines, l)
+	}
+	slices.Sort(lines)
+	for _, l := range lines {
+		fmt.Fprintf(&b, "kernels.%s: %s\n", l, p.Kernels[l])
+	}
+	fmt.Fprintf(&b, "abi.library: %s\nabi.symbol_map: %s\n", p.ABI.Library, p.ABI.SymbolMap)
+	fmt.Fprintf(&b, "uapi.headers: %s\n", strings.Join(p.UAPI.Headers, ", "))
+	fmt.Fprintf(&b, "features.manifest: %s\nfeatures.btf: %s\n", p.Features.Manifest, p.Features.BTF)
+	fmt.Fprintf(&b, "fixes.nominate: %s\n", strings.Join(p.Fixes.Nominate, ", "))
+	for _, pk := range p.Packages {
+		fmt.Fprintf(&b, "package: %s %s %v %v %q\n", pk.Name, pk.Kind, pk.Files, pk.Depends, pk.Description)
+	}
+	return b.String()
+}
+
+func TestParseGolden(t *testing.T) {
+	files, _ := filepath.Glob("testdata/policy/*.yaml")
+	if len(files) == 0 {
+		t.Fatal("no policy test files")
+	}
+	for _, file := range files {
+		name := strings.TrimSuffix(filepath.Base(file), ".yaml")
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := Parse(name+".yaml", data)
+			var got string
+			if err != nil {
+				var fe *FileError
+				if !errors.As(err, &fe) {
+					t.Errorf("Parse error %T does not unwrap to *FileError", err)
+				}
+				got = "error:\n" + err.Error() + "\n"
+			} else {
+				got = render(p)
+			}
+			golden := strings.TrimSuffix(file, ".yaml") + ".golden"
+			if *update {
+				os.WriteFile(golden, []byte(got), 0o644)
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update)", err)
+			}
+			if d := cmp.Diff(string(want), got); d != "" {
+				t.Errorf("Parse(%s) mismatch (-want +got):\n%s", file, d)
+			}
+		})
+	}
+}
+
+func TestLoadOrDefault(t *testing.T) {
+	p, err := LoadOrDefault(filepath.Join(t.TempDir(), "tiered.yaml"))
+	if err != nil || p.File != "" || p.Trunk != "main" {
+		t.Errorf("LoadOrDefault(missing) = %+v, %v", p, err)
+	}
+	if _, err := Load(filepath.Join(t.TempDir(), "tiered.yaml")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Load(missing) err = %v", err)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob("testdata/policy/*.yaml")
+	for _, file := range files {
+		data, _ := os.ReadFile(file)
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := Parse("fuzz.yaml", data)
+		if err == nil && p == nil {
+			t.Fatal("nil policy without error")
+		}
+		if err != nil && p != nil {
+			t.Fatal("policy and error")
+		}
+	})
+}
