@@ -1,0 +1,8 @@
+// Package branches reads a project's lines, releases and commits from a git
+// repository through github.com/go-git/go-git/v5: tags and branches,
+// ancestry and merge bases, commit messages, file contents and patches.
+//
+// It exports plain values ([Commit], [Tag], [Line], [Release]), never go-git
+// types, and knows nothing of release rules: package policies judges what
+// this package reads. It writes refs only when a release is cut.
+package branches

@@ -1,0 +1,286 @@
+package branches
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// Sentinel errors callers branch on.
+var (
+	// ErrNotRepository: the directory is not a git repository.
+	ErrNotRepository = errors.New("not a git repository")
+	// ErrUnknownRef: a revision names no commit.
+	ErrUnknownRef = errors.New("unknown revision")
+	// ErrNoFile: a path does not exist at a commit.
+	ErrNoFile = errors.New("no such file")
+)
+
+// Commit is one commit, as plain values.
+type Commit struct {
+	Hash    string   // full hex sha
+	Parents []string // full hex shas, first parent first
+	Author  string   // "Name <email>"
+	Subject string   // first line of the message
+	Message string   // the whole message
+}
+
+// Short returns the commit's abbreviated sha (12 digits, as the kernel's
+// Fixes: convention writes it).
+func (c Commit) Short() string { return Short(c.Hash) }
+
+// Short abbreviates a sha to 12 digits.
+func Short(hash string) string {
+	if len(hash) > 12 {
+		return hash[:12]
+	}
+	return hash
+}
+
+// IsMerge reports whether c has more than one parent.
+func (c Commit) IsMerge() bool { return len(c.Parents) > 1 }
+
+// Tag is a tag pointing (perhaps through an annotated tag object) at a commit.
+type Tag struct {
+	Name      string
+	Commit    string
+	Annotated bool
+	Message   string // the annotation; empty for a lightweight tag
+}
+
+// Branch is a local branch (or, in a mirror without local branches, a
+// remote-tracking one, named without its remote).
+type Branch struct {
+	Name   string
+	Commit string
+}
+
+// Repo is an open repository. Its methods are safe for concurrent use.
+type Repo struct {
+	r   *git.Repository
+	dir string
+
+	graphOnce sync.Once
+	graph     *graph
+	graphErr  error
+}
+
+// Open opens the repository at dir or in one of its parents, bare or with a
+// work tree. It returns an error wrapping [ErrNotRepository] if there is none.
+func Open(dir string) (*Repo, error) {
+	// A bare repository first (DetectDotGit looks only for a .git), then a
+	// work tree at dir or above it, linked work trees included.
+	r, err := git.PlainOpen(dir)
+	if errors.Is(err, git.ErrRepositoryNotExists) {
+		r, err = git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	}
+	if errors.Is(err, git.ErrRepositoryNotExists) {
+		return nil, fmt.Errorf("%s: %w", dir, ErrNotRepository)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open repository %s: %w", dir, err)
+	}
+	return &Repo{r: r, dir: dir}, nil
+}
+
+// WorkTree returns the root of the repository's work tree, or "" for a bare
+// repository.
+func (r *Repo) WorkTree() string {
+	wt, err := r.r.Worktree()
+	if err != nil {
+		return ""
+	}
+	return wt.Filesystem.Root()
+}
+
+// Resolve returns the full sha of the commit rev names: a sha or a prefix of
+// one, a branch, a tag, HEAD, or git's revision syntax (HEAD~2, v1.4^). It
+// returns an error wrapping [ErrUnknownRef] if rev names no commit.
+func (r *Repo) Resolve(rev string) (string, error) {
+	if rev == "" {
+		return "", fmt.Errorf("empty revision: %w", ErrUnknownRef)
+	}
+	h, err := r.r.ResolveRevision(plumbing.Revision(rev))
+	if err != nil {
+		// go-git does not resolve refs/remotes/origin/X from X.
+		if ref, err2 := r.r.Reference(plumbing.NewRemoteReferenceName("origin", rev), true); err2 == nil {
+			return ref.Hash().String(), nil
+		}
+		return "", fmt.Errorf("%q: %w (%v)", rev, ErrUnknownRef, err)
+	}
+	c, err := r.r.CommitObject(*h)
+	if err != nil {
+		return "", fmt.Errorf("%q: %w (%v)", rev, ErrUnknownRef, err)
+	}
+	return c.Hash.String(), nil
+}
+
+func (r *Repo) commitObject(hash string) (*object.Commit, error) {
+	if !plumbing.IsHash(hash) {
+		return nil, fmt.Errorf("%q: %w (not a full sha)", hash, ErrUnknownRef)
+	}
+	c, err := r.r.CommitObject(plumbing.NewHash(hash))
+	if errors.Is(err, plumbing.ErrObjectNotFound) {
+		return nil, fmt.Errorf("%s: %w (%v)", hash, ErrUnknownRef, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read commit %s: %w", hash, err)
+	}
+	return c, nil
+}
+
+// HasCommit reports whether the repository holds a commit with full sha hash.
+func (r *Repo) HasCommit(hash string) bool {
+	_, err := r.commitObject(hash)
+	return err == nil
+}
+
+// Commit reads one commit by full sha.
+func (r *Repo) Commit(hash string) (Commit, error) {
+	c, err := r.commitObject(hash)
+	if err != nil {
+		return Commit{}, err
+	}
+	return toCommit(c), nil
+}
+
+func toCommit(c *object.Commit) Commit {
+	parents := make([]string, len(c.ParentHashes))
+	for i, p := range c.ParentHashes {
+		parents[i] = p.String()
+	}
+	subject, _, _ := strings.Cut(c.Message, "\n")
+	return Commit{
+		Hash:    c.Hash.String(),
+		Parents: parents,
+		Author:  c.Author.Name + " <" + c.Author.Email + ">",
+		Subject: strings.TrimSpace(subject),
+		Message: c.Message,
+	}
+}
+
+// Tags lists every tag that points at a commit, sorted by name.
+func (r *Repo) Tags() ([]Tag, error) {
+	iter, err := r.r.Tags()
+	if err != nil {
+		return nil, fmt.Errorf("list tags: %w", err)
+	}
+	var tags []Tag
+	err = iter.ForEach(func(ref *plumbing.Reference) error {
+		t := Tag{Name: ref.Name().Short()}
+		hash := ref.Hash()
+		// Peel annotated tags, possibly nested.
+		for range 10 {
+			to, err := r.r.TagObject(hash)
+			if err != nil {
+				break
+			}
+			if !t.Annotated {
+				t.Annotated, t.Message = true, to.Message
+			}
+			hash = to.Target
+			if to.TargetType != plumbing.TagObject {
+				break
+			}
+		}
+		if _, err := r.r.CommitObject(hash); err != nil {
+			return nil // a tag of a tree or blob is no release
+		}
+		t.Commit = hash.String()
+		tags = append(tags, t)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list tags: %w", err)
+	}
+	sort.Slice(tags, func(i, j int) bool { return tags[i].Name < tags[j].Name })
+	return tags, nil
+}
+
+// Branches lists local branches, sorted by name. In a repository with no
+// local branch of a name, remote-tracking branches of origin are listed
+// under their short name (a mirror cloned without --mirror).
+func (r *Repo) Branches() ([]Branch, error) {
+	refs, err := r.r.References()
+	if err != nil {
+		return nil, fmt.Errorf("list branches: %w", err)
+	}
+	local := map[string]string{}
+	remote := map[string]string{}
+	err = refs.ForEach(func(ref *plumbing.Reference) error {
+		if ref.Type() != plumbing.HashReference {
+			return nil
+		}
+		name := ref.Name()
+		switch {
+		case name.IsBranch():
+			local[name.Short()] = ref.Hash().String()
+		case name.IsRemote():
+			if short, ok := strings.CutPrefix(name.String(), "refs/remotes/origin/"); ok && short != "HEAD" {
+				remote[short] = ref.Hash().String()
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list branches: %w", err)
+	}
+	for name, h := range remote {
+		if _, ok := local[name]; !ok {
+			local[name] = h
+		}
+	}
+	out := make([]Branch, 0, len(local))
+	for name, h := range local {
+		out = append(out, Branch{Name: name, Commit: h})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// ReadFile returns the contents of path at commit. It returns an error
+// wrapping [ErrNoFile] if the path does not exist there.
+func (r *Repo) ReadFile(commit, path string) ([]byte, error) {
+	c, err := r.commitObject(commit)
+	if err != nil {
+		return nil, err
+	}
+	f, err := c.File(path)
+	if errors.Is(err, object.ErrFileNotFound) || errors.Is(err, plumbing.ErrObjectNotFound) {
+		return nil, fmt.Errorf("%s at %s: %w", path, Short(commit), ErrNoFile)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s at %s: %w", path, Short(commit), err)
+	}
+	rd, err := f.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("read %s at %s: %w", path, Short(commit), err)
+	}
+	defer rd.Close()
+	return io.ReadAll(rd)
+}
+
+// FileID returns the blob id of path at commit, or "" if it does not exist
+// there: a cheap way to tell whether a commit changed a file.
+func (r *Repo) FileID(commit, path string) (string, error) {
+	c, err := r.commitObject(commit)
+	if err != nil {
+		return "", err
+	}
+	tree, err := c.Tree()
+	if err != nil {
+		return "", fmt.Errorf("read tree of %s: %w", Short(commit), err)
+	}
+	e, err := tree.FindEntry(path)
+	if err != nil {
+		return "", nil
+	}
+	return e.Hash.String(), nil
+}

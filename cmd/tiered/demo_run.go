@@ -1,0 +1,40 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/tiered-release/tiered/internal/sample"
+)
+
+// runDemo builds the sample repository in a temporary directory and runs
+// the pipeline on it, printing each command as a release manager types it.
+func runDemo(w io.Writer) error {
+	dir, err := os.MkdirTemp("", "tiered-demo-")
+	if err != nil {
+		return err
+	}
+	st, err := sample.Demo(dir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "Sample repository of libfoo in %s (kept for you to explore).\n", dir)
+	steps := [][]string{
+		{"status"},
+		{"next"},
+		{"next", "--line", "1.4"},
+		{"next", "--line", "1.3"},
+		{"next", "--line", "release/v1.3.1"},
+	}
+	_ = st
+	for _, args := range steps {
+		fmt.Fprintf(w, "\n$ tiered %s\n", strings.Join(args, " "))
+		code := run(append([]string{"--repo", dir}, args...), w, w)
+		if code > 1 {
+			return fmt.Errorf("demo step %q failed with exit code %d", strings.Join(args, " "), code)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"strings"
+
+	"github.com/tiered-release/tiered/branches"
+	"github.com/tiered-release/tiered/policies"
+	"github.com/tiered-release/tiered/versioning"
+)
+
+// usageError is bad usage: a wrong flag, argument or name. Exit code 2.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Errorf(format, args...)}
+}
+
+// errNo is the answer "no": the command printed its verdict; exit code 1.
+var errNo = errors.New("the answer is no")
+
+// exitCode maps a command's result to the exit codes of DESIGN §9 and
+// writes the error to stderr.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return 0
+	}
+	if errors.Is(err, errNo) {
+		return 1
+	}
+	fmt.Fprintln(stderr, "tiered: "+strings.TrimRight(err.Error(), "\n"))
+	var (
+		ue *usageError
+		fe *policies.FileError
+		le *branches.LineError
+		pe *fs.PathError
+	)
+	switch {
+	case errors.As(err, &ue), errors.As(err, &fe), errors.As(err, &le), errors.Is(err, versioning.ErrSyntax):
+		return 2
+	case errors.As(err, &pe), errors.Is(err, branches.ErrNotRepository), errors.Is(err, branches.ErrUnknownRef):
+		return 3
+	}
+	return 3
+}

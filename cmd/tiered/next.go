@@ -1,0 +1,85 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tiered-release/tiered/branches"
+	"github.com/tiered-release/tiered/policies"
+)
+
+type nextOpts struct {
+	line string
+	json bool
+}
+
+func newNextCmd(g *globalOpts) *cobra.Command {
+	o := &nextOpts{}
+	cmd := &cobra.Command{
+		Use:   "next",
+		Short: "Print the version the next release of a line would get, and why",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := g.open()
+			if err != nil {
+				return err
+			}
+			st, err := s.status()
+			if err != nil {
+				return err
+			}
+			line, err := s.line(st, o.line)
+			if err != nil {
+				return err
+			}
+			np, err := policies.Next(s.repo, s.policy, st, line)
+			if err != nil {
+				return err
+			}
+			if o.json {
+				err = writeJSON(cmd.OutOrStdout(), np)
+			} else {
+				printNext(cmd.OutOrStdout(), np)
+			}
+			if err == nil && np.Bump == policies.BumpRefused {
+				return errNo
+			}
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&o.line, "line", "", "the `LINE` (branch or version prefix; default: trunk)")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
+	return cmd
+}
+
+// line finds the line a --line flag names; empty means trunk.
+func (s *session) line(st *branches.Status, name string) (*branches.Line, error) {
+	if name == "" {
+		name = branches.TierTrunk
+	}
+	l, err := st.FindLine(name)
+	if err != nil {
+		return nil, &usageError{fmt.Errorf("--line %w", err)}
+	}
+	return l, nil
+}
+
+func printNext(w io.Writer, np *policies.NextPlan) {
+	cur := np.Current
+	if cur == "" {
+		cur = "(none)"
+	}
+	switch np.Bump {
+	case policies.BumpNone:
+		fmt.Fprintf(w, "line %s: at %s, nothing to release\n", np.Line, cur)
+	case policies.BumpRefused:
+		fmt.Fprintf(w, "line %s: at %s, no release possible\n", np.Line, cur)
+	default:
+		fmt.Fprintf(w, "line %s: %s -> %s (%s bump)\n", np.Line, cur, np.Next, np.Bump)
+	}
+	for _, r := range np.Reasons {
+		fmt.Fprintf(w, "  %s\n", r)
+	}
+}

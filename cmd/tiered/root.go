@@ -1,0 +1,111 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tiered-release/tiered/branches"
+	"github.com/tiered-release/tiered/policies"
+)
+
+// globalOpts are the flags every command takes.
+type globalOpts struct {
+	repo   string
+	config string
+}
+
+func newRootCmd() *cobra.Command {
+	g := &globalOpts{}
+	root := &cobra.Command{
+		Use:   "tiered",
+		Short: "Plan, gate and cut four-tier releases of kernel-adjacent libraries",
+		Long: `tiered reads a git repository's release lines (ABI.kernel.feature.stable),
+answers backport questions, gates releases on kernel features, cuts versions
+and builds packages.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVar(&g.repo, "repo", ".", "the repository `DIR`")
+	root.PersistentFlags().StringVar(&g.config, "config", "", "the policy `FILE` (default: tiered.yaml at the repository root)")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &usageError{fmt.Errorf("%v (see %s --help)", err, c.CommandPath())}
+	})
+	root.AddCommand(
+		newStatusCmd(g),
+		newNextCmd(g),
+		newDemoCmd(),
+	)
+	return root
+}
+
+// session is an open repository and its policy.
+type session struct {
+	repo   *branches.Repo
+	policy *policies.Policy
+}
+
+func (g *globalOpts) open() (*session, error) {
+	repo, err := branches.Open(g.repo)
+	if err != nil {
+		return nil, err
+	}
+	p, err := g.loadPolicy(repo)
+	if err != nil {
+		return nil, err
+	}
+	return &session{repo: repo, policy: p}, nil
+}
+
+func (g *globalOpts) loadPolicy(repo *branches.Repo) (*policies.Policy, error) {
+	if g.config != "" {
+		return policies.Load(g.config)
+	}
+	if wt := repo.WorkTree(); wt != "" {
+		return policies.LoadOrDefault(filepath.Join(wt, policies.DefaultFile))
+	}
+	// A bare repository: the policy committed on HEAD, if any.
+	head, err := repo.Resolve("HEAD")
+	if err != nil {
+		return policies.Default(), nil
+	}
+	data, err := repo.ReadFile(head, policies.DefaultFile)
+	if errors.Is(err, branches.ErrNoFile) {
+		return policies.Default(), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return policies.Parse(policies.DefaultFile+"@HEAD", data)
+}
+
+func (s *session) layout() branches.Layout {
+	p := s.policy
+	return branches.Layout{
+		Scheme:       p.Scheme,
+		Trunk:        p.Trunk,
+		Tags:         p.Tags,
+		ABIBranch:    p.Branches.ABI,
+		KernelBranch: p.Branches.Kernel,
+		StableBranch: p.Branches.Stable,
+		Kernels:      p.Kernels,
+	}
+}
+
+func (s *session) status() (*branches.Status, error) {
+	st, err := s.repo.Status(s.layout())
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -1,0 +1,144 @@
+package policies
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/tiered-release/tiered/branches"
+)
+
+// Facts is what tiered knows about one commit (DESIGN §3).
+type Facts struct {
+	Commit branches.Commit
+	Trailers
+	// ABI is how the commit changed the symbol map; zero if it did not.
+	ABI SymbolDiff
+}
+
+// IsFix reports whether the commit is a fix as a stable line counts them:
+// it fixes a commit, reverts one, is a backport, or is nominated.
+func (f Facts) IsFix() bool {
+	return len(f.Fixes) > 0 || f.Reverts != nil || len(f.BackportOf) > 0 || f.Nominated
+}
+
+// ReadFacts reads the facts of commit c: its trailers and, when the policy
+// names a symbol map, its ABI change against its first parent.
+func ReadFacts(h History, p *Policy, c branches.Commit) (Facts, error) {
+	f := Facts{Commit: c, Trailers: ParseTrailers(c.Subject, c.Message, p.Fixes.Nominate)}
+	if p.ABI.SymbolMap == "" || c.IsMerge() {
+		return f, nil
+	}
+	d, err := symbolChange(h, p.ABI.SymbolMap, c)
+	if err != nil {
+		return f, err
+	}
+	f.ABI = d
+	return f, nil
+}
+
+// ABIBetween returns the net change of the symbol map from commit from
+// ("" for none) to commit to. A symbol added and then moved between two
+// releases never shipped in its first node, so only the net change counts
+// for a release.
+func ABIBetween(h History, p *Policy, from, to string) (SymbolDiff, error) {
+	if p.ABI.SymbolMap == "" {
+		return SymbolDiff{}, nil
+	}
+	read := func(commit string) (SymbolMap, error) {
+		if commit == "" {
+			return SymbolMap{}, nil
+		}
+		data, err := h.ReadFile(commit, p.ABI.SymbolMap)
+		if errors.Is(err, branches.ErrNoFile) {
+			return SymbolMap{}, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read symbol map: %w", err)
+		}
+		return ParseSymbolMap(data), nil
+	}
+	old, err := read(from)
+	if err != nil {
+		return SymbolDiff{}, err
+	}
+	now, err := read(to)
+	if err != nil {
+		return SymbolDiff{}, err
+	}
+	return DiffSymbols(old, now), nil
+}
+
+// Within keeps the parts of d that are also in net: what a commit
+// contributed to a net change.
+func (d SymbolDiff) Within(net SymbolDiff) SymbolDiff {
+	keep := func(xs, in []string) []string {
+		var out []string
+		for _, x := range xs {
+			if slices.Contains(in, x) {
+				out = append(out, x)
+			}
+		}
+		return out
+	}
+	// A move is "sym: OLD -> NEW"; the net move may differ in OLD or NEW.
+	var removedOrMoved []string
+	removedOrMoved = append(removedOrMoved, net.Removed...)
+	for _, m := range net.Moved {
+		sym, _, _ := strings.Cut(m, ":")
+		removedOrMoved = append(removedOrMoved, sym)
+	}
+	out := SymbolDiff{Added: keep(d.Added, net.Added)}
+	for _, r := range d.Removed {
+		if slices.Contains(removedOrMoved, r) {
+			out.Removed = append(out.Removed, r)
+		}
+	}
+	for _, m := range d.Moved {
+		sym, _, _ := strings.Cut(m, ":")
+		if slices.Contains(removedOrMoved, sym) {
+			out.Moved = append(out.Moved, m)
+		}
+	}
+	return out
+}
+
+// symbolChange diffs the symbol map of c against its first parent, reading
+// the files only when their blob ids differ.
+func symbolChange(h History, path string, c branches.Commit) (SymbolDiff, error) {
+	now, err := h.FileID(c.Hash, path)
+	if err != nil {
+		return SymbolDiff{}, err
+	}
+	was := ""
+	if len(c.Parents) > 0 {
+		if was, err = h.FileID(c.Parents[0], path); err != nil {
+			return SymbolDiff{}, err
+		}
+	}
+	if now == was {
+		return SymbolDiff{}, nil
+	}
+	read := func(commit string) (SymbolMap, error) {
+		data, err := h.ReadFile(commit, path)
+		if errors.Is(err, branches.ErrNoFile) {
+			return SymbolMap{}, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read symbol map: %w", err)
+		}
+		return ParseSymbolMap(data), nil
+	}
+	newMap, err := read(c.Hash)
+	if err != nil {
+		return SymbolDiff{}, err
+	}
+	oldMap := SymbolMap{}
+	if len(c.Parents) > 0 {
+		if oldMap, err = read(c.Parents[0]); err != nil {
+			return SymbolDiff{}, err
+		}
+	}
+	return DiffSymbols(oldMap, newMap), nil
+}

@@ -1,0 +1,22 @@
+package policies
+
+import "github.com/tiered-release/tiered/branches"
+
+// History is what the rules ask of a repository. *branches.Repo satisfies
+// it; tests use a map-backed fake.
+type History interface {
+	// Commit reads a commit by full sha.
+	Commit(hash string) (branches.Commit, error)
+	// Between lists the commits reachable from to and from none of from,
+	// parents first.
+	Between(from []string, to string) ([]branches.Commit, error)
+	// IsAncestor reports whether a is reachable from b.
+	IsAncestor(a, b string) (bool, error)
+	// ReadFile returns path at commit; an error wrapping branches.ErrNoFile
+	// if it does not exist there.
+	ReadFile(commit, path string) ([]byte, error)
+	// FileID returns the blob id of path at commit, "" if absent.
+	FileID(commit, path string) (string, error)
+}
+
+var _ History = (*branches.Repo)(nil)

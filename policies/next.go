@@ -1,0 +1,188 @@
+package policies
+
+import (
+	"fmt"
+
+	"github.com/tiered-release/tiered/branches"
+	"github.com/tiered-release/tiered/versioning"
+)
+
+// Bump names what the next release of a line changes.
+type Bump string
+
+// The bumps [Next] reports.
+const (
+	BumpNone    Bump = "none"    // nothing to release
+	BumpABI     Bump = "abi"     // a new ABI generation
+	BumpKernel  Bump = "kernel"  // a new kernel line
+	BumpFeature Bump = "feature" // a feature release
+	BumpStable  Bump = "stable"  // a fix release
+	BumpFinal   Bump = "final"   // the final of a pre-release
+	BumpRefused Bump = "refused" // the line holds what its tier forbids
+)
+
+// NextPlan is what the next release of a line would be, and why.
+type NextPlan struct {
+	Line    string   `json:"line"`
+	Current string   `json:"current"`
+	Next    string   `json:"next"`
+	Bump    Bump     `json:"bump"`
+	Reasons []string `json:"reasons"`
+	// Version is Next as a value; zero when nothing is to be released.
+	Version versioning.Version `json:"-"`
+	// Commits are the facts of the commits since the last release.
+	Commits []Facts `json:"-"`
+}
+
+// Next computes the next version of line from what it holds since its last
+// release: an ABI break opens a new ABI on trunk and is refused elsewhere;
+// on trunk a release opens a new kernel line; a kernel line releases
+// features; a stable line takes fixes only. The version is above every
+// release of the line's prefix in the repository, so lines never collide.
+func Next(h History, p *Policy, st *branches.Status, line *branches.Line) (*NextPlan, error) {
+	np := &NextPlan{Line: line.Name, Reasons: []string{}}
+	scheme := st.Scheme
+	var from []string
+	if line.Latest != nil {
+		np.Current = line.Latest.Name
+		from = []string{line.Latest.Commit}
+	}
+	commits, err := h.Between(from, line.Tip)
+	if err != nil {
+		return nil, err
+	}
+	net, err := ABIBetween(h, p, firstOr(from), line.Tip)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range commits {
+		if c.IsMerge() {
+			continue
+		}
+		f, err := ReadFacts(h, p, c)
+		if err != nil {
+			return nil, err
+		}
+		f.ABI = f.ABI.Within(net)
+		np.Commits = append(np.Commits, f)
+	}
+	if line.Latest != nil && line.Latest.Version.IsPrerelease() {
+		np.Version = line.Latest.Version.Release()
+		np.Bump = BumpFinal
+		np.Reasons = append(np.Reasons, fmt.Sprintf("%s is a pre-release: its final drops the suffix", line.Latest.Name))
+		np.Next = scheme.Format(np.Version)
+		return np, nil
+	}
+	if len(np.Commits) == 0 {
+		np.Bump = BumpNone
+		np.Reasons = append(np.Reasons, "no commits since "+refOr(line.Latest, "the start"))
+		return np, nil
+	}
+
+	var breaks, additions, features, fixes []Facts
+	for _, f := range np.Commits {
+		switch {
+		case f.ABI.IsBreak():
+			breaks = append(breaks, f)
+		case len(f.ABI.Added) > 0:
+			additions = append(additions, f)
+		case f.IsFix():
+			fixes = append(fixes, f)
+		default:
+			features = append(features, f)
+		}
+	}
+	say := func(format string, args ...any) { np.Reasons = append(np.Reasons, fmt.Sprintf(format, args...)) }
+	describe := func(kind string, fs []Facts) {
+		for _, f := range fs {
+			say("%s %s %q", kind, f.Commit.Short(), f.Commit.Subject)
+		}
+	}
+	base := versioning.Version{}
+	if line.Latest != nil {
+		base = line.Latest.Version
+	}
+	top := func(prefix versioning.Prefix) versioning.Version {
+		v := base
+		for _, r := range st.Releases {
+			if prefix.Contains(r.Version) && r.Version.Compare(v) > 0 {
+				v = r.Version
+			}
+		}
+		return v.Release()
+	}
+	bumpIn := func(t versioning.Tier, prefix versioning.Prefix) versioning.Version {
+		return top(prefix).Bump(t)
+	}
+	stableTier := line.Tier == branches.TierStable || (line.Tier == branches.TierKernel && !scheme.Has(versioning.TierFeature))
+
+	switch {
+	case line.Tier == branches.TierTrunk && len(breaks) > 0:
+		np.Bump, np.Version = BumpABI, bumpIn(versioning.TierABI, versioning.TrunkPrefix)
+		describe("ABI break:", breaks)
+	case line.Tier == branches.TierTrunk && !scheme.Has(versioning.TierKernel):
+		// Plain semver on trunk.
+		if len(additions)+len(features) > 0 {
+			np.Bump, np.Version = BumpFeature, bumpIn(versioning.TierFeature, versioning.PrefixOf(base, versioning.TierABI))
+		} else {
+			np.Bump, np.Version = BumpStable, bumpIn(versioning.TierStable, versioning.PrefixOf(base, versioning.TierFeature))
+		}
+		describe("ABI addition:", additions)
+		describe("feature:", features)
+		describe("fix:", fixes)
+	case line.Tier == branches.TierTrunk || line.Tier == branches.TierABI:
+		abi := versioning.PrefixOf(base, versioning.TierABI)
+		if line.Tier == branches.TierABI {
+			abi = line.Prefix
+		}
+		np.Bump, np.Version = BumpKernel, bumpIn(versioning.TierKernel, abi)
+		say("%d commit(s) since %s open a new kernel line", len(np.Commits), refOr(line.Latest, "the start"))
+		describe("ABI addition:", additions)
+		kl := versioning.PrefixOf(np.Version, versioning.TierKernel).Format(scheme)
+		if _, ok := p.Kernels[kl]; !ok {
+			say("kernel line %s has no baseline yet: cut it with --kernel VERSION", kl)
+		}
+	case len(breaks) > 0:
+		np.Bump = BumpRefused
+		for _, f := range breaks {
+			say("ABI break %s %q removes or moves %v: only trunk may break the ABI", f.Commit.Short(), f.Commit.Subject, append(f.ABI.Removed, f.ABI.Moved...))
+		}
+	case stableTier && len(additions)+len(features) > 0:
+		np.Bump = BumpRefused
+		for _, f := range additions {
+			say("ABI addition %s %q adds %v: a stable line takes no new symbols", f.Commit.Short(), f.Commit.Subject, f.ABI.Added)
+		}
+		for _, f := range features {
+			say("%s %q is not a fix (no Fixes:, revert, backport marker or nomination): a stable line takes fixes only", f.Commit.Short(), f.Commit.Subject)
+		}
+	case stableTier:
+		np.Bump, np.Version = BumpStable, bumpIn(versioning.TierStable, line.Prefix)
+		describe("fix:", fixes)
+	default: // a four-tier kernel line releases features
+		np.Bump, np.Version = BumpFeature, bumpIn(versioning.TierFeature, line.Prefix)
+		if len(additions)+len(features) == 0 {
+			say("only fixes: a kernel line releases A.K.(F+1).0; to ship fixes alone, release them on the stable line %s", versioning.PrefixOf(top(line.Prefix), versioning.TierFeature).Format(scheme))
+		}
+		describe("ABI addition:", additions)
+		describe("feature:", features)
+		describe("fix:", fixes)
+	}
+	if np.Bump != BumpRefused {
+		np.Next = scheme.Format(np.Version)
+	}
+	return np, nil
+}
+
+func firstOr(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return s[0]
+}
+
+func refOr(r *branches.Release, none string) string {
+	if r == nil {
+		return none
+	}
+	return r.Ref()
+}
