@@ -67,6 +67,15 @@ type Repo struct {
 	r   *git.Repository
 	dir string
 
+	patches sync.Map // sha → *Patch
+
+	sortedOnce sync.Once
+	sorted     []string // every commit sha, sorted, for prefix lookups
+
+	subjectsOnce sync.Once
+	subjects     map[string][]string
+	subjectsErr  error
+
 	graphOnce sync.Once
 	graph     *graph
 	graphErr  error

@@ -17,6 +17,14 @@ type History interface {
 	ReadFile(commit, path string) ([]byte, error)
 	// FileID returns the blob id of path at commit, "" if absent.
 	FileID(commit, path string) (string, error)
+	// MergeBase returns a best common ancestor of a and b, "" if none.
+	MergeBase(a, b string) (string, error)
+	// Patch returns commit's change against its first parent.
+	Patch(commit string) (*branches.Patch, error)
+	// ResolveSHA returns the one commit whose sha starts with prefix.
+	ResolveSHA(prefix string) (string, bool)
+	// FindBySubject returns the commits with exactly this subject.
+	FindBySubject(subject string) ([]string, error)
 }
 
 var _ History = (*branches.Repo)(nil)

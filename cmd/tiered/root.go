@@ -38,6 +38,7 @@ and builds packages.`,
 	root.AddCommand(
 		newStatusCmd(g),
 		newNextCmd(g),
+		newBackportCmd(g),
 		newDemoCmd(),
 	)
 	return root

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tiered-release/tiered/branches"
+	"github.com/tiered-release/tiered/policies"
+)
+
+type backportOpts struct {
+	to, from  string
+	at, until string
+	json      bool
+}
+
+func newBackportCmd(g *globalOpts) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "backport",
+		Short: "Answer whether commits may go to a line: check one, or plan a whole line",
+	}
+	cmd.AddCommand(newBackportCheckCmd(g), newBackportPlanCmd(g))
+	return cmd
+}
+
+func (o *backportOpts) flags(cmd *cobra.Command, plan bool) {
+	cmd.Flags().StringVar(&o.to, "to", "", "the target `LINE` (branch or version prefix)")
+	cmd.Flags().StringVar(&o.from, "from", "", "the source `LINE` (default: trunk)")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
+	if plan {
+		cmd.Flags().StringVar(&o.at, "at", "", "judge the target as of `REV` (default: its tip)")
+		cmd.Flags().StringVar(&o.until, "until", "", "take the source up to `REV` (default: its tip)")
+	}
+}
+
+// prepare opens the repository and builds the judge for --to/--from.
+func (o *backportOpts) prepare(g *globalOpts) (*session, *policies.Backport, error) {
+	if o.to == "" {
+		return nil, nil, usagef("--to LINE is required")
+	}
+	s, err := g.open()
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := s.status()
+	if err != nil {
+		return nil, nil, err
+	}
+	target, err := st.FindLine(o.to)
+	if err != nil {
+		return nil, nil, &usageError{fmt.Errorf("--to %w", err)}
+	}
+	source, err := s.line(st, o.from)
+	if err != nil {
+		return nil, nil, err
+	}
+	if source == target {
+		return nil, nil, usagef("--to and --from name the same line %s", target.Name)
+	}
+	at, err := s.rev("--at", o.at)
+	if err != nil {
+		return nil, nil, err
+	}
+	until, err := s.rev("--until", o.until)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := policies.NewBackport(s.repo, s.policy, st, target, source, at, until)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, b, nil
+}
+
+// rev resolves a revision the user gave; "" stays "". A revision that names
+// nothing is bad usage.
+func (s *session) rev(flag, rev string) (string, error) {
+	if rev == "" {
+		return "", nil
+	}
+	sha, err := s.repo.Resolve(rev)
+	if err != nil {
+		return "", &usageError{fmt.Errorf("%s %w", flag, err)}
+	}
+	return sha, nil
+}
+
+func newBackportCheckCmd(g *globalOpts) *cobra.Command {
+	o := &backportOpts{}
+	cmd := &cobra.Command{
+		Use:   "check REV --to LINE",
+		Short: "May this commit go to that line? Exit 1 when forbidden",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("backport check takes one commit, have %d arguments", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, b, err := o.prepare(g)
+			if err != nil {
+				return err
+			}
+			sha, err := s.rev("commit", args[0])
+			if err != nil {
+				return err
+			}
+			v, err := b.Check(sha)
+			if err != nil {
+				return err
+			}
+			if o.json {
+				err = writeJSON(cmd.OutOrStdout(), v)
+			} else {
+				printVerdicts(cmd.OutOrStdout(), []policies.Verdict{*v}, true)
+			}
+			if err == nil && v.Verdict == policies.Forbidden {
+				return errNo
+			}
+			return err
+		},
+	}
+	o.flags(cmd, false)
+	return cmd
+}
+
+func newBackportPlanCmd(g *globalOpts) *cobra.Command {
+	o := &backportOpts{}
+	cmd := &cobra.Command{
+		Use:   "plan --to LINE",
+		Short: "Judge every commit the target line lacks from the source line, in apply order",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, b, err := o.prepare(g)
+			if err != nil {
+				return err
+			}
+			pl, err := b.Plan()
+			if err != nil {
+				return err
+			}
+			if o.json {
+				return writeJSON(cmd.OutOrStdout(), pl)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "plan for %s from %s: %d commits\n", pl.Line, pl.From, len(pl.Commits))
+			printVerdicts(cmd.OutOrStdout(), pl.Commits, false)
+			return nil
+		},
+	}
+	o.flags(cmd, true)
+	return cmd
+}
+
+func printVerdicts(w io.Writer, vs []policies.Verdict, long bool) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "COMMIT\tVERDICT\tRULES\tSUBJECT")
+	for _, v := range vs {
+		rules := make([]string, len(v.Rules))
+		for i, r := range v.Rules {
+			rules[i] = string(r)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", branches.Short(v.Commit), v.Verdict, dash(strings.Join(rules, ",")), v.Subject)
+		for _, r := range v.Reasons {
+			fmt.Fprintf(tw, "\t\t\t  %s\n", r)
+		}
+		if long && len(v.Prerequisites) > 0 {
+			fmt.Fprintf(tw, "\t\t\t  apply first: %s\n", strings.Join(v.Prerequisites, " "))
+		}
+	}
+	tw.Flush()
+}

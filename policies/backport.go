@@ -1,0 +1,499 @@
+package policies
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/tiered-release/tiered/branches"
+	"github.com/tiered-release/tiered/versioning"
+)
+
+// Verdict is the answer for one commit (DESIGN §4, §9).
+type Verdict struct {
+	Commit        string      `json:"commit"`
+	Subject       string      `json:"subject"`
+	Verdict       VerdictKind `json:"verdict"`
+	Rules         []RuleID    `json:"rules"`
+	Reasons       []string    `json:"reasons"`
+	Prerequisites []string    `json:"prerequisites"`
+}
+
+func (v *Verdict) add(rule RuleID, format string, args ...any) {
+	if !slices.Contains(v.Rules, rule) {
+		v.Rules = append(v.Rules, rule)
+	}
+	v.Reasons = append(v.Reasons, fmt.Sprintf(format, args...))
+}
+
+// Plan is every commit of the source line the target line lacks, in apply
+// order, each with its verdict.
+type Plan struct {
+	Line    string    `json:"line"`
+	From    string    `json:"from"`
+	Commits []Verdict `json:"commits"`
+}
+
+// Backport judges commits of a source line for a target line. Build it
+// with [NewBackport]; it reads each commit's facts and patch at most once.
+type Backport struct {
+	h      History
+	p      *Policy
+	target *branches.Line
+	source *branches.Line
+	scheme versioning.Scheme
+	// targetTip and sourceTip are the states judged: --at and --until.
+	targetTip, sourceTip string
+
+	candidates []branches.Commit // on source, not on target: apply order
+	position   map[string]int    // candidate sha → index
+	facts      map[string]Facts
+	verdicts   map[string]*Verdict
+
+	// What the target has beyond the source, for equivalence.
+	targetSide []branches.Commit
+	markers    map[string]string // backported sha (full or as written) → target commit
+	bySubject  map[string]string // subject+author → target commit
+	patchIDs   map[string]string // patch-id → target commit; nil until needed
+	revertedBy map[string]string // candidate sha → the live revert on source
+}
+
+// NewBackport prepares judging commits of source (up to until, default its
+// tip) for target (at at, default its tip). until and at are full shas or "".
+func NewBackport(h History, p *Policy, st *branches.Status, target, source *branches.Line, at, until string) (*Backport, error) {
+	b := &Backport{
+		h: h, p: p, target: target, source: source, scheme: st.Scheme,
+		targetTip: target.Tip, sourceTip: source.Tip,
+		position: map[string]int{}, facts: map[string]Facts{}, verdicts: map[string]*Verdict{},
+		markers: map[string]string{}, bySubject: map[string]string{}, revertedBy: map[string]string{},
+	}
+	if at != "" {
+		b.targetTip = at
+	}
+	if until != "" {
+		b.sourceTip = until
+	}
+	var err error
+	if b.targetSide, err = h.Between([]string{b.sourceTip}, b.targetTip); err != nil {
+		return nil, err
+	}
+	for _, c := range b.targetSide {
+		t := ParseTrailers(c.Subject, c.Message, nil)
+		for _, sha := range t.BackportOf {
+			if full, ok := h.ResolveSHA(sha); ok {
+				sha = full
+			}
+			b.markers[sha] = c.Hash
+		}
+		b.bySubject[c.Subject+"\x00"+c.Author] = c.Hash
+	}
+	all, err := h.Between([]string{b.targetTip}, b.sourceTip)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range all {
+		if c.IsMerge() {
+			continue
+		}
+		b.position[c.Hash] = len(b.candidates)
+		b.candidates = append(b.candidates, c)
+	}
+	// Reverts on the source, in order: a revert of a revert makes the
+	// original live again.
+	revertOf := map[string]string{}
+	for _, c := range b.candidates {
+		f, err := b.factsOf(c)
+		if err != nil {
+			return nil, err
+		}
+		if f.Reverts == nil {
+			continue
+		}
+		x := b.resolveBefore(*f.Reverts, c.Hash)
+		if x == "" {
+			continue
+		}
+		revertOf[c.Hash] = x
+		b.revertedBy[x] = c.Hash
+		if orig, ok := revertOf[x]; ok && b.revertedBy[orig] == x {
+			delete(b.revertedBy, orig)
+		}
+	}
+	return b, nil
+}
+
+func (b *Backport) factsOf(c branches.Commit) (Facts, error) {
+	if f, ok := b.facts[c.Hash]; ok {
+		return f, nil
+	}
+	f, err := ReadFacts(b.h, b.p, c)
+	if err != nil {
+		return Facts{}, err
+	}
+	b.facts[c.Hash] = f
+	return f, nil
+}
+
+// resolve finds the commit a reference names: by sha first, then by exact
+// subject (mirrors re-write kernel shas). Among several commits with the
+// subject, the one on the source line wins, the latest in apply order.
+func (b *Backport) resolve(ref Ref) (string, string) {
+	if ref.SHA != "" {
+		if full, ok := b.h.ResolveSHA(ref.SHA); ok {
+			return full, "sha"
+		}
+	}
+	if ref.Subject == "" {
+		return "", ""
+	}
+	shas, err := b.h.FindBySubject(ref.Subject)
+	if err != nil || len(shas) == 0 {
+		return "", ""
+	}
+	best, bestPos := "", -1
+	for _, s := range shas {
+		if p, ok := b.position[s]; ok && p > bestPos {
+			best, bestPos = s, p
+		}
+	}
+	if best == "" {
+		for _, s := range shas {
+			if ok, _ := b.h.IsAncestor(s, b.sourceTip); ok {
+				best = s
+			}
+		}
+	}
+	if best == "" {
+		best = shas[len(shas)-1]
+	}
+	return best, "subject"
+}
+
+// resolveBefore resolves a revert's target among what precedes the revert.
+func (b *Backport) resolveBefore(ref Ref, revert string) string {
+	x, _ := b.resolve(ref)
+	if p, ok := b.position[x]; ok && p >= b.position[revert] {
+		return ""
+	}
+	return x
+}
+
+// onTarget reports whether the target has commit x or an equivalent, and how.
+func (b *Backport) onTarget(x string) (string, error) {
+	if ok, err := b.h.IsAncestor(x, b.targetTip); err != nil {
+		return "", err
+	} else if ok {
+		return fmt.Sprintf("%s contains it", b.target.Name), nil
+	}
+	if t, ok := b.markers[x]; ok {
+		return fmt.Sprintf("applied as %s, whose backport marker names it", branches.Short(t)), nil
+	}
+	c, err := b.h.Commit(x)
+	if err != nil {
+		return "", err
+	}
+	for written, t := range b.markers {
+		if len(written) >= 7 && strings.HasPrefix(x, written) {
+			return fmt.Sprintf("applied as %s, whose backport marker names it", branches.Short(t)), nil
+		}
+	}
+	if c.IsMerge() {
+		return "", nil
+	}
+	if err := b.loadPatchIDs(); err != nil {
+		return "", err
+	}
+	p, err := b.h.Patch(x)
+	if err != nil {
+		return "", err
+	}
+	if len(p.Files) > 0 {
+		if t, ok := b.patchIDs[p.ID()]; ok {
+			return fmt.Sprintf("applied as %s, with the same patch-id", branches.Short(t)), nil
+		}
+	}
+	if t, ok := b.bySubject[c.Subject+"\x00"+c.Author]; ok {
+		return fmt.Sprintf("applied, edited, as %s: same subject and author, different patch", branches.Short(t)), nil
+	}
+	return "", nil
+}
+
+func (b *Backport) loadPatchIDs() error {
+	if b.patchIDs != nil {
+		return nil
+	}
+	b.patchIDs = map[string]string{}
+	for _, c := range b.targetSide {
+		if c.IsMerge() {
+			continue
+		}
+		p, err := b.h.Patch(c.Hash)
+		if err != nil {
+			return err
+		}
+		if len(p.Files) > 0 {
+			b.patchIDs[p.ID()] = c.Hash
+		}
+	}
+	return nil
+}
+
+// stable reports whether the target takes fixes only.
+func (b *Backport) stable() bool {
+	return b.target.Tier == branches.TierStable || (b.target.Tier == branches.TierKernel && !b.scheme.Has(versioning.TierFeature))
+}
+
+// Check judges one commit (a full sha). A commit the source line does not
+// hold is judged all the same; only its prerequisites cannot be named.
+func (b *Backport) Check(sha string) (*Verdict, error) {
+	if v, ok := b.verdicts[sha]; ok {
+		return v, nil
+	}
+	c, err := b.h.Commit(sha)
+	if err != nil {
+		return nil, err
+	}
+	f, err := b.factsOf(c)
+	if err != nil {
+		return nil, err
+	}
+	v := &Verdict{Commit: c.Hash, Subject: c.Subject, Rules: []RuleID{}, Reasons: []string{}, Prerequisites: []string{}}
+	b.verdicts[sha] = v // guards fix-of-fix cycles
+	v.Verdict, err = b.judge(c, f, v)
+	if err != nil {
+		delete(b.verdicts, sha)
+		return nil, err
+	}
+	return v, nil
+}
+
+func (b *Backport) judge(c branches.Commit, f Facts, v *Verdict) (VerdictKind, error) {
+	line := b.target.Name
+	if how, err := b.onTarget(c.Hash); err != nil {
+		return "", err
+	} else if how != "" {
+		v.add(RuleAlreadyApplied, "%s", how)
+		return AlreadyApplied, nil
+	}
+	if r, ok := b.revertedBy[c.Hash]; ok {
+		rc, err := b.h.Commit(r)
+		if err != nil {
+			return "", err
+		}
+		v.add(RuleRevertedUpstream, "reverted on %s by %s %q", b.source.Name, branches.Short(r), rc.Subject)
+		return Forbidden, nil
+	}
+	if f.Reverts != nil {
+		x, _ := b.resolve(*f.Reverts)
+		if x != "" {
+			how, err := b.onTarget(x)
+			if err != nil {
+				return "", err
+			}
+			if how == "" {
+				v.add(RuleRevertedUpstream, "reverts %s, which %s does not have", branches.Short(x), line)
+				return NotNeeded, nil
+			}
+		}
+	}
+	if f.NoAutoSel != "" {
+		v.add(RuleNoAutoSel, "its author forbids automatic selection for stable: %s", f.NoAutoSel)
+		return Forbidden, nil
+	}
+	if f.ABI.IsBreak() && b.target.Tier != branches.TierTrunk {
+		v.add(RuleABIBreak, "removes or moves exported symbols %v: only trunk may break the ABI", append(f.ABI.Removed, f.ABI.Moved...))
+		return Forbidden, nil
+	}
+	if len(f.ABI.Added) > 0 && b.stable() {
+		v.add(RuleABIAddition, "adds exported symbols %v: stable line %s takes no new symbols", f.ABI.Added, line)
+		return Forbidden, nil
+	}
+	if b.stable() && !f.IsFix() {
+		v.add(RuleStableFixesOnly, "not a fix (no Fixes: trailer, revert, backport marker or nomination): stable line %s takes fixes only", line)
+		return Forbidden, nil
+	}
+	if len(f.Fixes) > 0 {
+		kind, err := b.bugPresent(f, v)
+		if err != nil || kind != "" {
+			return kind, err
+		}
+	}
+	return b.prerequisites(c, v)
+}
+
+// bugPresent applies bug-not-present: it returns NotNeeded when no Fixes
+// target is on the line, NeedsPrerequisites when a target is itself a
+// pending backport, and "" to go on.
+func (b *Backport) bugPresent(f Facts, v *Verdict) (VerdictKind, error) {
+	var absent, pending []string
+	present, unresolved := false, 0
+	for _, ref := range f.Fixes {
+		x, _ := b.resolve(ref)
+		if x == "" {
+			unresolved++
+			v.add(RuleFixesUnresolved, "Fixes: %s (%q) resolves to no commit, by sha or subject", ref.SHA, ref.Subject)
+			continue
+		}
+		on, err := b.onTarget(x)
+		if err != nil {
+			return "", err
+		}
+		if on != "" {
+			present = true
+			continue
+		}
+		absent = append(absent, x)
+		// A fix of a pending fix is planned with it.
+		if _, isCandidate := b.position[x]; isCandidate {
+			tv, err := b.Check(x)
+			if err != nil {
+				return "", err
+			}
+			if tv.Verdict == Eligible || tv.Verdict == NeedsPrerequisites {
+				pending = append(pending, x)
+			}
+		}
+	}
+	switch {
+	case present:
+		v.Reasons = append(v.Reasons, fmt.Sprintf("the bug it fixes is on %s", b.target.Name))
+		return "", nil
+	case len(pending) > 0:
+		for _, x := range pending {
+			v.Prerequisites = append(v.Prerequisites, x)
+			c, _ := b.h.Commit(x)
+			v.add(RulePrerequisites, "fixes %s %q, itself pending for %s: apply it first", branches.Short(x), c.Subject, b.target.Name)
+		}
+		return NeedsPrerequisites, nil
+	case len(absent) > 0 && unresolved == 0:
+		for _, x := range absent {
+			c, _ := b.h.Commit(x)
+			v.add(RuleBugNotPresent, "fixes %s %q, which %s does not contain", branches.Short(x), c.Subject, b.target.Name)
+		}
+		return NotNeeded, nil
+	}
+	return "", nil
+}
+
+// prerequisites checks that every hunk finds its pre-image on the target
+// and names the source commits that introduced the missing lines.
+func (b *Backport) prerequisites(c branches.Commit, v *Verdict) (VerdictKind, error) {
+	p, err := b.h.Patch(c.Hash)
+	if err != nil {
+		return "", err
+	}
+	var missingAll []string
+	for _, fp := range p.Files {
+		if fp.OldPath == "" || fp.Binary {
+			continue
+		}
+		content, err := b.h.ReadFile(b.targetTip, fp.OldPath)
+		if errors.Is(err, branches.ErrNoFile) {
+			v.add(RulePrerequisites, "%s does not exist on %s", fp.OldPath, b.target.Name)
+			missingAll = append(missingAll, "")
+			if err := b.introducers(c, fp.OldPath, nil, v); err != nil {
+				return "", err
+			}
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		ok, missing := fp.Applies(content)
+		if ok {
+			continue
+		}
+		missingAll = append(missingAll, missing...)
+		if err := b.introducers(c, fp.OldPath, missing, v); err != nil {
+			return "", err
+		}
+	}
+	if len(missingAll) == 0 {
+		if len(v.Prerequisites) > 0 {
+			return NeedsPrerequisites, nil
+		}
+		v.Reasons = append(v.Reasons, fmt.Sprintf("its patch applies on %s", b.target.Name))
+		return Eligible, nil
+	}
+	if len(v.Prerequisites) == 0 {
+		v.add(RulePrerequisites, "its patch does not apply on %s (context %q not found) and no earlier commit of %s introduces it: resolve by hand",
+			b.target.Name, firstNonEmpty(missingAll), b.source.Name)
+	}
+	return NeedsPrerequisites, nil
+}
+
+// introducers names the candidates before c that added any of the missing
+// lines to path (or created path when missing is nil).
+func (b *Backport) introducers(c branches.Commit, path string, missing []string, v *Verdict) error {
+	end, ok := b.position[c.Hash]
+	if !ok {
+		return nil
+	}
+	want := map[string]bool{}
+	for _, l := range missing {
+		want[l] = true
+	}
+	var found []string
+	for _, pc := range b.candidates[:end] {
+		pp, err := b.h.Patch(pc.Hash)
+		if err != nil {
+			return err
+		}
+		for _, fp := range pp.Files {
+			if fp.NewPath != path {
+				continue
+			}
+			hit := missing == nil && fp.OldPath == ""
+			for _, h := range fp.Hunks {
+				for _, l := range h.Added() {
+					if want[l] {
+						hit = true
+					}
+				}
+			}
+			if hit {
+				if how, err := b.onTarget(pc.Hash); err != nil {
+					return err
+				} else if how == "" && !slices.Contains(v.Prerequisites, pc.Hash) {
+					found = append(found, pc.Hash)
+				}
+			}
+		}
+	}
+	for _, x := range found {
+		v.Prerequisites = append(v.Prerequisites, x)
+	}
+	if len(found) > 0 {
+		names := make([]string, len(found))
+		for i, x := range found {
+			pc, _ := b.h.Commit(x)
+			names[i] = fmt.Sprintf("%s %q", branches.Short(x), pc.Subject)
+		}
+		v.add(RulePrerequisites, "its patch to %s needs lines that %s introduced first", path, strings.Join(names, ", "))
+	}
+	return nil
+}
+
+func firstNonEmpty(xs []string) string {
+	for _, x := range xs {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+// Plan judges every commit of the source the target lacks, in apply order:
+// parents first, so a commit's prerequisites come before it.
+func (b *Backport) Plan() (*Plan, error) {
+	pl := &Plan{Line: b.target.Name, From: b.source.Name, Commits: []Verdict{}}
+	for _, c := range b.candidates {
+		v, err := b.Check(c.Hash)
+		if err != nil {
+			return nil, err
+		}
+		pl.Commits = append(pl.Commits, *v)
+	}
+	return pl, nil
+}
