@@ -16,6 +16,12 @@ import (
 // contextLines is git's default diff context.
 const contextLines = 3
 
+// maxDiffBytes bounds the files diffed line by line. Larger ones (generated
+// headers such as a 3 MiB vmlinux.h, whose regeneration costs a line diff
+// about a minute) are treated like binary files: hashed by blob id, never
+// checked for prerequisites.
+const maxDiffBytes = 1 << 20
+
 // Patch is a commit's change against its first parent, as unified-diff
 // hunks with git's default three lines of context.
 type Patch struct {
@@ -130,7 +136,7 @@ func (r *Repo) Patch(commit string) (*Patch, error) {
 			if err != nil {
 				return nil, fmt.Errorf("read %s at %s: %w", side.f.Name, Short(commit), err)
 			}
-			if bin {
+			if bin || side.f.Size > maxDiffBytes {
 				fp.Binary = true
 				continue
 			}
@@ -238,7 +244,8 @@ func splitLines(s string) []string {
 // ID returns the patch's `git patch-id --stable`: per file, the SHA-1 of
 // the diff header and hunk lines with all whitespace removed, summed over
 // files as 20-byte little-endian numbers, so file order does not matter.
-// Binary files hash their blob ids, as git does for full-index patches.
+// Binary files, and files over 1 MiB, hash their blob ids, as git does for
+// binary files of full-index patches.
 func (p *Patch) ID() string {
 	var sum [sha1.Size]byte
 	for _, f := range p.Files {

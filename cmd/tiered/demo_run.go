@@ -27,8 +27,9 @@ func runDemo(w io.Writer) error {
 		{"next", "--line", "1.4"},
 		{"next", "--line", "1.3"},
 		{"next", "--line", "release/v1.3.1"},
+		{"backport", "plan", "--to", "1.3"},
+		{"backport", "check", st.Lookup, "--to", "release/v1.3.1"},
 	}
-	_ = st
 	for _, args := range steps {
 		fmt.Fprintf(w, "\n$ tiered %s\n", strings.Join(args, " "))
 		code := run(append([]string{"--repo", dir}, args...), w, w)

@@ -6,6 +6,8 @@
 //
 //	tiered status                [--json]
 //	tiered next    [--line L]    [--json]
+//	tiered backport check REV --to L [--from L] [--json]
+//	tiered backport plan      --to L [--from L] [--at REV] [--until REV] [--json]
 //	tiered demo
 //
 // Global flags: --repo DIR (default: the current directory's repository),
