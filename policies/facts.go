@@ -46,19 +46,7 @@ func ABIBetween(h History, p *Policy, from, to string) (SymbolDiff, error) {
 	if p.ABI.SymbolMap == "" {
 		return SymbolDiff{}, nil
 	}
-	read := func(commit string) (SymbolMap, error) {
-		if commit == "" {
-			return SymbolMap{}, nil
-		}
-		data, err := h.ReadFile(commit, p.ABI.SymbolMap)
-		if errors.Is(err, branches.ErrNoFile) {
-			return SymbolMap{}, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read symbol map: %w", err)
-		}
-		return ParseSymbolMap(data), nil
-	}
+	read := func(commit string) (SymbolMap, error) { return readSymbolMap(h, p.ABI.SymbolMap, commit) }
 	old, err := read(from)
 	if err != nil {
 		return SymbolDiff{}, err
@@ -120,16 +108,7 @@ func symbolChange(h History, path string, c branches.Commit) (SymbolDiff, error)
 	if now == was {
 		return SymbolDiff{}, nil
 	}
-	read := func(commit string) (SymbolMap, error) {
-		data, err := h.ReadFile(commit, path)
-		if errors.Is(err, branches.ErrNoFile) {
-			return SymbolMap{}, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read symbol map: %w", err)
-		}
-		return ParseSymbolMap(data), nil
-	}
+	read := func(commit string) (SymbolMap, error) { return readSymbolMap(h, path, commit) }
 	newMap, err := read(c.Hash)
 	if err != nil {
 		return SymbolDiff{}, err
@@ -141,4 +120,20 @@ func symbolChange(h History, path string, c branches.Commit) (SymbolDiff, error)
 		}
 	}
 	return DiffSymbols(oldMap, newMap), nil
+}
+
+// readSymbolMap reads the version script at path in commit; no commit ("")
+// or no file is an empty map.
+func readSymbolMap(h History, path, commit string) (SymbolMap, error) {
+	if commit == "" {
+		return SymbolMap{}, nil
+	}
+	data, err := h.ReadFile(commit, path)
+	if errors.Is(err, branches.ErrNoFile) {
+		return SymbolMap{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read symbol map: %w", err)
+	}
+	return ParseSymbolMap(data), nil
 }
