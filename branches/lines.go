@@ -24,10 +24,12 @@ type Layout struct {
 
 // Release is one release: a tag, or a per-release branch without a tag.
 type Release struct {
-	Version   versioning.Version
-	Name      string // the version as the scheme writes it
-	Tag       string // empty for a release that exists only as a branch
-	Branch    string // its per-release branch, if any
+	Version versioning.Version
+	Name    string // the version as the scheme writes it
+	Tag     string // empty for a release that exists only as a branch
+	Branch  string // its per-release branch, if any
+	// BranchTip is Branch's commit: the release, or work on top of it.
+	BranchTip string
 	Commit    string
 	Annotated bool
 	Message   string // tag annotation
@@ -92,7 +94,6 @@ type Anomaly struct {
 // Status is every line and release of a repository.
 type Status struct {
 	Scheme    versioning.Scheme
-	Trunk     string // trunk's tip
 	Lines     []*Line
 	Releases  []Release // all, ascending
 	Anomalies []Anomaly
@@ -128,7 +129,6 @@ func (r *Repo) Status(layout Layout) (*Status, error) {
 		}
 		return nil, fmt.Errorf("trunk branch %q: %w (set trunk: in tiered.yaml; branches: %s)", layout.Trunk, ErrUnknownRef, listOr(names, 8))
 	}
-	s.Trunk = trunkTip
 
 	// Releases from tags.
 	byVersion := map[versioning.Version]int{}
@@ -178,13 +178,13 @@ func (r *Repo) Status(layout Layout) (*Status, error) {
 			i, ok := byVersion[v]
 			if !ok {
 				byVersion[v] = len(s.Releases)
-				s.Releases = append(s.Releases, Release{Version: v, Name: scheme.Format(v), Branch: b.Name, Commit: b.Commit})
+				s.Releases = append(s.Releases, Release{Version: v, Name: scheme.Format(v), Branch: b.Name, BranchTip: b.Commit, Commit: b.Commit})
 				s.Anomalies = append(s.Anomalies, Anomaly{Kind: AnomalyBranchOnly, Ref: b.Name, Commit: b.Commit,
 					Message: fmt.Sprintf("release %s exists only as branch %s (no tag %s)", scheme.Format(v), b.Name, layout.Tags.Expand(scheme, v))})
 				break
 			}
 			rel := &s.Releases[i]
-			rel.Branch = b.Name
+			rel.Branch, rel.BranchTip = b.Name, b.Commit
 			if rel.Commit != b.Commit {
 				up, err := r.IsAncestor(b.Commit, rel.Commit)
 				if err != nil {
@@ -252,7 +252,8 @@ func (s *Status) buildLines(r *Repo, layout Layout, lineBranch map[versioning.Pr
 	rt := releaseTier(scheme)
 	for _, rel := range s.Releases {
 		if scheme.Has(versioning.TierKernel) && rt != versioning.TierKernel {
-			get(versioning.PrefixOf(rel.Version, versioning.TierKernel)).Releases = append(get(versioning.PrefixOf(rel.Version, versioning.TierKernel)).Releases, rel)
+			kl := get(versioning.PrefixOf(rel.Version, versioning.TierKernel))
+			kl.Releases = append(kl.Releases, rel)
 		}
 		p := versioning.PrefixOf(rel.Version, rt)
 		if rt == versioning.TierFeature && scheme.Has(versioning.TierKernel) {
@@ -308,10 +309,7 @@ func (s *Status) fillLine(r *Repo, l *Line, lines map[versioning.Prefix]*Line, l
 		// No line branch: the newest release's branch, else its commit.
 		for i := len(l.Releases) - 1; i >= 0 && l.Tip == ""; i-- {
 			if rel := l.Releases[i]; rel.Branch != "" {
-				l.Branch, l.Tip = rel.Branch, rel.Commit
-				if b, err := r.Resolve("refs/heads/" + rel.Branch); err == nil {
-					l.Tip = b
-				}
+				l.Branch, l.Tip = rel.Branch, rel.BranchTip
 			}
 		}
 		if l.Tip == "" && len(l.Releases) > 0 {

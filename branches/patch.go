@@ -327,14 +327,17 @@ func (f FilePatch) Applies(content []byte) (ok bool, missing []string) {
 	if len(content) == 0 {
 		have = nil
 	}
+	var set map[string]bool // the file's lines, built at the first failing hunk
 	for _, h := range f.Hunks {
 		pre := h.PreImage()
 		if len(pre) == 0 || containsBlock(have, pre) {
 			continue
 		}
-		set := map[string]bool{}
-		for _, l := range have {
-			set[l] = true
+		if set == nil {
+			set = make(map[string]bool, len(have))
+			for _, l := range have {
+				set[l] = true
+			}
 		}
 		for _, l := range pre {
 			if !set[l] {

@@ -145,12 +145,6 @@ func (r *Repo) commitObject(hash string) (*object.Commit, error) {
 	return c, nil
 }
 
-// HasCommit reports whether the repository holds a commit with full sha hash.
-func (r *Repo) HasCommit(hash string) bool {
-	_, err := r.commitObject(hash)
-	return err == nil
-}
-
 // Commit reads one commit by full sha.
 func (r *Repo) Commit(hash string) (Commit, error) {
 	c, err := r.commitObject(hash)

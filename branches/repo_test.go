@@ -120,8 +120,9 @@ func TestAncestryAgainstGit(t *testing.T) {
 	}
 }
 
-func TestStatusLibbpf(t *testing.T) {
-	dir := fixture(t, "libbpf")
+// statusOf opens dir and reads its lines with the libbpf layout.
+func statusOf(t testing.TB, dir string) *Status {
+	t.Helper()
 	r, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -130,6 +131,11 @@ func TestStatusLibbpf(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return st
+}
+
+func TestStatusLibbpf(t *testing.T) {
+	st := statusOf(t, fixture(t, "libbpf"))
 	var names []string
 	for _, l := range st.Lines {
 		latest := "-"
@@ -174,14 +180,7 @@ git tag v1.1.4
 git tag v1.1.5 HEAD~1
 git checkout -q master
 `)
-	r, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := r.Status(libbpfLayout)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := statusOf(t, dir)
 	got := map[string]string{}
 	for _, a := range st.Anomalies {
 		got[a.Ref] = a.Kind
@@ -201,14 +200,7 @@ func TestStatusRealLibbpf(t *testing.T) {
 	if dir == "" {
 		t.Skip("set TIERED_LIBBPF to a libbpf/libbpf clone to run")
 	}
-	r, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := r.Status(libbpfLayout)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := statusOf(t, dir)
 	l, err := st.FindLine("1.4")
 	if err != nil || l.Latest == nil || l.Latest.Name < "1.4.7" {
 		t.Errorf("line 1.4 = %+v, %v", l, err)

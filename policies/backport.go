@@ -57,6 +57,7 @@ type Backport struct {
 	bySubject  map[string]string // subject+author → target commit
 	patchIDs   map[string]string // patch-id → target commit; nil until needed
 	revertedBy map[string]string // candidate sha → the live revert on source
+	files      map[string][]byte // path → content at targetTip; nil entry: absent
 }
 
 // NewBackport prepares judging commits of source (up to until, default its
@@ -67,6 +68,7 @@ func NewBackport(h History, p *Policy, st *branches.Status, target, source *bran
 		targetTip: target.Tip, sourceTip: source.Tip,
 		position: map[string]int{}, facts: map[string]Facts{}, verdicts: map[string]*Verdict{},
 		markers: map[string]string{}, bySubject: map[string]string{}, revertedBy: map[string]string{},
+		files: map[string][]byte{},
 	}
 	if at != "" {
 		b.targetTip = at
@@ -388,7 +390,7 @@ func (b *Backport) prerequisites(c branches.Commit, v *Verdict) (VerdictKind, er
 		if fp.OldPath == "" || fp.Binary {
 			continue
 		}
-		content, err := b.h.ReadFile(b.targetTip, fp.OldPath)
+		content, err := b.targetFile(fp.OldPath)
 		if errors.Is(err, branches.ErrNoFile) {
 			v.add(RulePrerequisites, "%s does not exist on %s", fp.OldPath, b.target.Name)
 			missingAll = append(missingAll, "")
@@ -421,6 +423,29 @@ func (b *Backport) prerequisites(c branches.Commit, v *Verdict) (VerdictKind, er
 			b.target.Name, firstNonEmpty(missingAll), b.source.Name)
 	}
 	return NeedsPrerequisites, nil
+}
+
+// targetFile reads path at the judged state of the target, once.
+func (b *Backport) targetFile(path string) ([]byte, error) {
+	if content, ok := b.files[path]; ok {
+		if content == nil {
+			return nil, fmt.Errorf("%s on %s: %w", path, b.target.Name, branches.ErrNoFile)
+		}
+		return content, nil
+	}
+	content, err := b.h.ReadFile(b.targetTip, path)
+	if errors.Is(err, branches.ErrNoFile) {
+		b.files[path] = nil
+		return nil, err
+	}
+	if err != nil {
+		return nil, err
+	}
+	if content == nil {
+		content = []byte{}
+	}
+	b.files[path] = content
+	return content, nil
 }
 
 // introducers names the candidates before c that added any of the missing

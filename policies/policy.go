@@ -419,9 +419,3 @@ func trimYAMLPrefix(msg string) string {
 	}
 	return msg
 }
-
-// KernelOf returns the configured baseline of kernel line name ("1.4").
-func (p *Policy) KernelOf(line string) (versioning.Kernel, bool) {
-	k, ok := p.Kernels[line]
-	return k, ok
-}

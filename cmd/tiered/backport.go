@@ -42,11 +42,7 @@ func (o *backportOpts) prepare(g *globalOpts) (*session, *policies.Backport, err
 	if o.to == "" {
 		return nil, nil, usagef("--to LINE is required")
 	}
-	s, err := g.open()
-	if err != nil {
-		return nil, nil, err
-	}
-	st, err := s.status()
+	s, st, err := g.openStatus()
 	if err != nil {
 		return nil, nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"strings"
 
 	"github.com/tiered-release/tiered/branches"
@@ -39,13 +38,11 @@ func exitCode(err error, stderr io.Writer) int {
 		ue *usageError
 		fe *policies.FileError
 		le *branches.LineError
-		pe *fs.PathError
 	)
-	switch {
-	case errors.As(err, &ue), errors.As(err, &fe), errors.As(err, &le), errors.Is(err, versioning.ErrSyntax):
+	if errors.As(err, &ue) || errors.As(err, &fe) || errors.As(err, &le) || errors.Is(err, versioning.ErrSyntax) {
 		return 2
-	case errors.As(err, &pe), errors.Is(err, branches.ErrNotRepository), errors.Is(err, branches.ErrUnknownRef):
-		return 3
 	}
+	// Everything else could not be read: fs.PathError, ErrNotRepository,
+	// an unknown ref the repository itself names, a corrupt object.
 	return 3
 }

@@ -22,11 +22,7 @@ func newNextCmd(g *globalOpts) *cobra.Command {
 		Short: "Print the version the next release of a line would get, and why",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := g.open()
-			if err != nil {
-				return err
-			}
-			st, err := s.status()
+			s, st, err := g.openStatus()
 			if err != nil {
 				return err
 			}

@@ -97,12 +97,18 @@ func (s *session) layout() branches.Layout {
 	}
 }
 
-func (s *session) status() (*branches.Status, error) {
+// openStatus opens the repository and reads its lines: what every command
+// but demo starts with.
+func (g *globalOpts) openStatus() (*session, *branches.Status, error) {
+	s, err := g.open()
+	if err != nil {
+		return nil, nil, err
+	}
 	st, err := s.repo.Status(s.layout())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return st, nil
+	return s, st, nil
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -41,11 +41,7 @@ func newStatusCmd(g *globalOpts) *cobra.Command {
 		Short: "List every line, its kernel baseline, latest release and unreleased work",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := g.open()
-			if err != nil {
-				return err
-			}
-			st, err := s.status()
+			_, st, err := g.openStatus()
 			if err != nil {
 				return err
 			}
