@@ -321,7 +321,31 @@ func (b *Backport) judge(c branches.Commit, f Facts, v *Verdict) (VerdictKind, e
 			return kind, err
 		}
 	}
+	if err := b.namedPrerequisites(f, v); err != nil {
+		return "", err
+	}
 	return b.prerequisites(c, v)
+}
+
+// namedPrerequisites adds the commits a "Cc: stable@vger.kernel.org # 6.1.x:
+// sha: subject" trailer names and the target lacks: the author's word.
+func (b *Backport) namedPrerequisites(f Facts, v *Verdict) error {
+	for _, ref := range f.Prereqs {
+		x, _ := b.resolve(ref)
+		if x == "" {
+			v.add(RulePrerequisites, "names prerequisite %s (%q), which resolves to no commit: check it by hand", ref.SHA, ref.Subject)
+			continue
+		}
+		on, err := b.onTarget(x)
+		if err != nil {
+			return err
+		}
+		if on == "" && !slices.Contains(v.Prerequisites, x) {
+			v.Prerequisites = append(v.Prerequisites, x)
+			v.add(RulePrerequisites, "its Cc: stable trailer names %s %q as a prerequisite, which %s lacks", branches.Short(x), ref.Subject, b.target.Name)
+		}
+	}
+	return nil
 }
 
 // bugPresent applies bug-not-present: it returns NotNeeded when no Fixes
