@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/tiered-release/tiered/internal/sample"
 )
 
 var update = flag.Bool("update", false, "rewrite the cmp files of testscripts")
@@ -41,6 +43,17 @@ func TestScripts(t *testing.T) {
 			return os.MkdirAll(home, 0o755)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// mkbtf OUT DESC: write raw kernel BTF built from the
+			// declarations in file DESC (see sample.KernelBTF).
+			"mkbtf": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 2 {
+					ts.Fatalf("usage: mkbtf OUT DESC")
+				}
+				raw, err := sample.KernelBTF(ts.ReadFile(args[1]))
+				ts.Check(err)
+				ts.Check(os.MkdirAll(filepath.Dir(ts.MkAbs(args[0])), 0o755))
+				ts.Check(os.WriteFile(ts.MkAbs(args[0]), raw, 0o644))
+			},
 			// exits N cmd args…: run cmd and check that it exits with code N.
 			"exits": func(ts *testscript.TestScript, neg bool, args []string) {
 				if neg || len(args) < 2 {

@@ -39,6 +39,7 @@ and builds packages.`,
 		newStatusCmd(g),
 		newNextCmd(g),
 		newBackportCmd(g),
+		newFeaturesCmd(g),
 		newDemoCmd(),
 	)
 	return root

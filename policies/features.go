@@ -1,0 +1,450 @@
+package policies
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/tiered-release/tiered/branches"
+	"github.com/tiered-release/tiered/versioning"
+)
+
+// ErrMissingFeature is what a [MissingFeatureError] is.
+var ErrMissingFeature = errors.New("missing kernel feature")
+
+// MissingFeatureError is the features gate refusing a release: a feature
+// the release needs is not in its baseline kernel.
+type MissingFeatureError struct {
+	Feature, Kernel, IntroducedIn string
+	RevertedBy                    []string
+}
+
+func (e *MissingFeatureError) Error() string {
+	s := fmt.Sprintf("needs %s, which kernel %s does not have", e.Feature, e.Kernel)
+	if e.IntroducedIn != "" {
+		s += " (first in " + e.IntroducedIn + ")"
+	}
+	if len(e.RevertedBy) > 0 {
+		s += " (reverted by " + strings.Join(e.RevertedBy, ", ") + ")"
+	}
+	return s
+}
+
+// Is makes errors.Is(err, ErrMissingFeature) true.
+func (e *MissingFeatureError) Is(target error) bool { return target == ErrMissingFeature }
+
+// FeatureReport is the answer of a features check (DESIGN §5, §9).
+type FeatureReport struct {
+	Commit string `json:"commit"`
+	// Kernel is the kernel checked against; Provisional says it is an -rc
+	// standing in for a baseline that has no final BTF yet.
+	Kernel      string `json:"kernel"`
+	Provisional bool   `json:"provisional"`
+	// Checked counts the distinct features the release needs.
+	Checked      int                 `json:"checked"`
+	Missing      []MissingFeature    `json:"missing"`
+	Unverifiable []UnverifiedFeature `json:"unverifiable"`
+}
+
+// OK reports whether nothing is missing.
+func (r *FeatureReport) OK() bool { return len(r.Missing) == 0 }
+
+// Err is the first missing feature as a [MissingFeatureError], nil if none.
+func (r *FeatureReport) Err() error {
+	if r.OK() {
+		return nil
+	}
+	m := r.Missing[0]
+	return &MissingFeatureError{Feature: m.Feature, Kernel: r.Kernel, IntroducedIn: m.FirstKernel, RevertedBy: m.RevertedBy}
+}
+
+// MissingFeature is a needed feature the kernel lacks, and why.
+type MissingFeature struct {
+	Feature string      `json:"feature"`
+	Kind    FeatureKind `json:"kind"`
+	Source  string      `json:"source"`
+	Reason  string      `json:"reason"`
+	// IntroducedBy are the commits of the release's history that added it.
+	IntroducedBy []string `json:"introduced_by"`
+	// RevertedBy are the reverts, elsewhere in the repository, that removed
+	// it; RemovedBy are other commits that did.
+	RevertedBy []string `json:"reverted_by"`
+	RemovedBy  []string `json:"removed_by,omitempty"`
+	// FirstKernel is the oldest kernel of the index that has it.
+	FirstKernel string `json:"first_kernel,omitempty"`
+}
+
+// UnverifiedFeature is a feature BTF cannot speak for.
+type UnverifiedFeature struct {
+	Feature string      `json:"feature"`
+	Kind    FeatureKind `json:"kind"`
+	Reason  string      `json:"reason"`
+}
+
+// ReadNeeds lists the kernel features the tree at commit needs: those its
+// copies of the UAPI headers declare and those its manifest lists, each
+// once. Configured files the commit does not have are skipped.
+func ReadNeeds(h History, p *Policy, commit string) ([]Feature, error) {
+	var out []Feature
+	seen := map[string]bool{}
+	add := func(fs []Feature) {
+		for _, f := range fs {
+			if !seen[f.ID] {
+				seen[f.ID] = true
+				out = append(out, f)
+			}
+		}
+	}
+	for _, path := range p.UAPI.Headers {
+		data, err := h.ReadFile(commit, path)
+		if errors.Is(err, branches.ErrNoFile) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		fs, err := ParseHeader(path, data)
+		if err != nil {
+			return nil, err
+		}
+		add(fs)
+	}
+	if m := p.Features.Manifest; m != "" {
+		data, err := h.ReadFile(commit, m)
+		if err != nil && !errors.Is(err, branches.ErrNoFile) {
+			return nil, err
+		}
+		if err == nil {
+			fs, err := ParseManifest(m+"@"+short(commit), data)
+			if err != nil {
+				return nil, err
+			}
+			add(fs)
+		}
+	}
+	return out, nil
+}
+
+func short(sha string) string {
+	if len(sha) > 12 {
+		return sha[:12]
+	}
+	return sha
+}
+
+// ParseManifest reads a declarative feature manifest: a mapping from a
+// feature id to one BTF predicate.
+//
+//	ringbuf:      {enum: BPF_MAP_TYPE_RINGBUF}
+//	kprobe-multi: {member: bpf_attr.link_create.kprobe_multi}
+//	dynptr:       {kfunc: bpf_dynptr_from_skb}
+//	ktime:        {func: bpf_ktime_get_ns}
+//	cgroup-iter:  {type: enum bpf_cgroup_iter_order}
+//
+// Errors name the file and line.
+func ParseManifest(name string, data []byte) ([]Feature, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, &FileError{File: name, Line: yamlErrorLine(err), Err: err}
+	}
+	if len(doc.Content) == 0 {
+		return nil, nil
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, &FileError{File: name, Line: root.Line, Err: errors.New("want a mapping from feature id to {enum|member|func|kfunc|type: name}")}
+	}
+	var errs ErrorList
+	var out []Feature
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		fail := func(n *yaml.Node, format string, args ...any) {
+			errs = append(errs, &FileError{File: name, Line: n.Line, Key: k.Value, Err: fmt.Errorf(format, args...)})
+		}
+		if v.Kind != yaml.MappingNode || len(v.Content) != 2 || v.Content[1].Kind != yaml.ScalarNode {
+			fail(v, "want one predicate, like {enum: BPF_MAP_TYPE_RINGBUF}")
+			continue
+		}
+		kind, target := v.Content[0].Value, strings.TrimSpace(v.Content[1].Value)
+		f := Feature{ID: k.Value, Name: target, Source: fmt.Sprintf("%s:%d", name, k.Line)}
+		switch kind {
+		case "enum", "enum-value":
+			f.Kind = KindEnumValue
+		case "func":
+			f.Kind = KindFunc
+		case "kfunc":
+			f.Kind = KindKfunc
+		case "member":
+			f.Kind = KindMember
+			f.Path = strings.Split(target, ".")
+			if len(f.Path) < 2 || slices.Contains(f.Path, "") {
+				fail(v.Content[1], "member %q: want type.member[.member…]", target)
+				continue
+			}
+			f.Name = ""
+		case "type":
+			f.Kind = KindType
+			if kw, rest, ok := strings.Cut(target, " "); ok && (kw == "struct" || kw == "union" || kw == "enum") {
+				f.Name, f.Container = strings.TrimSpace(rest), kw
+			}
+		default:
+			fail(v.Content[0], "unknown predicate %q (use enum, member, func, kfunc or type)", kind)
+			continue
+		}
+		if target == "" {
+			fail(v.Content[1], "%s: empty name", kind)
+			continue
+		}
+		out = append(out, f)
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return out, nil
+}
+
+// FeatureCheck proves a release's kernel needs against a baseline kernel.
+type FeatureCheck struct {
+	History History
+	Policy  *Policy
+	Index   *KernelIndex
+	// Baseline is the kernel the line targets (zero: the index's only file).
+	Baseline versioning.Kernel
+	// Elsewhere are tips (trunk, other lines) searched for the commits that
+	// removed a missing feature.
+	Elsewhere []string
+}
+
+// Check checks the release at commit.
+func (c *FeatureCheck) Check(commit string) (*FeatureReport, error) {
+	k, provisional, err := c.Index.Baseline(c.Baseline)
+	if err != nil {
+		return nil, err
+	}
+	needs, err := ReadNeeds(c.History, c.Policy, commit)
+	if err != nil {
+		return nil, err
+	}
+	r := &FeatureReport{Commit: commit, Kernel: k.Label(), Provisional: provisional, Checked: len(needs),
+		Missing: []MissingFeature{}, Unverifiable: []UnverifiedFeature{}}
+	var missing []Feature
+	for _, f := range needs {
+		a, why := k.Has(f)
+		var first string
+		switch a {
+		case Present:
+			continue
+		case Missing:
+			why, first, err = c.explainByKernels(f, k, why)
+		case Unverifiable:
+			// Another kernel of the index may speak for it.
+			a, why, first, err = c.verifyByKernels(f, k, why)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if a == Unverifiable {
+			r.Unverifiable = append(r.Unverifiable, UnverifiedFeature{f.ID, f.Kind, why})
+			continue
+		}
+		r.Missing = append(r.Missing, MissingFeature{Feature: f.ID, Kind: f.Kind, Source: f.Source, Reason: why, FirstKernel: first,
+			IntroducedBy: []string{}, RevertedBy: []string{}})
+		missing = append(missing, f)
+	}
+	if len(missing) > 0 {
+		if err := c.explainByHistory(commit, missing, r.Missing); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// explainByKernels adds what the other kernels say to why f is missing
+// from k: an older kernel or an -rc had it (it was reverted or removed),
+// or a newer kernel has it (the line targets too old a kernel). It also
+// returns the first kernel release to have it, an -rc only if no final
+// release of the index does.
+func (c *FeatureCheck) explainByKernels(f Feature, k *KernelBTF, why string) (string, string, error) {
+	why = fmt.Sprintf("not in kernel %s: %s", k.Label(), why)
+	trace, err := c.Index.Trace(f)
+	if err != nil {
+		return "", "", err
+	}
+	var had, firstFinal, firstRC, newer versioning.Kernel
+	for _, s := range trace {
+		if s.Availability != Present {
+			continue
+		}
+		if s.Kernel.IsRC() && firstRC.IsZero() {
+			firstRC = s.Kernel
+		}
+		if !s.Kernel.IsRC() && firstFinal.IsZero() {
+			firstFinal = s.Kernel
+		}
+		if k.Version.IsZero() {
+			continue
+		}
+		if s.Kernel.Compare(k.Version) < 0 && had.IsZero() {
+			had = s.Kernel
+		}
+		if s.Kernel.Compare(k.Version) > 0 && (newer.IsZero() || newer.IsRC() && !s.Kernel.IsRC()) {
+			newer = s.Kernel
+		}
+	}
+	first := firstFinal
+	if first.IsZero() {
+		first = firstRC
+	}
+	switch {
+	case !had.IsZero() && had.IsRC() && had.Final().Compare(k.Version) == 0:
+		why += fmt.Sprintf("; kernel %s had it, so it was reverted before %s was released", had, k.Label())
+	case !had.IsZero():
+		why += fmt.Sprintf("; kernel %s had it, so it was removed by %s", had, k.Label())
+	case !newer.IsZero() && newer.IsRC():
+		why += fmt.Sprintf("; only kernel %s has it, no release yet: the line targets too old a kernel", newer)
+	case !newer.IsZero():
+		why += fmt.Sprintf("; kernel %s is the first release to have it: the line targets too old a kernel", newer)
+	case len(trace) > 1:
+		why += fmt.Sprintf("; no kernel in %s has it", c.Index.Source)
+	}
+	if first.IsZero() {
+		return why, "", nil
+	}
+	return why, first.String(), nil
+}
+
+// verifyByKernels decides a feature k's BTF cannot speak for: when a newer
+// kernel of the index has it and no kernel up to k does, k lacks it.
+func (c *FeatureCheck) verifyByKernels(f Feature, k *KernelBTF, why string) (Availability, string, string, error) {
+	if k.Version.IsZero() {
+		return Unverifiable, why, "", nil
+	}
+	trace, err := c.Index.Trace(f)
+	if err != nil {
+		return "", "", "", err
+	}
+	for _, s := range trace {
+		if s.Availability != Present {
+			continue
+		}
+		if s.Kernel.Compare(k.Version) <= 0 || s.Kernel.Final().Compare(k.Version) == 0 {
+			return Unverifiable, why, "", nil
+		}
+		return Missing, fmt.Sprintf("not in kernel %s's BTF (%s); kernel %s is the first to have it: the line targets too old a kernel", k.Label(), why, s.Kernel), s.Kernel.String(), nil
+	}
+	return Unverifiable, why, "", nil
+}
+
+// explainByHistory finds, for each missing header feature, the commits of
+// the release's history that added it to a UAPI header copy, and the
+// commits elsewhere that removed it, reverts named as such.
+func (c *FeatureCheck) explainByHistory(commit string, missing []Feature, out []MissingFeature) error {
+	want := map[string]int{}
+	for i, f := range missing {
+		for _, path := range c.Policy.UAPI.Headers {
+			if strings.HasPrefix(f.Source, path+":") {
+				want[f.ID] = i
+			}
+		}
+	}
+	if len(want) == 0 || len(c.Policy.UAPI.Headers) == 0 {
+		return nil
+	}
+	mine, err := c.History.Between(nil, commit)
+	if err != nil {
+		return err
+	}
+	inRelease := make(map[string]bool, len(mine))
+	for _, x := range mine {
+		inRelease[x.Hash] = true
+	}
+	commits := mine
+	for _, tip := range c.Elsewhere {
+		more, err := c.History.Between([]string{commit}, tip)
+		if err != nil {
+			return err
+		}
+		for _, x := range more {
+			if !inRelease[x.Hash] {
+				commits = append(commits, x)
+				inRelease[x.Hash] = false
+			}
+		}
+	}
+	// blob id → the wanted features it declares
+	declared := map[string]map[string]bool{}
+	has := func(commit, path string) (map[string]bool, error) {
+		id, err := c.History.FileID(commit, path)
+		if err != nil || id == "" {
+			return nil, err
+		}
+		if d, ok := declared[id]; ok {
+			return d, nil
+		}
+		data, err := c.History.ReadFile(commit, path)
+		if err != nil {
+			return nil, err
+		}
+		d := map[string]bool{}
+		fs, err := ParseHeader(path, data)
+		if err == nil {
+			for _, f := range fs {
+				if _, ok := want[f.ID]; ok {
+					d[f.ID] = true
+				}
+			}
+		}
+		declared[id] = d
+		return d, nil
+	}
+	for _, x := range commits {
+		if len(x.Parents) != 1 {
+			continue // merges bring changes made by commits listed themselves
+		}
+		for _, path := range c.Policy.UAPI.Headers {
+			after, err := c.History.FileID(x.Hash, path)
+			if err != nil {
+				return err
+			}
+			before, err := c.History.FileID(x.Parents[0], path)
+			if err != nil {
+				return err
+			}
+			if after == before {
+				continue
+			}
+			now, err := has(x.Hash, path)
+			if err != nil {
+				return err
+			}
+			was, err := has(x.Parents[0], path)
+			if err != nil {
+				return err
+			}
+			for id, i := range want {
+				m := &out[i]
+				switch {
+				case now[id] && !was[id] && inRelease[x.Hash]:
+					m.IntroducedBy = appendNew(m.IntroducedBy, x.Hash)
+				case was[id] && !now[id] && !inRelease[x.Hash]:
+					if ParseTrailers(x.Subject, x.Message, nil).Reverts != nil {
+						m.RevertedBy = appendNew(m.RevertedBy, x.Hash)
+					} else {
+						m.RemovedBy = appendNew(m.RemovedBy, x.Hash)
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func appendNew(xs []string, x string) []string {
+	if slices.Contains(xs, x) {
+		return xs
+	}
+	return append(xs, x)
+}
