@@ -58,7 +58,12 @@ type Backport struct {
 	patchIDs   map[string]string // patch-id → target commit; nil until needed
 	revertedBy map[string]string // candidate sha → the live revert on source
 	files      map[string][]byte // path → content at targetTip; nil entry: absent
+	kernels    *KernelNeeds      // nil: the kernel-too-new rule has no data
 }
+
+// UseKernels enables the kernel-too-new rule with the kernels of needs,
+// for a target line that has a kernel baseline.
+func (b *Backport) UseKernels(needs *KernelNeeds) { b.kernels = needs }
 
 // NewBackport prepares judging commits of source (up to until, default its
 // tip) for target (at at, default its tip). until and at are full shas or "".
@@ -311,6 +316,9 @@ func (b *Backport) judge(c branches.Commit, f Facts, v *Verdict) (VerdictKind, e
 		v.add(RuleABIAddition, "adds exported symbols %v: stable line %s takes no new symbols", f.ABI.Added, line)
 		return Forbidden, nil
 	}
+	if tooNew, err := b.kernelTooNew(c, v); err != nil || tooNew {
+		return Forbidden, err
+	}
 	if b.stable() && !f.IsFix() {
 		v.add(RuleStableFixesOnly, "not a fix (no Fixes: trailer, revert, backport marker or nomination): stable line %s takes fixes only", line)
 		return Forbidden, nil
@@ -325,6 +333,86 @@ func (b *Backport) judge(c branches.Commit, f Facts, v *Verdict) (VerdictKind, e
 		return "", err
 	}
 	return b.prerequisites(c, v)
+}
+
+// kernelTooNew applies RuleKernelTooNew: the identifiers the commit's
+// added lines use, outside the UAPI header copies, must all be in the
+// target's baseline kernel.
+func (b *Backport) kernelTooNew(c branches.Commit, v *Verdict) (bool, error) {
+	base := b.target.Kernel
+	if b.kernels == nil || base.IsZero() {
+		return false, nil
+	}
+	p, err := b.h.Patch(c.Hash)
+	if err != nil {
+		return false, err
+	}
+	var found bool
+	for _, fp := range p.Files {
+		if fp.Binary || slices.Contains(b.p.UAPI.Headers, fp.Path()) {
+			continue
+		}
+		removed := map[string]bool{}
+		for _, h := range fp.Hunks {
+			for _, l := range h.Lines {
+				if l[0] == '-' {
+					for _, id := range identifiers(l[1:]) {
+						removed[id] = true
+					}
+				}
+			}
+		}
+		seen := map[string]bool{}
+		for _, h := range fp.Hunks {
+			for _, l := range h.Lines {
+				if l[0] != '+' {
+					continue
+				}
+				for _, id := range identifiers(l[1:]) {
+					if seen[id] || removed[id] {
+						continue
+					}
+					seen[id] = true
+					ok, known, first := b.kernels.Check(id, base)
+					if ok || !known {
+						continue
+					}
+					found = true
+					if first.Compare(base) <= 0 {
+						v.add(RuleKernelTooNew, "%s uses %s, which kernel %s (the baseline of %s) does not have: kernel %s had it, so it was reverted", fp.Path(), id, base, b.target.Name, first)
+					} else {
+						v.add(RuleKernelTooNew, "%s uses %s, first in kernel %s; %s targets kernel %s", fp.Path(), id, first, b.target.Name, base)
+					}
+				}
+			}
+		}
+	}
+	return found, nil
+}
+
+// identifiers lists the C identifiers of a line.
+func identifiers(line string) []string {
+	var out []string
+	for i := 0; i < len(line); {
+		c := line[i]
+		if c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' {
+			j := i + 1
+			for j < len(line) && isIdent(line[j]) {
+				j++
+			}
+			out = append(out, line[i:j])
+			i = j
+			continue
+		}
+		if c >= '0' && c <= '9' {
+			for i < len(line) && isIdent(line[i]) {
+				i++
+			}
+			continue
+		}
+		i++
+	}
+	return out
 }
 
 // namedPrerequisites adds the commits a "Cc: stable@vger.kernel.org # 6.1.x:

@@ -487,3 +487,55 @@ func decompress(data []byte) ([]byte, error) {
 	}
 	return out, nil
 }
+
+// KernelNeeds maps the identifiers a commit can use (enum constants and
+// kfuncs) to the kernels that have them: the index behind the
+// kernel-too-new rule.
+type KernelNeeds struct {
+	first map[string]versioning.Kernel // the first release with it; an -rc if no release has it
+	index *KernelIndex
+}
+
+// Needs loads every kernel of the index and maps each enum constant and
+// kfunc to the first kernel release that has it.
+func (idx *KernelIndex) Needs() (*KernelNeeds, error) {
+	n := &KernelNeeds{first: map[string]versioning.Kernel{}, index: idx}
+	for _, e := range idx.entries {
+		if e.version.IsZero() {
+			continue
+		}
+		k, err := e.get()
+		if err != nil {
+			return nil, err
+		}
+		note := func(name string) {
+			if old, ok := n.first[name]; !ok || old.IsRC() && !e.version.IsRC() {
+				n.first[name] = e.version
+			}
+		}
+		for name := range k.values {
+			note(name)
+		}
+		for name, tagged := range k.funcs {
+			if tagged {
+				note(name)
+			}
+		}
+	}
+	return n, nil
+}
+
+// Check says whether baseline has ident. known is false for identifiers
+// no kernel of the index has: not a kernel feature, as far as BTF knows.
+// first is the first kernel release that has it.
+func (n *KernelNeeds) Check(ident string, baseline versioning.Kernel) (ok, known bool, first versioning.Kernel) {
+	first, known = n.first[ident]
+	if !known {
+		return true, false, first
+	}
+	if k, _, err := n.index.Baseline(baseline); err == nil && k.Version.Final().Compare(baseline) == 0 {
+		_, enum := k.values[ident]
+		return enum || k.funcs[ident], true, first
+	}
+	return first.Compare(baseline) <= 0, true, first
+}

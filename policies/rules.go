@@ -31,6 +31,11 @@ const (
 	// a backport marker, with an equal patch-id, or (edited) with the same
 	// subject and author.
 	RuleAlreadyApplied RuleID = "already-applied"
+	// RuleKernelTooNew forbids a commit needing a kernel feature newer than
+	// the line's baseline: an identifier its added lines use (an enum
+	// constant, a kfunc) that the baseline kernel's BTF lacks. The message
+	// names the feature and the kernel that has it.
+	RuleKernelTooNew RuleID = "kernel-too-new"
 	// RuleNoAutoSel forbids automatic selection of a commit that carries
 	// Cc: <stable+noautosel@kernel.org>, with the reason it gives.
 	RuleNoAutoSel RuleID = "no-autosel"

@@ -15,6 +15,7 @@ import (
 type backportOpts struct {
 	to, from  string
 	at, until string
+	btf       string
 	json      bool
 }
 
@@ -31,6 +32,7 @@ func (o *backportOpts) flags(cmd *cobra.Command, plan bool) {
 	cmd.Flags().StringVar(&o.to, "to", "", "the target `LINE` (branch or version prefix)")
 	cmd.Flags().StringVar(&o.from, "from", "", "the source `LINE` (default: trunk)")
 	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
+	cmd.Flags().StringVar(&o.btf, "btf", "", "kernel BTF for the kernel-too-new rule: a `PATH` to a file or a directory named by kernel version (default: features.btf)")
 	if plan {
 		cmd.Flags().StringVar(&o.at, "at", "", "judge the target as of `REV` (default: its tip)")
 		cmd.Flags().StringVar(&o.until, "until", "", "take the source up to `REV` (default: its tip)")
@@ -68,6 +70,18 @@ func (o *backportOpts) prepare(g *globalOpts) (*session, *policies.Backport, err
 	b, err := policies.NewBackport(s.repo, s.policy, st, target, source, at, until)
 	if err != nil {
 		return nil, nil, err
+	}
+	// The kernel-too-new rule needs kernel BTF and a baseline to judge by.
+	if (o.btf != "" || s.policy.Features.BTF != "") && !target.Kernel.IsZero() {
+		idx, err := s.kernelIndex(o.btf)
+		if err != nil {
+			return nil, nil, err
+		}
+		needs, err := idx.Needs()
+		if err != nil {
+			return nil, nil, err
+		}
+		b.UseKernels(needs)
 	}
 	return s, b, nil
 }
