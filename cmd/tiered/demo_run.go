@@ -29,6 +29,8 @@ func runDemo(w io.Writer) error {
 		{"next", "--line", "release/v1.3.1"},
 		{"backport", "plan", "--to", "1.3"},
 		{"backport", "check", st.Lookup, "--to", "release/v1.3.1"},
+		{"features", "check", "v1.3.1.0"},
+		{"features", "check", "v1.4.0.0"},
 	}
 	for _, args := range steps {
 		fmt.Fprintf(w, "\n$ tiered %s\n", strings.Join(args, " "))

@@ -2,6 +2,8 @@ package sample
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -16,6 +18,13 @@ type Story struct {
 	Lookup string
 	// OpenFix was cherry-picked to release/v1.3 with -x.
 	OpenFix string
+	// Sync added BPF_MAP_TYPE_RING_POOL to the UAPI header copy before
+	// 1.4.0.0; Revert, on trunk after the release, synced the kernel's
+	// revert of it, made before Linux 6.9 was released.
+	Sync, Revert string
+	// Kernels is the directory of kernel BTF the policy names: 6.7,
+	// 6.9-rc1 (with RING_POOL) and 6.9 (without).
+	Kernels string
 }
 
 // mapFile writes a version script with one node per entry.
@@ -68,6 +77,8 @@ abi:
   symbol_map: src/libfoo.map
 uapi:
   headers: [include/uapi/linux/bpf.h]
+features:
+  btf: kernels
 `
 	open0 := "int foo_open(const char *path) { return bpf_open(path, 0); }"
 	open1 := "int foo_open(const char *path) { return bpf_open(path, O_CLOEXEC); }"
@@ -75,7 +86,7 @@ uapi:
 	ring1 := "int foo_ring_new(int size) { return ring(size ? size : 4096); }"
 	map0 := "int foo_map_new(int type) { return map(type, 0); }"
 	map1 := "int foo_map_new(int type) { return map(type, BPF_F_NO_PREALLOC); }"
-	uapi := "enum bpf_cmd {\n\tBPF_MAP_CREATE,\n\tBPF_PROG_LOAD,\n};\n"
+	uapi := header("")
 
 	b.Commit("main", "libfoo: initial import", map[string]string{
 		"tiered.yaml":              policy,
@@ -83,6 +94,7 @@ uapi:
 		"src/foo.c":                source(open0),
 		"include/uapi/linux/bpf.h": uapi,
 		"README":                   "libfoo: a small BPF loader\n",
+		".gitignore":               "# kernel BTF for tiered features check\nkernels/\n",
 	})
 	b.Commit("main", "libfoo: add ring buffer API", map[string]string{
 		"src/libfoo.map": mapFile("LIBFOO_1.0.0:foo_open", "LIBFOO_1.3.0:foo_ring_new"),
@@ -94,6 +106,8 @@ uapi:
 	b.Tag("v1.3.1.0", "release/v1.3", "libfoo 1.3.1.0\n\nTier: feature\nPrevious: 1.3.0.0\n")
 	b.Branch("release/v1.3.1", "release/v1.3")
 
+	st.Sync = b.Commit("main", "sync: bpf: add BPF_MAP_TYPE_RING_POOL\n\nSync include/uapi/linux/bpf.h with bpf-next for Linux 6.9-rc1.\n",
+		map[string]string{"include/uapi/linux/bpf.h": header("\tBPF_MAP_TYPE_RING_POOL,\n")})
 	b.Commit("main", "libfoo: add map API", map[string]string{
 		"src/libfoo.map": mapFile("LIBFOO_1.0.0:foo_open", "LIBFOO_1.3.0:foo_ring_new", "LIBFOO_1.4.0:foo_map_new"),
 		"src/foo.c":      source(open0, ring0, map0),
@@ -102,6 +116,8 @@ uapi:
 	b.Tag("v1.4.0.0", "main", "libfoo 1.4.0.0\n\nTier: kernel\nKernel-Baseline: 6.9\nABI: 1\nPrevious: 1.3.1.0\n")
 	b.Branch("release/v1.4", "main")
 
+	st.Revert = b.Commit("main", fmt.Sprintf("Revert \"sync: bpf: add BPF_MAP_TYPE_RING_POOL\"\n\nThis reverts commit %s.\n\nThe kernel reverted ring pools before Linux 6.9 was released.\n", st.Sync),
+		map[string]string{"include/uapi/linux/bpf.h": header("")})
 	st.OpenFix = b.Commit("main", "libfoo: open BPF objects with O_CLOEXEC\n\nCc: stable@vger.kernel.org\n",
 		map[string]string{"src/foo.c": source(open1, ring0, map0)})
 	st.RingFix = b.Commit("main", fmt.Sprintf("libfoo: default ring buffer size\n\nA zero size made foo_ring_new() fail.\n\nFixes: %s (\"libfoo: add ring buffer API\")\n", "0badc0ffee00"),
@@ -121,7 +137,54 @@ uapi:
 	if err := b.Err(); err != nil {
 		return nil, fmt.Errorf("build demo repository: %w", err)
 	}
+	st.Kernels = filepath.Join(dir, "kernels")
+	if err := os.MkdirAll(st.Kernels, 0o755); err != nil {
+		return nil, err
+	}
+	base := "enum bpf_cmd BPF_MAP_CREATE BPF_PROG_LOAD\nenum bpf_map_type BPF_MAP_TYPE_UNSPEC BPF_MAP_TYPE_HASH BPF_MAP_TYPE_RINGBUF\nunion bpf_attr map_type key_size value_size\n"
+	for name, desc := range map[string]string{
+		"6.7.btf":     base,
+		"6.9-rc1.btf": strings.Replace(base, "RINGBUF", "RINGBUF BPF_MAP_TYPE_RING_POOL", 1),
+		"6.9.btf":     base,
+	} {
+		raw, err := KernelBTF(desc)
+		if err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(st.Kernels, name), raw, 0o644); err != nil {
+			return nil, err
+		}
+	}
 	return st, nil
+}
+
+// header is the demo's copy of the kernel's bpf.h, with extra map types.
+func header(extra string) string {
+	return `/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+#ifndef _UAPI__LINUX_BPF_H__
+#define _UAPI__LINUX_BPF_H__
+
+enum bpf_cmd {
+	BPF_MAP_CREATE,
+	BPF_PROG_LOAD,
+};
+
+enum bpf_map_type {
+	BPF_MAP_TYPE_UNSPEC,
+	BPF_MAP_TYPE_HASH,
+	BPF_MAP_TYPE_RINGBUF,
+` + extra + `};
+
+union bpf_attr {
+	struct {
+		__u32	map_type;
+		__u32	key_size;
+		__u32	value_size;
+	};
+};
+
+#endif
+`
 }
 
 func short(h string) string { return h[:12] }
