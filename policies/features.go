@@ -47,6 +47,10 @@ type FeatureReport struct {
 	Checked      int                 `json:"checked"`
 	Missing      []MissingFeature    `json:"missing"`
 	Unverifiable []UnverifiedFeature `json:"unverifiable"`
+	// Renamed are constants the kernel has under another name with the
+	// same value (the 5.10-rc names libbpf 0.2 shipped): not missing, but
+	// source that uses the name does not build against the kernel's UAPI.
+	Renamed []UnverifiedFeature `json:"renamed"`
 }
 
 // OK reports whether nothing is missing.
@@ -229,13 +233,16 @@ func (c *FeatureCheck) Check(commit string) (*FeatureReport, error) {
 		return nil, err
 	}
 	r := &FeatureReport{Commit: commit, Kernel: k.Label(), Provisional: provisional, Checked: len(needs),
-		Missing: []MissingFeature{}, Unverifiable: []UnverifiedFeature{}}
+		Missing: []MissingFeature{}, Unverifiable: []UnverifiedFeature{}, Renamed: []UnverifiedFeature{}}
 	var missing []Feature
 	for _, f := range needs {
 		a, why := k.Has(f)
 		var first string
 		switch a {
 		case Present:
+			continue
+		case Renamed:
+			r.Renamed = append(r.Renamed, UnverifiedFeature{f.ID, f.Kind, why})
 			continue
 		case Missing:
 			why, first, err = c.explainByKernels(f, k, why)

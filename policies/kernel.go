@@ -29,6 +29,10 @@ const (
 	Present      Availability = "present"
 	Missing      Availability = "missing"
 	Unverifiable Availability = "unverifiable"
+	// Renamed is an enum constant the kernel has under another name with
+	// the same value: built code works, source using the name does not
+	// compile against the kernel's headers.
+	Renamed Availability = "renamed"
 )
 
 // KernelBTF is one kernel's BTF, indexed by the names features ask for.
@@ -39,11 +43,12 @@ type KernelBTF struct {
 	// Source is where the BTF came from, for messages.
 	Source string
 
-	enums      map[string]bool       // named enums
-	values     map[string]string     // enum constant → its enum ("" anonymous)
-	composites map[string][]btf.Type // struct and union by name
-	funcs      map[string]bool       // function → carries the bpf_kfunc decl tag
-	kfuncTags  bool                  // some function carries bpf_kfunc
+	enums      map[string]bool             // named enums
+	values     map[string]string           // enum constant → its enum ("" anonymous)
+	byValue    map[string]map[int64]string // named enum → value → constant
+	composites map[string][]btf.Type       // struct and union by name
+	funcs      map[string]bool             // function → carries the bpf_kfunc decl tag
+	kfuncTags  bool                        // some function carries bpf_kfunc
 }
 
 // kfuncTag is the decl tag the kernel puts on kfuncs (BTF_KFUNC, pahole ≥ 1.25).
@@ -53,7 +58,7 @@ const kfuncTag = "bpf_kfunc"
 func NewKernelBTF(spec *btf.Spec, version versioning.Kernel, source string) (*KernelBTF, error) {
 	k := &KernelBTF{
 		Version: version, Source: source,
-		enums: map[string]bool{}, values: map[string]string{},
+		enums: map[string]bool{}, values: map[string]string{}, byValue: map[string]map[int64]string{},
 		composites: map[string][]btf.Type{}, funcs: map[string]bool{},
 	}
 	for typ, err := range spec.All() {
@@ -64,8 +69,18 @@ func NewKernelBTF(spec *btf.Spec, version versioning.Kernel, source string) (*Ke
 		case *btf.Enum:
 			if t.Name != "" {
 				k.enums[t.Name] = true
+				if k.byValue[t.Name] == nil {
+					k.byValue[t.Name] = map[int64]string{}
+				}
 			}
 			for _, v := range t.Values {
+				if t.Name != "" {
+					val := int64(v.Value)
+					if t.Size == 4 && t.Signed {
+						val = int64(int32(v.Value))
+					}
+					k.byValue[t.Name][val] = v.Name
+				}
 				if _, ok := k.values[v.Name]; !ok || t.Name != "" {
 					k.values[v.Name] = t.Name
 				}
@@ -105,6 +120,9 @@ func (k *KernelBTF) Has(f Feature) (Availability, string) {
 		}
 		if name, ok := strings.CutPrefix(f.Container, "enum "); ok {
 			if k.enums[name] {
+				if other, ok := k.byValue[name][f.Value]; ok && f.HasValue {
+					return Renamed, fmt.Sprintf("enum %s has %s with the same value %d in its place", name, other, f.Value)
+				}
 				return Missing, fmt.Sprintf("enum %s has no %s", name, f.Name)
 			}
 			return Unverifiable, fmt.Sprintf("enum %s is not in the BTF (a kernel built without its subsystem, or one that never uses it, has no BTF for it)", name)

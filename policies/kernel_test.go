@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -315,5 +317,28 @@ order: {type: enum bpf_cgroup_iter_order}
 		if list[i].Line != line {
 			t.Errorf("error %d at line %d, want %d: %v", i, list[i].Line, line, list[i])
 		}
+	}
+}
+
+// libbpf v0.2 shipped the 5.10-rc name BPF_FUNC_bpf_per_cpu_ptr; Linux
+// 5.10 final calls helper 153 BPF_FUNC_per_cpu_ptr.
+func TestKernelHasRenamedConstant(t *testing.T) {
+	var desc strings.Builder
+	desc.WriteString("enum bpf_func_id")
+	for i := range 154 {
+		name := fmt.Sprintf("BPF_FUNC_h%d", i)
+		if i == 153 {
+			name = "BPF_FUNC_per_cpu_ptr"
+		}
+		desc.WriteString(" " + name)
+	}
+	k := buildKernel(t, desc.String()+"\n", "5.10")
+	f := Feature{Kind: KindEnumValue, Name: "BPF_FUNC_bpf_per_cpu_ptr", Container: "enum bpf_func_id", Value: 153, HasValue: true}
+	if a, why := k.Has(f); a != Renamed || !strings.Contains(why, "BPF_FUNC_per_cpu_ptr with the same value 153") {
+		t.Errorf("Has(%s) = %s (%s), want renamed", f.Name, a, why)
+	}
+	f.Value = 154
+	if a, _ := k.Has(f); a != Missing {
+		t.Errorf("Has(%s = 154) = %s, want missing", f.Name, a)
 	}
 }

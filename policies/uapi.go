@@ -3,6 +3,7 @@ package policies
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 )
 
@@ -44,6 +45,9 @@ type Feature struct {
 	Group string `json:"-"`
 	// Source is where it was read: "include/uapi/linux/bpf.h:1234".
 	Source string `json:"source,omitempty"`
+	// Value is an enum constant's value, when HasValue.
+	Value    int64 `json:"-"`
+	HasValue bool  `json:"-"`
 }
 
 // Header limits: they keep a hostile header from exhausting memory.
@@ -64,7 +68,7 @@ func ParseHeader(name string, data []byte) ([]Feature, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &declParser{name: name, toks: toks}
+	p := &declParser{name: name, toks: toks, consts: map[string]int64{}}
 	p.out = append(p.out, defs...)
 	p.parseTop()
 	out := p.out[:0]
@@ -447,10 +451,11 @@ func relined(toks []token, line int) []token {
 }
 
 type declParser struct {
-	name string
-	toks []token
-	pos  int
-	out  []Feature
+	consts map[string]int64 // enum constants with known values
+	name   string
+	toks   []token
+	pos    int
+	out    []Feature
 }
 
 func (p *declParser) src(line int) string { return fmt.Sprintf("%s:%d", p.name, line) }
@@ -517,8 +522,9 @@ func (p *declParser) parseEnum(name string) {
 		container = "enum " + name
 		p.out = append(p.out, Feature{ID: container, Kind: KindType, Name: name, Container: "enum", Source: p.src(p.toks[p.pos-1].line)})
 	}
-	group := ""
-	expectName := true
+	// Entries are "NAME" or "NAME = expr", separated by top-level commas.
+	var entries [][]token
+	var cur []token
 	depth := 0
 	for p.pos < len(p.toks) {
 		t := p.toks[p.pos]
@@ -529,27 +535,162 @@ func (p *declParser) parseEnum(name string) {
 		case ")", "]":
 			depth--
 		case "}":
-			if depth == 0 {
-				return
-			}
 			depth--
 		case ",":
 			if depth == 0 {
-				expectName = true
+				entries = append(entries, cur)
+				cur = nil
 				continue
 			}
 		}
-		if expectName && depth == 0 && t.ident() {
-			expectName = false
-			if group == "" && name == "" {
-				group = t.text
+		if depth < 0 {
+			break
+		}
+		cur = append(cur, t)
+	}
+	entries = append(entries, cur)
+	group := ""
+	next, known := int64(0), true
+	for _, e := range entries {
+		if len(e) == 0 || !e[0].ident() {
+			continue
+		}
+		if group == "" && name == "" {
+			group = e[0].text
+		}
+		f := Feature{
+			ID: e[0].text, Kind: KindEnumValue, Name: e[0].text,
+			Container: container, Group: group, Source: p.src(e[0].line),
+		}
+		if len(e) > 2 && e[1].text == "=" {
+			next, known = evalConst(e[2:], p.consts)
+		}
+		if known {
+			f.Value, f.HasValue = next, true
+			p.consts[f.Name] = next
+		}
+		next++
+		p.out = append(p.out, f)
+	}
+}
+
+// evalConst evaluates an enum initializer: integer literals, constants
+// declared before it, parentheses, and the unary and binary operators
+// UAPI headers use. It reports false for anything else.
+func evalConst(toks []token, consts map[string]int64) (int64, bool) {
+	e := &constExpr{toks: toks, consts: consts, ok: true}
+	v := e.binary(0)
+	return v, e.ok && e.pos == len(toks)
+}
+
+type constExpr struct {
+	toks   []token
+	pos    int
+	consts map[string]int64
+	ok     bool
+	depth  int
+}
+
+var binaryPrec = map[string]int{"|": 1, "^": 2, "&": 3, "<": 4, ">": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6}
+
+// binary parses operators of precedence above min; "<" and ">" stand for
+// the shifts, which the tokenizer splits into two tokens.
+func (e *constExpr) binary(min int) int64 {
+	if e.depth++; e.depth > 64 {
+		return 0
+	}
+	defer func() { e.depth-- }()
+	x := e.unary()
+	for e.pos < len(e.toks) {
+		op := e.toks[e.pos].text
+		prec, isOp := binaryPrec[op]
+		if !isOp || prec <= min {
+			break
+		}
+		if op == "<" || op == ">" {
+			if e.pos+1 >= len(e.toks) || e.toks[e.pos+1].text != op {
+				e.ok = false
+				return 0
 			}
-			p.out = append(p.out, Feature{
-				ID: t.text, Kind: KindEnumValue, Name: t.text,
-				Container: container, Group: group, Source: p.src(t.line),
-			})
+			e.pos++
+		}
+		e.pos++
+		y := e.binary(prec)
+		switch op {
+		case "|":
+			x |= y
+		case "^":
+			x ^= y
+		case "&":
+			x &= y
+		case "<":
+			x <<= uint64(y) & 63
+		case ">":
+			x >>= uint64(y) & 63
+		case "+":
+			x += y
+		case "-":
+			x -= y
+		case "*":
+			x *= y
+		case "/", "%":
+			if y == 0 {
+				e.ok = false
+				return 0
+			}
+			if op == "/" {
+				x /= y
+			} else {
+				x %= y
+			}
 		}
 	}
+	return x
+}
+
+func (e *constExpr) unary() int64 {
+	if e.pos >= len(e.toks) {
+		e.ok = false
+		return 0
+	}
+	t := e.toks[e.pos]
+	e.pos++
+	switch {
+	case t.text == "-":
+		return -e.unary()
+	case t.text == "~":
+		return ^e.unary()
+	case t.text == "+":
+		return e.unary()
+	case t.text == "(":
+		v := e.binary(0)
+		if e.pos >= len(e.toks) || e.toks[e.pos].text != ")" {
+			e.ok = false
+			return 0
+		}
+		e.pos++
+		return v
+	case t.ident():
+		v, ok := e.consts[t.text]
+		if !ok {
+			e.ok = false
+		}
+		return v
+	case t.text[0] >= '0' && t.text[0] <= '9':
+		lit := strings.TrimRight(t.text, "uUlL")
+		v, err := strconv.ParseInt(lit, 0, 64)
+		if err != nil {
+			u, uerr := strconv.ParseUint(lit, 0, 64)
+			if uerr != nil {
+				e.ok = false
+				return 0
+			}
+			v = int64(u)
+		}
+		return v
+	}
+	e.ok = false
+	return 0
 }
 
 // parseBody reads members until the closing brace. Members of anonymous

@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -205,4 +206,37 @@ func FuzzParseHeader(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestParseHeaderEnumValues(t *testing.T) {
+	fs, err := ParseHeader("x.h", []byte(`enum e {
+	A,
+	B = 5,
+	C,
+	D = (1ULL << 3) | B,
+	E = -1,
+	F = 0x10,
+	G = sizeof(int),
+	H,
+	I = C + 1,
+	J = ~0xff >> 4,
+};`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range fs {
+		if f.Kind != KindEnumValue {
+			continue
+		}
+		if f.HasValue {
+			got = append(got, fmt.Sprintf("%s=%d", f.Name, f.Value))
+		} else {
+			got = append(got, f.Name+"=?")
+		}
+	}
+	want := []string{"A=0", "B=5", "C=6", "D=13", "E=-1", "F=16", "G=?", "H=?", "I=7", "J=-16"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("enum values (-want +got):\n%s", d)
+	}
 }

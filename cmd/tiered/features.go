@@ -184,6 +184,9 @@ func printFeatures(w io.Writer, repo *branches.Repo, rev string, r *policies.Fea
 			fmt.Fprintf(w, "  removed by  %s\n", describe(repo, sha))
 		}
 	}
+	for _, m := range r.Renamed {
+		fmt.Fprintf(w, "renamed %s: %s\n", m.Feature, m.Reason)
+	}
 	// Unverifiable features, grouped by why, with a few examples each.
 	byReason := map[string][]string{}
 	for _, u := range r.Unverifiable {
