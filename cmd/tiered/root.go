@@ -40,6 +40,7 @@ and builds packages.`,
 		newNextCmd(g),
 		newBackportCmd(g),
 		newFeaturesCmd(g),
+		newCutCmd(g),
 		newDemoCmd(),
 	)
 	return root

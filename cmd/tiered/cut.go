@@ -1,0 +1,225 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tiered-release/tiered/branches"
+	"github.com/tiered-release/tiered/policies"
+	"github.com/tiered-release/tiered/versioning"
+)
+
+type cutOpts struct {
+	line, kernel, pre string
+	btf, lib          string
+	dryRun, json      bool
+}
+
+func newCutCmd(g *globalOpts) *cobra.Command {
+	o := &cutOpts{}
+	cmd := &cobra.Command{
+		Use:   "cut",
+		Short: "Cut the next release of a line: version, gates, then tag and branches, all or nothing",
+		Long: `cut computes the next version of a line from what it holds since its last
+release, runs the gates (version, tier rules, kernel features, upstream
+reverts, exported ABI, refs), and only if all pass writes an annotated tag
+carrying the tier metadata and the branches the release opens: all refs or
+none, each compared and swapped under git's lock files. A gate without data
+to judge by is reported as skipped. Exit 1 when a gate refuses.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, st, err := g.openStatus()
+			if err != nil {
+				return err
+			}
+			c, err := s.planCut(st, o, time.Now)
+			if err != nil {
+				return err
+			}
+			if !c.Refused && !o.dryRun {
+				if err := s.writeCut(c, branches.WriteOptions{}); err != nil {
+					return err
+				}
+			}
+			if o.json {
+				err = writeJSON(cmd.OutOrStdout(), c)
+			} else {
+				printCut(cmd.OutOrStdout(), c)
+			}
+			if err == nil && c.Refused {
+				return errNo
+			}
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&o.line, "line", "", "the `LINE` to release (branch or version prefix; default: trunk)")
+	cmd.Flags().StringVar(&o.kernel, "kernel", "", "the baseline kernel `VERSION` of the kernel line this cut opens")
+	cmd.Flags().StringVar(&o.pre, "pre", "", "cut a pre-release with this `ID` (rc: 1.5.0.0-rc.1, then rc.2)")
+	cmd.Flags().StringVar(&o.btf, "btf", "", "kernel BTF for the features gate: a `PATH` (default: features.btf)")
+	cmd.Flags().StringVar(&o.lib, "lib", "", "the built shared library `FILE` for the ABI gate (default: the symbol map)")
+	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "print what would be written, write nothing")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
+	return cmd
+}
+
+// planCut plans the cut o asks for; now is read only when git's
+// environment does not set the date.
+func (s *session) planCut(st *branches.Status, o *cutOpts, now func() time.Time) (*policies.Cut, error) {
+	line, err := s.line(st, o.line)
+	if err != nil {
+		return nil, err
+	}
+	req := policies.CutRequest{Line: line, Pre: o.pre, RefExists: s.repo.RefTarget}
+	if o.kernel != "" {
+		if req.Kernel, err = versioning.ParseKernel(o.kernel); err != nil {
+			return nil, &usageError{fmt.Errorf("--kernel: %w", err)}
+		}
+	}
+	if o.btf != "" || s.policy.Features.BTF != "" {
+		if req.Kernels, err = s.kernelIndex(o.btf); err != nil {
+			return nil, err
+		}
+	}
+	if o.lib != "" {
+		if req.Library, err = policies.LoadLibraryExports(o.lib); err != nil {
+			return nil, err
+		}
+	}
+	if req.Tagger, err = s.tagger(now); err != nil {
+		return nil, err
+	}
+	c, err := policies.PlanCut(s.repo, s.policy, st, req)
+	if errors.Is(err, policies.ErrNeedKernel) {
+		return nil, &usageError{err}
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.DryRun = o.dryRun
+	if c.Refused {
+		return c, nil
+	}
+	tagHash, err := s.repo.TagHash(c.TagObject)
+	if err != nil {
+		return nil, err
+	}
+	c.Updates = []branches.RefUpdate{{Name: "refs/tags/" + c.Tag, New: tagHash}}
+	for _, b := range c.Branches {
+		c.Updates = append(c.Updates, branches.RefUpdate{Name: "refs/heads/" + b, New: c.Commit})
+	}
+	return c, nil
+}
+
+// writeCut writes the tag and refs of a planned cut, all or none.
+func (s *session) writeCut(c *policies.Cut, opts branches.WriteOptions) error {
+	if err := s.repo.Write(c.TagObject, c.Updates, opts); err != nil {
+		return fmt.Errorf("cut %s: nothing written: %w", c.Version, err)
+	}
+	return nil
+}
+
+// tagger is who signs the tag: git's environment first, as git does, then
+// user.name and user.email from git config.
+func (s *session) tagger(now func() time.Time) (branches.Signature, error) {
+	name, email := os.Getenv("GIT_COMMITTER_NAME"), os.Getenv("GIT_COMMITTER_EMAIL")
+	cfgName, cfgEmail := s.repo.Identity()
+	if name == "" {
+		name = cfgName
+	}
+	if email == "" {
+		email = cfgEmail
+	}
+	if name == "" || email == "" {
+		return branches.Signature{}, usagef("no tagger identity: set user.name and user.email (git config --global user.name …) or GIT_COMMITTER_NAME and GIT_COMMITTER_EMAIL")
+	}
+	when := now()
+	if d := os.Getenv("GIT_COMMITTER_DATE"); d != "" {
+		t, err := parseGitDate(d)
+		if err != nil {
+			return branches.Signature{}, usagef("GIT_COMMITTER_DATE %q: %v", d, err)
+		}
+		when = t
+	}
+	return branches.Signature{Name: name, Email: email, When: when}, nil
+}
+
+// parseGitDate reads the date forms scripts give git: RFC 3339, and git's
+// internal "@1700000000 +0100" or "1700000000 +0100".
+func parseGitDate(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	secs, zone, _ := strings.Cut(strings.TrimPrefix(s, "@"), " ")
+	n, err := strconv.ParseInt(secs, 10, 64)
+	if err != nil {
+		return time.Time{}, errors.New("want RFC 3339 (2024-01-01T00:00:00Z) or @SECONDS +ZZZZ")
+	}
+	t := time.Unix(n, 0).UTC()
+	if zone != "" {
+		z, err := time.Parse("-0700", zone)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("time zone %q: want +ZZZZ", zone)
+		}
+		t = t.In(z.Location())
+	}
+	return t, nil
+}
+
+func printCut(w io.Writer, c *policies.Cut) {
+	at := branches.Short(c.Commit)
+	switch {
+	case c.Version == "":
+		fmt.Fprintf(w, "cut on line %s at %s: refused\n", c.Line, at)
+	default:
+		fmt.Fprintf(w, "cut %s on line %s (%s bump) at %s\n", c.Version, c.Line, c.Bump, at)
+	}
+	for _, r := range c.Reasons {
+		fmt.Fprintf(w, "  %s\n", r)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, g := range c.Gates {
+		first := ""
+		if len(g.Reasons) > 0 {
+			first = g.Reasons[0]
+		}
+		if first == "" {
+			fmt.Fprintf(tw, "gate %s\t%s\n", g.Name, g.Status)
+		} else {
+			fmt.Fprintf(tw, "gate %s\t%s\t%s\n", g.Name, g.Status, first)
+		}
+		for _, r := range g.Reasons[min(1, len(g.Reasons)):] {
+			fmt.Fprintf(tw, "\t\t%s\n", r)
+		}
+	}
+	tw.Flush()
+	switch {
+	case c.Refused:
+		fmt.Fprintln(w, "refused: nothing written")
+		return
+	case c.DryRun:
+		fmt.Fprintln(w, "would write (dry run):")
+	default:
+		fmt.Fprintln(w, "wrote:")
+	}
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, u := range c.Updates {
+		if strings.HasPrefix(u.Name, "refs/tags/") {
+			fmt.Fprintf(tw, "  %s\ttag %s -> %s\n", u.Name, branches.Short(u.New), at)
+		} else {
+			fmt.Fprintf(tw, "  %s\t%s\n", u.Name, branches.Short(u.New))
+		}
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "annotation:")
+	for _, l := range strings.Split(strings.TrimRight(c.Annotation, "\n"), "\n") {
+		fmt.Fprintf(w, "  | %s\n", l)
+	}
+}
