@@ -461,9 +461,9 @@ type LineError struct {
 
 func (e *LineError) Error() string {
 	if e.Err != nil {
-		return fmt.Sprintf("line %q: %v", e.Name, e.Err)
+		return fmt.Sprintf("%q: %v", e.Name, e.Err)
 	}
-	return fmt.Sprintf("line %q: no such line (lines: %s)", e.Name, listOr(e.Lines, 12))
+	return fmt.Sprintf("%q: no such line (lines: %s)", e.Name, listOr(e.Lines, 12))
 }
 
 func (e *LineError) Unwrap() error { return e.Err }

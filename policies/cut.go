@@ -14,6 +14,10 @@ import (
 // ErrNeedKernel reports a cut that opens a kernel line without a baseline.
 var ErrNeedKernel = errors.New("a new kernel line needs its baseline kernel")
 
+// ErrBadCut reports a cut request that cannot be: a bad pre-release
+// identifier, a baseline for a line that already has one.
+var ErrBadCut = errors.New("bad cut request")
+
 // GateStatus is the outcome of one gate.
 type GateStatus string
 
@@ -122,7 +126,7 @@ func PlanCut(h History, p *Policy, st *branches.Status, req CutRequest) (*Cut, e
 	v := np.Version
 	if req.Pre != "" {
 		if !validIdent(req.Pre) {
-			return nil, fmt.Errorf("--pre %q: want an identifier like rc or beta", req.Pre)
+			return nil, fmt.Errorf("%w: --pre %q: want an identifier like rc or beta", ErrBadCut, req.Pre)
 		}
 		v = nextPre(st, v, req.Pre)
 		c.Reasons = append(c.Reasons, fmt.Sprintf("pre-release %s of %s", v.Pre, scheme.Format(v.Release())))
@@ -149,7 +153,7 @@ func PlanCut(h History, p *Policy, st *branches.Status, req CutRequest) (*Cut, e
 			return nil, fmt.Errorf("%w: cutting %s opens kernel line %s (pass --kernel VERSION, or set kernels.%q in tiered.yaml)", ErrNeedKernel, c.Version, kl, kl)
 		}
 	} else if !req.Kernel.IsZero() && req.Kernel.Compare(line.Kernel) != 0 {
-		return nil, fmt.Errorf("--kernel %s: line %s already targets kernel %s; only a cut that opens a kernel line sets one", req.Kernel, line.Name, line.Kernel)
+		return nil, fmt.Errorf("%w: --kernel %s: line %s already targets kernel %s; only a cut that opens a kernel line sets one", ErrBadCut, req.Kernel, line.Name, line.Kernel)
 	}
 	if !kernel.IsZero() {
 		c.Kernel = kernel.String()
@@ -452,9 +456,11 @@ func exportsOf(h History, p *Policy, r branches.Release) (*Exports, error) {
 }
 
 // abiGate keeps exports: a stable release exports exactly what its
-// predecessor does, any other release of the ABI a superset of every
-// lower release and a subset of every higher one, so that no upgrade
-// loses a symbol@node the dynamic linker looks for.
+// predecessor does, any other release of the ABI a superset of the next
+// lower release of the ABI and a subset of the next higher one (on another
+// line, maybe), so that no upgrade loses a symbol@node the dynamic linker
+// looks for. A break that already shipped between two older releases does
+// not block new ones.
 func (c *Cut) abiGate(h History, p *Policy, st *branches.Status, req CutRequest, v versioning.Version, bump Bump) error {
 	if bump == BumpABI {
 		c.gate(GateABI, GatePassed, fmt.Sprintf("ABI %d starts a new ABI generation", v.ABI))
@@ -498,24 +504,40 @@ func (c *Cut) abiGate(h History, p *Policy, st *branches.Status, req CutRequest,
 			notes = append(notes, fmt.Sprintf("exports exactly what %s does (%d symbol(s), %s)", pred.Name, len(cur.Set), old.From))
 		}
 	}
-	for _, r := range st.Releases {
+	// The neighbours of v among the releases of its ABI: exports only grow
+	// from one release to the next, so these two decide for all of them.
+	var lower, higher *branches.Release
+	for i := range st.Releases {
+		r := &st.Releases[i]
 		if r.Version.ABI != v.ABI || r.Version.IsPrerelease() || r.Version.Compare(v) == 0 {
 			continue
 		}
-		other, err := exportsOf(h, p, r)
+		if r.Version.Compare(v) < 0 && (lower == nil || r.Version.Compare(lower.Version) > 0) {
+			lower = r
+		}
+		if r.Version.Compare(v) > 0 && (higher == nil || r.Version.Compare(higher.Version) < 0) {
+			higher = r
+		}
+	}
+	if higher != nil {
+		other, err := exportsOf(h, p, *higher)
 		if err != nil {
 			return err
 		}
-		if other == nil {
-			continue
-		}
-		if r.Version.Compare(v) > 0 {
+		if other != nil {
 			for _, x := range cur.Missing(other) {
-				bad = append(bad, fmt.Sprintf("exports %s, which the higher release %s does not (%s): an upgrade to %s would lose it", x, r.Name, other.From, r.Name))
+				bad = append(bad, fmt.Sprintf("exports %s, which the higher release %s does not (%s): an upgrade to %s would lose it", x, higher.Name, other.From, higher.Name))
 			}
-		} else if !stable || pred == nil || r.Version.Compare(pred.Version) != 0 {
+		}
+	}
+	if lower != nil && !(stable && pred != nil && lower.Version.Compare(pred.Version) == 0) {
+		other, err := exportsOf(h, p, *lower)
+		if err != nil {
+			return err
+		}
+		if other != nil {
 			for _, x := range other.Missing(cur) {
-				bad = append(bad, fmt.Sprintf("drops %s, which the lower release %s exports (%s): an upgrade from %s would lose it", x, r.Name, other.From, r.Name))
+				bad = append(bad, fmt.Sprintf("drops %s, which the lower release %s exports (%s): an upgrade from %s would lose it", x, lower.Name, other.From, lower.Name))
 			}
 		}
 	}
@@ -524,7 +546,7 @@ func (c *Cut) abiGate(h History, p *Policy, st *branches.Status, req CutRequest,
 		return nil
 	}
 	if len(notes) == 0 {
-		notes = append(notes, fmt.Sprintf("%d export(s) (%s), kept across every release of ABI %d", len(cur.Set), cur.From, v.ABI))
+		notes = append(notes, fmt.Sprintf("%d export(s) (%s), kept from %s to %s", len(cur.Set), cur.From, refOr(lower, "the first release"), refOr(higher, "the last")))
 	}
 	c.gate(GateABI, GatePassed, notes...)
 	return nil

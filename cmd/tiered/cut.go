@@ -97,7 +97,7 @@ func (s *session) planCut(st *branches.Status, o *cutOpts, now func() time.Time)
 		return nil, err
 	}
 	c, err := policies.PlanCut(s.repo, s.policy, st, req)
-	if errors.Is(err, policies.ErrNeedKernel) {
+	if errors.Is(err, policies.ErrNeedKernel) || errors.Is(err, policies.ErrBadCut) {
 		return nil, &usageError{err}
 	}
 	if err != nil {
