@@ -21,6 +21,12 @@ func runDemo(w io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(w, "Sample repository of libfoo in %s (kept for you to explore).\n", dir)
+	// cut signs its tag as git would; the demo has an identity of its own.
+	for k, v := range map[string]string{"GIT_COMMITTER_NAME": "libfoo release manager", "GIT_COMMITTER_EMAIL": "releases@libfoo.example"} {
+		if os.Getenv(k) == "" {
+			os.Setenv(k, v)
+		}
+	}
 	steps := [][]string{
 		{"status"},
 		{"next"},
@@ -31,6 +37,9 @@ func runDemo(w io.Writer) error {
 		{"backport", "check", st.Lookup, "--to", "release/v1.3.1"},
 		{"features", "check", "v1.3.1.0"},
 		{"features", "check", "v1.4.0.0"},
+		{"cut", "--line", "1.4", "--dry-run"},
+		{"cut", "--kernel", "6.10"},
+		{"status"},
 	}
 	for _, args := range steps {
 		fmt.Fprintf(w, "\n$ tiered %s\n", strings.Join(args, " "))

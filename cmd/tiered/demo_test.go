@@ -21,6 +21,11 @@ func TestDemo(t *testing.T) {
 		"missing BPF_MAP_TYPE_RING_POOL (enum-value, include/uapi/linux/bpf.h:14)",
 		"kernel 6.9-rc1 had it, so it was reverted before 6.9 was released",
 		`reverted by f0e0d7b77d93 Revert "sync: bpf: add BPF_MAP_TYPE_RING_POOL"`,
+		"gate reverts   failed  bd3a9fdc163e \"sync: bpf: add BPF_MAP_TYPE_RING_POOL\" was reverted on trunk",
+		"refused: nothing written",
+		"gate features  passed  11 features, all in kernel 6.10",
+		"  refs/heads/release/v1.5.0  0bc6ca0488dc",
+		"1.5    kernel  release/v1.5    6.10    1.5.0.0",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out.String())

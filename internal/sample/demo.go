@@ -22,8 +22,10 @@ type Story struct {
 	// 1.4.0.0; Revert, on trunk after the release, synced the kernel's
 	// revert of it, made before Linux 6.9 was released.
 	Sync, Revert string
+	// MapFixOn14 is MapFix cherry-picked to release/v1.4 with -x.
+	MapFixOn14 string
 	// Kernels is the directory of kernel BTF the policy names: 6.7,
-	// 6.9-rc1 (with RING_POOL) and 6.9 (without).
+	// 6.9-rc1 (with RING_POOL), 6.9 and 6.10 (without).
 	Kernels string
 }
 
@@ -133,6 +135,10 @@ features:
 	b.CherryPick("release/v1.3", st.OpenFix, func(path, content string) string {
 		return source(open1, ring0)
 	})
+	// release/v1.4 took the map fix, but not the revert of RING_POOL.
+	st.MapFixOn14 = b.CherryPick("release/v1.4", st.MapFix, func(path, content string) string {
+		return source(open0, ring0, map1)
+	})
 	b.Checkout("main")
 	if err := b.Err(); err != nil {
 		return nil, fmt.Errorf("build demo repository: %w", err)
@@ -146,6 +152,7 @@ features:
 		"6.7.btf":     base,
 		"6.9-rc1.btf": strings.Replace(base, "RINGBUF", "RINGBUF BPF_MAP_TYPE_RING_POOL", 1),
 		"6.9.btf":     base,
+		"6.10.btf":    base,
 	} {
 		raw, err := KernelBTF(desc)
 		if err != nil {
