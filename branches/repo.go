@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -28,8 +29,12 @@ type Commit struct {
 	Hash    string   // full hex sha
 	Parents []string // full hex shas, first parent first
 	Author  string   // "Name <email>"
-	Subject string   // first line of the message
-	Message string   // the whole message
+	// Committer is "Name <email>"; When is the commit time: the date a
+	// reproducible build of the commit stamps its files with.
+	Committer string
+	When      time.Time
+	Subject   string // first line of the message
+	Message   string // the whole message
 }
 
 // Short returns the commit's abbreviated sha (12 digits, as the kernel's
@@ -161,11 +166,13 @@ func toCommit(c *object.Commit) Commit {
 	}
 	subject, _, _ := strings.Cut(c.Message, "\n")
 	return Commit{
-		Hash:    c.Hash.String(),
-		Parents: parents,
-		Author:  c.Author.Name + " <" + c.Author.Email + ">",
-		Subject: strings.TrimSpace(subject),
-		Message: c.Message,
+		Hash:      c.Hash.String(),
+		Parents:   parents,
+		Author:    c.Author.Name + " <" + c.Author.Email + ">",
+		Committer: c.Committer.Name + " <" + c.Committer.Email + ">",
+		When:      c.Committer.When,
+		Subject:   strings.TrimSpace(subject),
+		Message:   c.Message,
 	}
 }
 

@@ -229,3 +229,17 @@ func (r *Repo) RefTarget(name string) (string, bool) {
 	}
 	return ref.Hash().String(), true
 }
+
+// Tagger returns "Name <email>" of an annotated tag's tagger, "" for a
+// lightweight tag or none.
+func (r *Repo) Tagger(tag string) string {
+	ref, err := r.r.Storer.Reference(plumbing.NewTagReferenceName(tag))
+	if err != nil {
+		return ""
+	}
+	t, err := r.r.TagObject(ref.Hash())
+	if err != nil {
+		return ""
+	}
+	return t.Tagger.Name + " <" + t.Tagger.Email + ">"
+}

@@ -47,7 +47,7 @@ type elfInfo struct {
 func readTree(root string) ([]*file, error) {
 	fi, err := os.Stat(root)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v (build it with make install DESTDIR=…)", ErrBadTree, err)
+		return nil, fmt.Errorf("%w: %w (build it with make install DESTDIR=…)", ErrBadTree, err)
 	}
 	if !fi.IsDir() {
 		return nil, treeError(root, "not a directory")

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/tiered-release/tiered/branches"
+	"github.com/tiered-release/tiered/versioning"
 )
 
 // Export is one exported symbol under its version node, as the dynamic
@@ -155,4 +158,33 @@ func ParseExports(annotation, from string) (*Exports, bool) {
 		e.Set[Export{f[1], node}] = true
 	}
 	return e, e != nil
+}
+
+// ExportsSince maps each export of the ABI's releases below v to the
+// first of them (by version) that exported it, written in the scheme:
+// the minimum versions of a Debian symbols file.
+func ExportsSince(h History, p *Policy, st *branches.Status, v versioning.Version) (map[Export]string, error) {
+	var rels []branches.Release
+	for _, r := range st.Releases {
+		if r.Version.ABI == v.ABI && !r.Version.IsPrerelease() && r.Version.Compare(v) < 0 {
+			rels = append(rels, r)
+		}
+	}
+	slices.SortFunc(rels, func(a, b branches.Release) int { return a.Version.Compare(b.Version) })
+	out := map[Export]string{}
+	for _, r := range rels {
+		e, err := exportsOf(h, p, r)
+		if err != nil {
+			return nil, err
+		}
+		if e == nil {
+			continue
+		}
+		for x := range e.Set {
+			if _, ok := out[x]; !ok {
+				out[x] = st.Scheme.Format(r.Version)
+			}
+		}
+	}
+	return out, nil
 }

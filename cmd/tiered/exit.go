@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"strings"
 
 	"github.com/tiered-release/tiered/branches"
+	"github.com/tiered-release/tiered/packaging"
 	"github.com/tiered-release/tiered/policies"
 	"github.com/tiered-release/tiered/versioning"
 )
@@ -41,6 +43,10 @@ func exitCode(err error, stderr io.Writer) int {
 	)
 	if errors.As(err, &ue) || errors.As(err, &fe) || errors.As(err, &le) || errors.Is(err, versioning.ErrSyntax) {
 		return 2
+	}
+	// A refused install tree is a "no"; one that is not there cannot be read.
+	if errors.Is(err, packaging.ErrBadTree) && !errors.Is(err, fs.ErrNotExist) {
+		return 1
 	}
 	// Everything else could not be read: fs.PathError, ErrNotRepository,
 	// an unknown ref the repository itself names, a corrupt object.

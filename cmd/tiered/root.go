@@ -41,6 +41,7 @@ and builds packages.`,
 		newBackportCmd(g),
 		newFeaturesCmd(g),
 		newCutCmd(g),
+		newPackageCmd(g),
 		newDemoCmd(),
 	)
 	return root

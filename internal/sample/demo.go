@@ -96,7 +96,8 @@ features:
 		"src/foo.c":                source(open0),
 		"include/uapi/linux/bpf.h": uapi,
 		"README":                   "libfoo: a small BPF loader\n",
-		".gitignore":               "# kernel BTF for tiered features check\nkernels/\n",
+		".gitignore":               "# kernel BTF for tiered features check, the demo's build\nkernels/\nbuild/\ndist/\n",
+		"LICENSE":                  license,
 	})
 	b.Commit("main", "libfoo: add ring buffer API", map[string]string{
 		"src/libfoo.map": mapFile("LIBFOO_1.0.0:foo_open", "LIBFOO_1.3.0:foo_ring_new"),
@@ -164,6 +165,21 @@ features:
 	}
 	return st, nil
 }
+
+const license = `Copyright (c) 2024 The libfoo authors
+
+Permission is hereby granted, free of charge, to any person obtaining a copy
+of this software and associated documentation files (the "Software"), to deal
+in the Software without restriction, including without limitation the rights
+to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+copies of the Software, and to permit persons to whom the Software is
+furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND.
+`
 
 // header is the demo's copy of the kernel's bpf.h, with extra map types.
 func header(extra string) string {
