@@ -1,9 +1,12 @@
 package branches
 
 import (
+	"bytes"
+	"slices"
 	"sort"
 	"strings"
 
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
@@ -12,25 +15,27 @@ import (
 // [Repo.Resolve] it never reads a ref name.
 func (r *Repo) ResolveSHA(prefix string) (string, bool) {
 	g, err := r.loadGraph()
-	if err != nil || len(prefix) < 4 {
+	if err != nil || len(prefix) < 4 || len(prefix) > 40 {
 		return "", false
 	}
 	prefix = strings.ToLower(prefix)
-	r.sortedOnce.Do(func() {
-		r.sorted = make([]string, len(g.hashes))
-		for i, h := range g.hashes {
-			r.sorted[i] = h.String()
-		}
-		sort.Strings(r.sorted)
-	})
-	i := sort.SearchStrings(r.sorted, prefix)
-	if i >= len(r.sorted) || !strings.HasPrefix(r.sorted[i], prefix) {
+	low := prefix + strings.Repeat("0", 40-len(prefix))
+	if !plumbing.IsHash(low) {
 		return "", false
 	}
-	if i+1 < len(r.sorted) && strings.HasPrefix(r.sorted[i+1], prefix) {
+	r.sortedOnce.Do(func() {
+		r.sorted = slices.Clone(g.hashes)
+		slices.SortFunc(r.sorted, func(a, b plumbing.Hash) int { return bytes.Compare(a[:], b[:]) })
+	})
+	from := plumbing.NewHash(low)
+	i, _ := slices.BinarySearchFunc(r.sorted, from, func(a, b plumbing.Hash) int { return bytes.Compare(a[:], b[:]) })
+	if i >= len(r.sorted) || !strings.HasPrefix(r.sorted[i].String(), prefix) {
+		return "", false
+	}
+	if i+1 < len(r.sorted) && strings.HasPrefix(r.sorted[i+1].String(), prefix) {
 		return "", false // ambiguous
 	}
-	return r.sorted[i], true
+	return r.sorted[i].String(), true
 }
 
 // FindBySubject returns the commits whose subject is exactly subject

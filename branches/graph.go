@@ -1,8 +1,15 @@
 package branches
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
+	"path"
 	"slices"
+
+	commitgraph "github.com/go-git/go-git/v5/plumbing/format/commitgraph/v2"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -27,34 +34,130 @@ func (r *Repo) loadGraph() (*graph, error) {
 
 func buildGraph(r *Repo) (*graph, error) {
 	g := &graph{index: map[plumbing.Hash]int32{}}
-	var rawParents [][]plumbing.Hash
-	iter, err := r.r.CommitObjects()
-	if err != nil {
-		return nil, fmt.Errorf("read commits: %w", err)
+	if err := g.loadCommitGraph(r); err != nil {
+		return nil, err
 	}
-	err = iter.ForEach(func(c *object.Commit) error {
+	// Commits the commit-graph file lacks (written after it, or no file):
+	// walk from every ref, decoding only those commits.
+	known := len(g.hashes)
+	var rawParents [][]plumbing.Hash
+	add := func(c *object.Commit) {
 		g.index[c.Hash] = int32(len(g.hashes))
 		g.hashes = append(g.hashes, c.Hash)
 		rawParents = append(rawParents, c.ParentHashes)
+	}
+	var stack []plumbing.Hash
+	refs, err := r.r.References()
+	if err != nil {
+		return nil, fmt.Errorf("read refs: %w", err)
+	}
+	err = refs.ForEach(func(ref *plumbing.Reference) error {
+		if ref.Type() == plumbing.HashReference {
+			stack = append(stack, ref.Hash())
+		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read commits: %w", err)
+		return nil, fmt.Errorf("read refs: %w", err)
 	}
-	g.parents = make([][]int32, len(g.hashes))
+	if head, err := r.r.Head(); err == nil {
+		stack = append(stack, head.Hash())
+	}
+	for len(stack) > 0 {
+		h := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if _, ok := g.index[h]; ok {
+			continue
+		}
+		c, err := r.r.CommitObject(h)
+		if errors.Is(err, plumbing.ErrObjectNotFound) {
+			// An annotated tag: follow it to its commit.
+			if t, terr := r.r.TagObject(h); terr == nil {
+				stack = append(stack, t.Target)
+			}
+			continue
+		}
+		if err != nil {
+			// A ref to a tree or blob, or an unreadable object: not history.
+			continue
+		}
+		add(c)
+		stack = append(stack, c.ParentHashes...)
+	}
+	g.parents = slices.Grow(g.parents, len(g.hashes)-known)[:len(g.hashes)]
 	for i, ps := range rawParents {
 		for _, p := range ps {
 			if j, ok := g.index[p]; ok { // a shallow or partial clone may lack parents
-				g.parents[i] = append(g.parents[i], j)
+				g.parents[known+i] = append(g.parents[known+i], j)
 			}
 		}
 	}
+	g.gen = slices.Grow(g.gen, len(g.hashes)-known)[:len(g.hashes)]
 	g.computeGenerations()
 	return g, nil
 }
 
+// loadCommitGraph reads git's commit-graph file (objects/info/commit-graph,
+// written by git gc or git commit-graph write): parents and generation
+// numbers of every commit it lists, without decoding a commit object. A
+// repository without one, or with a split chain, is read from its objects.
+func (g *graph) loadCommitGraph(r *Repo) error {
+	fsStore, ok := r.r.Storer.(*filesystem.Storage)
+	if !ok {
+		return nil
+	}
+	f, err := fsStore.Filesystem().Open(path.Join("objects", "info", "commit-graph"))
+	if err != nil {
+		return nil
+	}
+	data, err := io.ReadAll(f)
+	f.Close()
+	if err != nil {
+		return nil
+	}
+	idx, err := commitgraph.OpenFileIndex(memFile{bytes.NewReader(data)})
+	if err != nil {
+		return nil // an unreadable commit-graph only costs speed
+	}
+	defer idx.Close()
+	hashes := idx.Hashes()
+	n := len(hashes)
+	g.hashes = make([]plumbing.Hash, n, n+n/16)
+	g.parents = make([][]int32, n, n+n/16)
+	g.gen = make([]int32, n, n+n/16)
+	flat := make([]int32, 0, n+n/8) // parent lists share one array
+	for i, h := range hashes {
+		cd, err := idx.GetCommitDataByIndex(uint32(i))
+		if err != nil {
+			*g = graph{index: map[plumbing.Hash]int32{}}
+			return nil
+		}
+		g.hashes[i] = h
+		g.index[h] = int32(i)
+		start := len(flat)
+		for _, p := range cd.ParentIndexes {
+			flat = append(flat, int32(p))
+		}
+		g.parents[i] = flat[start:len(flat):len(flat)]
+		g.gen[i] = int32(cd.Generation)
+	}
+	// Old commit-graphs may lack generation numbers: compute them.
+	for i := range g.gen {
+		if g.gen[i] == 0 {
+			clear(g.gen)
+			break
+		}
+	}
+	return nil
+}
+
+// memFile serves a file read into memory to go-git's commit-graph reader.
+type memFile struct{ *bytes.Reader }
+
+func (memFile) Close() error { return nil }
+
+// computeGenerations fills in the generation numbers that are zero.
 func (g *graph) computeGenerations() {
-	g.gen = make([]int32, len(g.hashes))
 	var stack []int32
 	for start := range g.gen {
 		if g.gen[start] != 0 {

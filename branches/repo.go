@@ -9,9 +9,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-git/go-billy/v5"
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
 // Sentinel errors callers branch on.
@@ -75,7 +78,7 @@ type Repo struct {
 	patches sync.Map // sha → *Patch
 
 	sortedOnce sync.Once
-	sorted     []string // every commit sha, sorted, for prefix lookups
+	sorted     []plumbing.Hash // every commit sha, sorted, for prefix lookups
 
 	subjectsOnce sync.Once
 	subjects     map[string][]string
@@ -85,6 +88,9 @@ type Repo struct {
 	graph     *graph
 	graphErr  error
 }
+
+// objectCache bounds the decoded objects (trees, commits) kept in memory.
+const objectCache = 256 * cache.MiByte
 
 // Open opens the repository at dir or in one of its parents, bare or with a
 // work tree. It returns an error wrapping [ErrNotRepository] if there is none.
@@ -100,6 +106,19 @@ func Open(dir string) (*Repo, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open repository %s: %w", dir, err)
+	}
+	// Reopen the same object store keeping pack files open, with a larger
+	// object cache: go-git's default reopens the pack for every object,
+	// which dominated a plan over a large history.
+	if fsStore, ok := r.Storer.(*filesystem.Storage); ok {
+		var wt billy.Filesystem
+		if w, err := r.Worktree(); err == nil {
+			wt = w.Filesystem
+		}
+		st := filesystem.NewStorageWithOptions(fsStore.Filesystem(), cache.NewObjectLRU(objectCache), filesystem.Options{KeepDescriptors: true})
+		if r2, err := git.Open(st, wt); err == nil {
+			r = r2
+		}
 	}
 	return &Repo{r: r, dir: dir}, nil
 }
