@@ -1,6 +1,7 @@
 package branches
 
 import (
+	"bytes"
 	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/sergi/go-diff/diffmatchpatch"
@@ -86,63 +88,47 @@ func (r *Repo) Patch(commit string) (*Patch, error) {
 	if err != nil {
 		return nil, err
 	}
-	tree, err := c.Tree()
-	if err != nil {
-		return nil, fmt.Errorf("read tree of %s: %w", Short(commit), err)
-	}
-	var parentTree *object.Tree
+	var parentTree plumbing.Hash
 	if len(c.ParentHashes) > 0 {
-		pc, err := r.r.CommitObject(c.ParentHashes[0])
-		if err != nil {
+		if parentTree, err = r.rootTree(c.ParentHashes[0].String()); err != nil {
 			return nil, fmt.Errorf("read parent of %s: %w", Short(commit), err)
 		}
-		if parentTree, err = pc.Tree(); err != nil {
-			return nil, fmt.Errorf("read tree of %s: %w", Short(pc.Hash.String()), err)
-		}
-	} else {
-		parentTree = &object.Tree{}
 	}
-	changes, err := object.DiffTree(parentTree, tree)
+	changes, err := r.diffTrees(parentTree, c.TreeHash, "", nil)
 	if err != nil {
 		return nil, fmt.Errorf("diff %s: %w", Short(commit), err)
 	}
 	p := &Patch{Commit: commit}
 	for _, ch := range changes {
-		fp := FilePatch{OldPath: ch.From.Name, NewPath: ch.To.Name}
+		fp := FilePatch{}
 		var oldText, newText string
-		if ch.From.Name != "" {
-			fp.OldMode, fp.OldID = uint32(ch.From.TreeEntry.Mode), ch.From.TreeEntry.Hash.String()
+		if ch.from.Mode != 0 {
+			fp.OldPath, fp.OldMode, fp.OldID = ch.path, uint32(ch.from.Mode), ch.from.Hash.String()
 		}
-		if ch.To.Name != "" {
-			fp.NewMode, fp.NewID = uint32(ch.To.TreeEntry.Mode), ch.To.TreeEntry.Hash.String()
+		if ch.to.Mode != 0 {
+			fp.NewPath, fp.NewMode, fp.NewID = ch.path, uint32(ch.to.Mode), ch.to.Hash.String()
 		}
-		if isSubmodule(ch.From.TreeEntry.Mode) || isSubmodule(ch.To.TreeEntry.Mode) {
+		if isSubmodule(ch.from.Mode) || isSubmodule(ch.to.Mode) {
 			fp.Binary = true
 			p.Files = append(p.Files, fp)
 			continue
 		}
-		from, to, err := ch.Files()
-		if err != nil {
-			return nil, fmt.Errorf("diff %s: %w", Short(commit), err)
-		}
 		for _, side := range []struct {
-			f    *object.File
+			e    object.TreeEntry
 			text *string
-		}{{from, &oldText}, {to, &newText}} {
-			if side.f == nil {
+		}{{ch.from, &oldText}, {ch.to, &newText}} {
+			if side.e.Mode == 0 {
 				continue
 			}
-			bin, err := side.f.IsBinary()
+			data, size, err := r.blob(side.e.Hash, maxDiffBytes)
 			if err != nil {
-				return nil, fmt.Errorf("read %s at %s: %w", side.f.Name, Short(commit), err)
+				return nil, fmt.Errorf("read %s at %s: %w", ch.path, Short(commit), err)
 			}
-			if bin || side.f.Size > maxDiffBytes {
+			if size > maxDiffBytes || bytes.IndexByte(data[:min(len(data), 8000)], 0) >= 0 {
 				fp.Binary = true
 				continue
 			}
-			if *side.text, err = side.f.Contents(); err != nil {
-				return nil, fmt.Errorf("read %s at %s: %w", side.f.Name, Short(commit), err)
-			}
+			*side.text = string(data)
 		}
 		if !fp.Binary {
 			fp.Hunks = hunks(oldText, newText)

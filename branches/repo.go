@@ -3,7 +3,7 @@ package branches
 import (
 	"errors"
 	"fmt"
-	"io"
+	"math"
 	"sort"
 	"strings"
 	"sync"
@@ -13,6 +13,7 @@ import (
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 )
@@ -76,6 +77,7 @@ type Repo struct {
 	dir string
 
 	patches sync.Map // sha → *Patch
+	trees   trees
 
 	sortedOnce sync.Once
 	sorted     []plumbing.Hash // every commit sha, sorted, for prefix lookups
@@ -277,38 +279,36 @@ func (r *Repo) Branches() ([]Branch, error) {
 // ReadFile returns the contents of path at commit. It returns an error
 // wrapping [ErrNoFile] if the path does not exist there.
 func (r *Repo) ReadFile(commit, path string) ([]byte, error) {
-	c, err := r.commitObject(commit)
+	root, err := r.rootTree(commit)
 	if err != nil {
 		return nil, err
 	}
-	f, err := c.File(path)
-	if errors.Is(err, object.ErrFileNotFound) || errors.Is(err, plumbing.ErrObjectNotFound) {
+	e, ok, err := r.entryAt(root, path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s at %s: %w", path, Short(commit), err)
+	}
+	if !ok || e.Mode == filemode.Dir || e.Mode == filemode.Submodule {
 		return nil, fmt.Errorf("%s at %s: %w", path, Short(commit), ErrNoFile)
 	}
+	data, _, err := r.blob(e.Hash, math.MaxInt64)
 	if err != nil {
 		return nil, fmt.Errorf("read %s at %s: %w", path, Short(commit), err)
 	}
-	rd, err := f.Reader()
-	if err != nil {
-		return nil, fmt.Errorf("read %s at %s: %w", path, Short(commit), err)
-	}
-	defer rd.Close()
-	return io.ReadAll(rd)
+	return data, nil
 }
 
 // FileID returns the blob id of path at commit, or "" if it does not exist
 // there: a cheap way to tell whether a commit changed a file.
 func (r *Repo) FileID(commit, path string) (string, error) {
-	c, err := r.commitObject(commit)
+	root, err := r.rootTree(commit)
 	if err != nil {
 		return "", err
 	}
-	tree, err := c.Tree()
+	e, ok, err := r.entryAt(root, path)
 	if err != nil {
 		return "", fmt.Errorf("read tree of %s: %w", Short(commit), err)
 	}
-	e, err := tree.FindEntry(path)
-	if err != nil {
+	if !ok {
 		return "", nil
 	}
 	return e.Hash.String(), nil
