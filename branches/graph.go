@@ -2,11 +2,13 @@ package branches
 
 import (
 	"bytes"
+	"container/heap"
 	"errors"
 	"fmt"
 	"io"
 	"path"
 	"slices"
+	"sync"
 
 	commitgraph "github.com/go-git/go-git/v5/plumbing/format/commitgraph/v2"
 	"github.com/go-git/go-git/v5/storage/filesystem"
@@ -23,6 +25,12 @@ type graph struct {
 	hashes  []plumbing.Hash
 	parents [][]int32
 	gen     []int32
+
+	mu         sync.Mutex       // guards what ancestry queries reuse:
+	seen       []uint32         // visit marks of the current walk (== epoch)
+	epoch      uint32           //
+	stack      []int32          //
+	reachCache map[int32]bitset // tip → all it reaches
 }
 
 func (r *Repo) loadGraph() (*graph, error) {
@@ -208,56 +216,151 @@ func (g *graph) isAncestor(a, b int32) bool {
 	if g.gen[a] >= g.gen[b] {
 		return false
 	}
-	seen := map[int32]bool{b: true}
-	stack := []int32{b}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if r, ok := g.reachCache[b]; ok {
+		return r.has(a)
+	}
+	// A walk from b above a's generation; if it grows large, b is asked
+	// about often (a line's tip): mark all it reaches, once.
+	g.epoch++
+	if g.seen == nil {
+		g.seen = make([]uint32, len(g.hashes))
+	}
+	stack := append(g.stack[:0], b)
+	g.seen[b] = g.epoch
+	visited := 0
 	for len(stack) > 0 {
 		n := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		for _, p := range g.parents[n] {
 			if p == a {
+				g.stack = stack
 				return true
 			}
-			if !seen[p] && g.gen[p] > g.gen[a] {
-				seen[p] = true
+			if g.seen[p] != g.epoch && g.gen[p] > g.gen[a] {
+				g.seen[p] = g.epoch
 				stack = append(stack, p)
 			}
 		}
+		if visited++; visited > walkBudget {
+			g.stack = stack
+			return g.reachLocked(b).has(a)
+		}
 	}
+	g.stack = stack
 	return false
 }
 
-// ancestors marks every commit reachable from the roots.
-func (g *graph) ancestors(roots ...int32) []bool {
-	mark := make([]bool, len(g.hashes))
-	stack := slices.Clone(roots)
-	for _, r := range roots {
-		mark[r] = true
+// walkBudget is how many commits an ancestry walk visits before it marks
+// everything its tip reaches instead.
+const walkBudget = 20000
+
+// bitset is a set of graph nodes.
+type bitset []uint64
+
+func (s bitset) has(n int32) bool { return s[n>>6]&(1<<(n&63)) != 0 }
+func (s bitset) add(n int32)      { s[n>>6] |= 1 << (n & 63) }
+
+// reachLocked returns (and caches) everything b reaches.
+func (g *graph) reachLocked(b int32) bitset {
+	if r, ok := g.reachCache[b]; ok {
+		return r
 	}
+	r := make(bitset, (len(g.hashes)+63)/64)
+	r.add(b)
+	stack := append(g.stack[:0], b)
 	for len(stack) > 0 {
 		n := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		for _, p := range g.parents[n] {
-			if !mark[p] {
-				mark[p] = true
+			if !r.has(p) {
+				r.add(p)
 				stack = append(stack, p)
 			}
 		}
 	}
-	return mark
+	g.stack = stack
+	if g.reachCache == nil || len(g.reachCache) >= 64 {
+		g.reachCache = map[int32]bitset{}
+	}
+	g.reachCache[b] = r
+	return r
+}
+
+// genHeap orders nodes by generation, highest first.
+type genHeap struct {
+	g     *graph
+	nodes []int32
+}
+
+func (h *genHeap) Len() int           { return len(h.nodes) }
+func (h *genHeap) Less(i, j int) bool { return h.g.gen[h.nodes[i]] > h.g.gen[h.nodes[j]] }
+func (h *genHeap) Swap(i, j int)      { h.nodes[i], h.nodes[j] = h.nodes[j], h.nodes[i] }
+func (h *genHeap) Push(x any)         { h.nodes = append(h.nodes, x.(int32)) }
+func (h *genHeap) Pop() any {
+	n := h.nodes[len(h.nodes)-1]
+	h.nodes = h.nodes[:len(h.nodes)-1]
+	return n
+}
+
+// paint walks down from the starting nodes in generation order, carrying
+// each node's flags to its parents, as git's paint_down_to_common does;
+// a parent's flags are final once it is popped. It stops when stop
+// returns true for a popped node, or when every node left in the queue
+// carries all of quiet's flags (nothing below them can change the answer;
+// quiet 0: never).
+func (g *graph) paint(start map[int32]uint8, quiet uint8, stop func(n int32, f uint8) bool) map[int32]uint8 {
+	flags := make(map[int32]uint8, 1024)
+	h := &genHeap{g: g}
+	for n, f := range start {
+		flags[n] |= f
+		heap.Push(h, n)
+	}
+	for h.Len() > 0 {
+		live := quiet == 0
+		for _, n := range h.nodes {
+			if live || flags[n]&quiet != quiet {
+				live = true
+				break
+			}
+		}
+		if !live {
+			break
+		}
+		n := heap.Pop(h).(int32)
+		f := flags[n]
+		if stop != nil && stop(n, f) {
+			break
+		}
+		for _, p := range g.parents[n] {
+			if old := flags[p]; old|f != old {
+				flags[p] = old | f
+				heap.Push(h, p)
+			}
+		}
+	}
+	return flags
 }
 
 // between returns the commits reachable from to but not from any of from,
 // parents before children (ordered by generation, then by discovery).
 func (g *graph) between(from []int32, to int32) []int32 {
-	excl := g.ancestors(from...)
-	if excl[to] {
+	const want, unwanted = 1, 2
+	start := map[int32]uint8{to: want}
+	for _, f := range from {
+		start[f] |= unwanted
+	}
+	flags := g.paint(start, unwanted, nil)
+	if flags[to] != want {
 		return nil
 	}
+	// Discovery order from to, over the result only, for a stable order.
 	seen := map[int32]bool{to: true}
 	out := []int32{to}
 	for i := 0; i < len(out); i++ {
 		for _, p := range g.parents[out[i]] {
-			if !excl[p] && !seen[p] {
+			if flags[p] == want && !seen[p] {
 				seen[p] = true
 				out = append(out, p)
 			}
@@ -277,32 +380,57 @@ func (g *graph) between(from []int32, to int32) []int32 {
 }
 
 // mergeBase returns a best common ancestor of a and b: a common ancestor of
-// greatest generation, which no other common ancestor descends from.
+// greatest generation, which no other common ancestor descends from. It
+// marks what b reaches (cached: a line's parent is asked about for every
+// line) and walks a's ancestry in generation order to the first such
+// commit, so it visits only the commits a has and b lacks.
 func (g *graph) mergeBase(a, b int32) (int32, bool) {
-	ma := g.ancestors(a)
-	if ma[b] {
-		return b, true
-	}
-	best := int32(-1)
-	seen := map[int32]bool{b: true}
-	stack := []int32{b}
-	for len(stack) > 0 {
-		n := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		if ma[n] {
-			if best < 0 || g.gen[n] > g.gen[best] {
+	// Most merge bases are near both tips: paint down from both, within a
+	// budget. Far ones (an old line against trunk) use what b reaches.
+	g.mu.Lock()
+	_, cached := g.reachCache[b]
+	g.mu.Unlock()
+	if !cached {
+		best, pops := int32(-1), 0
+		start := map[int32]uint8{a: 1}
+		start[b] |= 2
+		g.paint(start, 0, func(n int32, f uint8) bool {
+			if f == 3 {
 				best = n
+				return true
 			}
-			continue // its ancestors are common too, and lower
+			pops++
+			return pops > walkBudget
+		})
+		if best >= 0 {
+			return best, true
+		}
+		if pops <= walkBudget {
+			return -1, false // the walk ended: no common history
+		}
+	}
+	g.mu.Lock()
+	rb := g.reachLocked(b)
+	g.mu.Unlock()
+	if rb.has(a) {
+		return a, true
+	}
+	h := &genHeap{g: g}
+	seen := map[int32]bool{a: true}
+	heap.Push(h, a)
+	for h.Len() > 0 {
+		n := heap.Pop(h).(int32)
+		if rb.has(n) {
+			return n, true
 		}
 		for _, p := range g.parents[n] {
 			if !seen[p] {
 				seen[p] = true
-				stack = append(stack, p)
+				heap.Push(h, p)
 			}
 		}
 	}
-	return best, best >= 0
+	return -1, false
 }
 
 // IsAncestor reports whether commit a is reachable from commit b (full shas).
