@@ -3,6 +3,7 @@ package branches
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 
@@ -174,4 +175,31 @@ func (r *Repo) blob(h plumbing.Hash, limit int64) (data []byte, size int64, err 
 		return nil, 0, fmt.Errorf("read blob %s: %w", h, err)
 	}
 	return data, b.Size, nil
+}
+
+// ChangedPaths lists the paths commit changes against its first parent,
+// sorted, without reading a blob: what a patch would touch.
+func (r *Repo) ChangedPaths(commit string) ([]string, error) {
+	c, err := r.commitObject(commit)
+	if err != nil {
+		return nil, err
+	}
+	var parentTree plumbing.Hash
+	if len(c.ParentHashes) > 0 {
+		if parentTree, err = r.rootTree(c.ParentHashes[0].String()); err != nil {
+			return nil, fmt.Errorf("read parent of %s: %w", Short(commit), err)
+		}
+	}
+	changes, err := r.diffTrees(parentTree, c.TreeHash, "", nil)
+	if err != nil {
+		return nil, fmt.Errorf("diff %s: %w", Short(commit), err)
+	}
+	out := make([]string, 0, len(changes))
+	for _, ch := range changes {
+		if len(out) == 0 || out[len(out)-1] != ch.path {
+			out = append(out, ch.path)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
 }

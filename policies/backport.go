@@ -58,6 +58,7 @@ type Backport struct {
 	patchIDs   map[string]string // patch-id → target commit; nil until needed
 	revertedBy map[string]string // candidate sha → the live revert on source
 	files      map[string][]byte // path → content at targetTip; nil entry: absent
+	touching   map[string][]int  // path → candidates that change it; nil until needed
 	kernels    *KernelNeeds      // nil: the kernel-too-new rule has no data
 }
 
@@ -186,8 +187,22 @@ func (b *Backport) resolveBefore(ref Ref, revert string) string {
 	return x
 }
 
-// onTarget reports whether the target has commit x or an equivalent, and how.
-func (b *Backport) onTarget(x string) (string, error) {
+// tierForbids reports, cheaply, whether the target's tier rules forbid c
+// whatever else is true of it: a stable line and a commit that is no fix
+// (or an ABI change), not reverted and not a revert.
+func (b *Backport) tierForbids(c branches.Commit, f Facts) bool {
+	if !b.stable() || f.Reverts != nil {
+		return false
+	}
+	if _, reverted := b.revertedBy[c.Hash]; reverted {
+		return false
+	}
+	return !f.IsFix() || f.ABI.IsBreak() || len(f.ABI.Added) > 0 || f.NoAutoSel != ""
+}
+
+// onTarget reports whether the target has commit x or an equivalent, and
+// how; deep adds the patch-id, which reads and diffs the patch.
+func (b *Backport) onTarget(x string, deep bool) (string, error) {
 	if ok, err := b.h.IsAncestor(x, b.targetTip); err != nil {
 		return "", err
 	} else if ok {
@@ -211,13 +226,15 @@ func (b *Backport) onTarget(x string) (string, error) {
 	if err := b.loadPatchIDs(); err != nil {
 		return "", err
 	}
-	p, err := b.h.Patch(x)
-	if err != nil {
-		return "", err
-	}
-	if len(p.Files) > 0 {
-		if t, ok := b.patchIDs[p.ID()]; ok {
-			return fmt.Sprintf("applied as %s, with the same patch-id", branches.Short(t)), nil
+	if deep && len(b.patchIDs) > 0 {
+		p, err := b.h.Patch(x)
+		if err != nil {
+			return "", err
+		}
+		if len(p.Files) > 0 {
+			if t, ok := b.patchIDs[p.ID()]; ok {
+				return fmt.Sprintf("applied as %s, with the same patch-id", branches.Short(t)), nil
+			}
 		}
 	}
 	if t, ok := b.bySubject[c.Subject+"\x00"+c.Author]; ok {
@@ -277,7 +294,15 @@ func (b *Backport) Check(sha string) (*Verdict, error) {
 
 func (b *Backport) judge(c branches.Commit, f Facts, v *Verdict) (VerdictKind, error) {
 	line := b.target.Name
-	if how, err := b.onTarget(c.Hash); err != nil {
+	// A stable line forbids most of what trunk holds; for a commit its
+	// tier rules will forbid, only the cheap equivalence checks run (it is
+	// reachable, a marker names it, a commit with its subject and author
+	// is there), not the patch-id: patch-ids are for candidates.
+	deep := !b.tierForbids(c, f)
+	if _, ok := b.bySubject[c.Subject+"\x00"+c.Author]; ok {
+		deep = true
+	}
+	if how, err := b.onTarget(c.Hash, deep); err != nil {
 		return "", err
 	} else if how != "" {
 		v.add(RuleAlreadyApplied, "%s", how)
@@ -294,7 +319,7 @@ func (b *Backport) judge(c branches.Commit, f Facts, v *Verdict) (VerdictKind, e
 	if f.Reverts != nil {
 		x, _ := b.resolve(*f.Reverts)
 		if x != "" {
-			how, err := b.onTarget(x)
+			how, err := b.onTarget(x, true)
 			if err != nil {
 				return "", err
 			}
@@ -424,7 +449,7 @@ func (b *Backport) namedPrerequisites(f Facts, v *Verdict) error {
 			v.add(RulePrerequisites, "names prerequisite %s (%q), which resolves to no commit: check it by hand", ref.SHA, ref.Subject)
 			continue
 		}
-		on, err := b.onTarget(x)
+		on, err := b.onTarget(x, true)
 		if err != nil {
 			return err
 		}
@@ -449,7 +474,7 @@ func (b *Backport) bugPresent(f Facts, v *Verdict) (VerdictKind, error) {
 			v.add(RuleFixesUnresolved, "Fixes: %s (%q) resolves to no commit, by sha or subject", ref.SHA, ref.Subject)
 			continue
 		}
-		on, err := b.onTarget(x)
+		on, err := b.onTarget(x, true)
 		if err != nil {
 			return "", err
 		}
@@ -571,8 +596,24 @@ func (b *Backport) introducers(c branches.Commit, path string, missing []string,
 	for _, l := range missing {
 		want[l] = true
 	}
+	if b.touching == nil {
+		b.touching = map[string][]int{}
+		for i, pc := range b.candidates {
+			paths, err := b.h.ChangedPaths(pc.Hash)
+			if err != nil {
+				return err
+			}
+			for _, p := range paths {
+				b.touching[p] = append(b.touching[p], i)
+			}
+		}
+	}
 	var found []string
-	for _, pc := range b.candidates[:end] {
+	for _, i := range b.touching[path] {
+		if i >= end {
+			break
+		}
+		pc := b.candidates[i]
 		pp, err := b.h.Patch(pc.Hash)
 		if err != nil {
 			return err
@@ -590,7 +631,7 @@ func (b *Backport) introducers(c branches.Commit, path string, missing []string,
 				}
 			}
 			if hit {
-				if how, err := b.onTarget(pc.Hash); err != nil {
+				if how, err := b.onTarget(pc.Hash, true); err != nil {
 					return err
 				} else if how == "" && !slices.Contains(v.Prerequisites, pc.Hash) {
 					found = append(found, pc.Hash)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/tiered-release/tiered/branches"
 )
@@ -108,14 +109,13 @@ func symbolChange(h History, path string, c branches.Commit) (SymbolDiff, error)
 	if now == was {
 		return SymbolDiff{}, nil
 	}
-	read := func(commit string) (SymbolMap, error) { return readSymbolMap(h, path, commit) }
-	newMap, err := read(c.Hash)
+	newMap, err := parsedMap(h, path, c.Hash, now)
 	if err != nil {
 		return SymbolDiff{}, err
 	}
 	oldMap := SymbolMap{}
-	if len(c.Parents) > 0 {
-		if oldMap, err = read(c.Parents[0]); err != nil {
+	if was != "" {
+		if oldMap, err = parsedMap(h, path, c.Parents[0], was); err != nil {
 			return SymbolDiff{}, err
 		}
 	}
@@ -136,4 +136,35 @@ func readSymbolMap(h History, path, commit string) (SymbolMap, error) {
 		return nil, fmt.Errorf("read symbol map: %w", err)
 	}
 	return ParseSymbolMap(data), nil
+}
+
+// mapCache keeps parsed symbol maps by blob id: a plan diffs each version
+// of the map against the next, and a blob's content never changes.
+var mapCache struct {
+	sync.Mutex
+	m map[string]SymbolMap
+}
+
+// parsedMap reads and parses the map blob id at commit, once.
+func parsedMap(h History, path, commit, id string) (SymbolMap, error) {
+	if id == "" {
+		return SymbolMap{}, nil
+	}
+	mapCache.Lock()
+	m, ok := mapCache.m[id]
+	mapCache.Unlock()
+	if ok {
+		return m, nil
+	}
+	m, err := readSymbolMap(h, path, commit)
+	if err != nil {
+		return nil, err
+	}
+	mapCache.Lock()
+	if mapCache.m == nil || len(mapCache.m) > 64 {
+		mapCache.m = map[string]SymbolMap{}
+	}
+	mapCache.m[id] = m
+	mapCache.Unlock()
+	return m, nil
 }

@@ -21,6 +21,8 @@ type History interface {
 	MergeBase(a, b string) (string, error)
 	// Patch returns commit's change against its first parent.
 	Patch(commit string) (*branches.Patch, error)
+	// ChangedPaths lists the paths a commit changes, without diffing them.
+	ChangedPaths(commit string) ([]string, error)
 	// ResolveSHA returns the one commit whose sha starts with prefix.
 	ResolveSHA(prefix string) (string, bool)
 	// FindBySubject returns the commits with exactly this subject.
