@@ -1,10 +1,13 @@
 package branches
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -242,4 +245,38 @@ func (r *Repo) Tagger(tag string) string {
 		return ""
 	}
 	return t.Tagger.Name + " <" + t.Tagger.Email + ">"
+}
+
+// RefsFingerprint hashes every ref and HEAD (name and target): two equal
+// fingerprints mean the same history is reachable, so an answer computed
+// from the refs can be reused.
+func (r *Repo) RefsFingerprint() (string, error) {
+	iter, err := r.r.Storer.IterReferences()
+	if err != nil {
+		return "", err
+	}
+	var lines []string
+	err = iter.ForEach(func(ref *plumbing.Reference) error {
+		lines = append(lines, ref.Name().String()+" "+ref.Hash().String()+" "+ref.Target().String())
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	if head, err := r.r.Head(); err == nil {
+		lines = append(lines, "HEAD "+head.Hash().String())
+	}
+	slices.Sort(lines)
+	sum := sha256.Sum256([]byte(strings.Join(lines, "\n")))
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// CacheDir is where tiered may keep derived data for this repository:
+// tiered/ inside the git directory, "" for an in-memory repository.
+func (r *Repo) CacheDir() string {
+	fsStore, ok := r.r.Storer.(*filesystem.Storage)
+	if !ok {
+		return ""
+	}
+	return filepath.Join(fsStore.Filesystem().Root(), "tiered")
 }

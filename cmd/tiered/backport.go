@@ -40,50 +40,56 @@ func (o *backportOpts) flags(cmd *cobra.Command, plan bool) {
 }
 
 // prepare opens the repository and builds the judge for --to/--from.
-func (o *backportOpts) prepare(g *globalOpts) (*session, *policies.Backport, error) {
+func (o *backportOpts) prepare(s *session) (*policies.Backport, error) {
 	if o.to == "" {
-		return nil, nil, usagef("--to LINE is required")
+		return nil, usagef("--to LINE is required")
 	}
-	s, st, err := g.openStatus()
+	st, err := s.status()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	target, err := st.FindLine(o.to)
 	if err != nil {
-		return nil, nil, &usageError{fmt.Errorf("--to %w", err)}
+		return nil, &usageError{fmt.Errorf("--to %w", err)}
 	}
 	source, err := s.line(st, o.from)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if source == target {
-		return nil, nil, usagef("--to and --from name the same line %s", target.Name)
+		return nil, usagef("--to and --from name the same line %s", target.Name)
 	}
 	at, err := s.rev("--at", o.at)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	until, err := s.rev("--until", o.until)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	b, err := policies.NewBackport(s.repo, s.policy, st, target, source, at, until)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	// The kernel-too-new rule needs kernel BTF and a baseline to judge by.
 	if (o.btf != "" || s.policy.Features.BTF != "") && !target.Kernel.IsZero() {
 		idx, err := s.kernelIndex(o.btf)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		needs, err := idx.Needs()
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		b.UseKernels(needs)
 	}
-	return s, b, nil
+	return b, nil
+}
+
+// inputs are what a backport answer depends on besides the refs and the
+// policy: the flags, the commit asked about, and the kernel BTF files.
+func (o *backportOpts) inputs(rev string) []string {
+	return []string{o.to, o.from, o.at, o.until, fmt.Sprint(o.json), rev, o.btf, fileStamp(o.btf)}
 }
 
 // rev resolves a revision the user gave; "" stays "". A revision that names
@@ -111,27 +117,29 @@ func newBackportCheckCmd(g *globalOpts) *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, b, err := o.prepare(g)
-			if err != nil {
+			return g.answer(cmd.OutOrStdout(), "backport check", o.inputs(args[0]), func(s *session, w io.Writer) error {
+				sha, err := s.rev("commit", args[0])
+				if err != nil {
+					return err
+				}
+				b, err := o.prepare(s)
+				if err != nil {
+					return err
+				}
+				v, err := b.Check(sha)
+				if err != nil {
+					return err
+				}
+				if o.json {
+					err = writeJSON(w, v)
+				} else {
+					printVerdicts(w, []policies.Verdict{*v}, true)
+				}
+				if err == nil && v.Verdict == policies.Forbidden {
+					return errNo
+				}
 				return err
-			}
-			sha, err := s.rev("commit", args[0])
-			if err != nil {
-				return err
-			}
-			v, err := b.Check(sha)
-			if err != nil {
-				return err
-			}
-			if o.json {
-				err = writeJSON(cmd.OutOrStdout(), v)
-			} else {
-				printVerdicts(cmd.OutOrStdout(), []policies.Verdict{*v}, true)
-			}
-			if err == nil && v.Verdict == policies.Forbidden {
-				return errNo
-			}
-			return err
+			})
 		},
 	}
 	o.flags(cmd, false)
@@ -145,20 +153,22 @@ func newBackportPlanCmd(g *globalOpts) *cobra.Command {
 		Short: "Judge every commit the target line lacks from the source line, in apply order",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, b, err := o.prepare(g)
-			if err != nil {
-				return err
-			}
-			pl, err := b.Plan()
-			if err != nil {
-				return err
-			}
-			if o.json {
-				return writeJSON(cmd.OutOrStdout(), pl)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "plan for %s from %s: %d commits\n", pl.Line, pl.From, len(pl.Commits))
-			printVerdicts(cmd.OutOrStdout(), pl.Commits, false)
-			return nil
+			return g.answer(cmd.OutOrStdout(), "backport plan", o.inputs(""), func(s *session, w io.Writer) error {
+				b, err := o.prepare(s)
+				if err != nil {
+					return err
+				}
+				pl, err := b.Plan()
+				if err != nil {
+					return err
+				}
+				if o.json {
+					return writeJSON(w, pl)
+				}
+				fmt.Fprintf(w, "plan for %s from %s: %d commits\n", pl.Line, pl.From, len(pl.Commits))
+				printVerdicts(w, pl.Commits, false)
+				return nil
+			})
 		},
 	}
 	o.flags(cmd, true)

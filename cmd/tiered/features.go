@@ -48,31 +48,34 @@ one from the other kernels and from git history. Exit 1 when one is missing.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, st, err := g.openStatus()
-			if err != nil {
-				return err
-			}
 			rev := "HEAD"
 			if len(args) == 1 {
 				rev = args[0]
 			}
-			sha, err := s.rev("REV", rev)
-			if err != nil {
+			inputs := []string{rev, o.btf, fileStamp(o.btf), o.line, o.kernel, fmt.Sprint(o.json)}
+			return g.answer(cmd.OutOrStdout(), "features check", inputs, func(s *session, w io.Writer) error {
+				sha, err := s.rev("REV", rev)
+				if err != nil {
+					return err
+				}
+				st, err := s.status()
+				if err != nil {
+					return err
+				}
+				r, err := s.checkFeatures(st, sha, o)
+				if err != nil {
+					return err
+				}
+				if o.json {
+					err = writeJSON(w, r)
+				} else {
+					printFeatures(w, s.repo, rev, r)
+				}
+				if err == nil && !r.OK() {
+					return errNo
+				}
 				return err
-			}
-			r, err := s.checkFeatures(st, sha, o)
-			if err != nil {
-				return err
-			}
-			if o.json {
-				err = writeJSON(cmd.OutOrStdout(), r)
-			} else {
-				printFeatures(cmd.OutOrStdout(), s.repo, rev, r)
-			}
-			if err == nil && !r.OK() {
-				return errNo
-			}
-			return err
+			})
 		},
 	}
 	cmd.Flags().StringVar(&o.btf, "btf", "", "kernel BTF: a `PATH` to a file or a directory named by kernel version (default: features.btf)")

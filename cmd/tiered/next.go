@@ -22,27 +22,29 @@ func newNextCmd(g *globalOpts) *cobra.Command {
 		Short: "Print the version the next release of a line would get, and why",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, st, err := g.openStatus()
-			if err != nil {
+			return g.answer(cmd.OutOrStdout(), "next", []string{o.line, fmt.Sprint(o.json)}, func(s *session, w io.Writer) error {
+				st, err := s.status()
+				if err != nil {
+					return err
+				}
+				line, err := s.line(st, o.line)
+				if err != nil {
+					return err
+				}
+				np, err := policies.Next(s.repo, s.policy, st, line)
+				if err != nil {
+					return err
+				}
+				if o.json {
+					err = writeJSON(w, np)
+				} else {
+					printNext(w, np)
+				}
+				if err == nil && np.Bump == policies.BumpRefused {
+					return errNo
+				}
 				return err
-			}
-			line, err := s.line(st, o.line)
-			if err != nil {
-				return err
-			}
-			np, err := policies.Next(s.repo, s.policy, st, line)
-			if err != nil {
-				return err
-			}
-			if o.json {
-				err = writeJSON(cmd.OutOrStdout(), np)
-			} else {
-				printNext(cmd.OutOrStdout(), np)
-			}
-			if err == nil && np.Bump == policies.BumpRefused {
-				return errNo
-			}
-			return err
+			})
 		},
 	}
 	cmd.Flags().StringVar(&o.line, "line", "", "the `LINE` (branch or version prefix; default: trunk)")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,8 +16,9 @@ import (
 
 // globalOpts are the flags every command takes.
 type globalOpts struct {
-	repo   string
-	config string
+	repo    string
+	config  string
+	noCache bool
 }
 
 func newRootCmd() *cobra.Command {
@@ -32,6 +34,7 @@ and builds packages.`,
 	}
 	root.PersistentFlags().StringVar(&g.repo, "repo", ".", "the repository `DIR`")
 	root.PersistentFlags().StringVar(&g.config, "config", "", "the policy `FILE` (default: tiered.yaml at the repository root)")
+	root.PersistentFlags().BoolVar(&g.noCache, "no-cache", false, "compute every answer afresh, neither reading nor writing the answer cache")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &usageError{fmt.Errorf("%v (see %s --help)", err, c.CommandPath())}
 	})
@@ -49,8 +52,9 @@ and builds packages.`,
 
 // session is an open repository and its policy.
 type session struct {
-	repo   *branches.Repo
-	policy *policies.Policy
+	repo    *branches.Repo
+	policy  *policies.Policy
+	noCache bool
 }
 
 func (g *globalOpts) open() (*session, error) {
@@ -62,7 +66,7 @@ func (g *globalOpts) open() (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &session{repo: repo, policy: p}, nil
+	return &session{repo: repo, policy: p, noCache: g.noCache}, nil
 }
 
 func (g *globalOpts) loadPolicy(repo *branches.Repo) (*policies.Policy, error) {
@@ -118,4 +122,47 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// answer runs a read-only query through the answer cache: its output and
+// whether the answer is "no" are stored under a key of the query, its
+// inputs, the policy, the refs and the binary (cache.go). A repeated query
+// on an unchanged repository prints the stored answer without reading
+// history.
+func (g *globalOpts) answer(w io.Writer, query string, inputs []string, run func(s *session, w io.Writer) error) error {
+	s, err := g.open()
+	if err != nil {
+		return err
+	}
+	key, err := s.cacheKey(query, inputs...)
+	if err != nil {
+		return run(s, w)
+	}
+	a, _, err := cached(s, key, func() (answerEntry, error) {
+		var buf bytes.Buffer
+		err := run(s, &buf)
+		if errors.Is(err, errNo) {
+			return answerEntry{Out: buf.String(), No: true}, nil
+		}
+		return answerEntry{Out: buf.String()}, err
+	})
+	if err != nil {
+		return err
+	}
+	io.WriteString(w, a.Out)
+	if a.No {
+		return errNo
+	}
+	return nil
+}
+
+// answerEntry is a query's stored answer.
+type answerEntry struct {
+	Out string `json:"out"`
+	No  bool   `json:"no"`
+}
+
+// status reads the repository's lines.
+func (s *session) status() (*branches.Status, error) {
+	return s.repo.Status(s.layout())
 }

@@ -41,16 +41,18 @@ func newStatusCmd(g *globalOpts) *cobra.Command {
 		Short: "List every line, its kernel baseline, latest release and unreleased work",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, st, err := g.openStatus()
-			if err != nil {
-				return err
-			}
-			rep := newStatusReport(st)
-			if o.json {
-				return writeJSON(cmd.OutOrStdout(), rep)
-			}
-			printStatus(cmd.OutOrStdout(), rep)
-			return nil
+			return g.answer(cmd.OutOrStdout(), "status", []string{fmt.Sprint(o.json)}, func(s *session, w io.Writer) error {
+				st, err := s.status()
+				if err != nil {
+					return err
+				}
+				rep := newStatusReport(st)
+				if o.json {
+					return writeJSON(w, rep)
+				}
+				printStatus(w, rep)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
