@@ -34,7 +34,7 @@ func TestCommitGraphFile(t *testing.T) {
 			t.Fatalf("%s: %d commits with the commit-graph, want %d", name, len(got.hashes), len(want.hashes)+1)
 		}
 		for h, i := range want.index {
-			j, ok := got.index[h]
+			j, ok := got.find(h)
 			if !ok {
 				t.Fatalf("%s: %s missing from the commit-graph graph", name, h)
 			}
@@ -56,8 +56,13 @@ func TestCommitGraphFile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if g := got.gen[got.index[plumbing.NewHash(head)]]; g < 2 {
+		if g := got.gen[mustFind(got, plumbing.NewHash(head))]; g < 2 {
 			t.Errorf("%s: the commit after the commit-graph has generation %d", name, g)
 		}
 	}
+}
+
+func mustFind(g *graph, h plumbing.Hash) int32 {
+	i, _ := g.find(h)
+	return i
 }
