@@ -28,6 +28,7 @@ type graph struct {
 	hashes  []plumbing.Hash
 	parents [][]int32
 	gen     []int32
+	trees   []plumbing.Hash // root trees from the commit-graph file; zero when not known
 
 	mu         sync.Mutex       // guards what ancestry queries reuse:
 	seen       []uint32         // visit marks of the current walk (== epoch)
@@ -180,6 +181,7 @@ func (g *graph) parseCommitGraph(data []byte) bool {
 	}
 	const none, extra, last = 0x70000000, 0x80000000, 0x80000000
 	g.hashes = make([]plumbing.Hash, n, n+n/16)
+	g.trees = make([]plumbing.Hash, n)
 	g.parents = make([][]int32, n, n+n/16)
 	g.gen = make([]int32, n, n+n/16)
 	flat := make([]int32, 0, n+n/8) // parent lists share one array
@@ -187,6 +189,7 @@ func (g *graph) parseCommitGraph(data []byte) bool {
 		h := plumbing.Hash(data[oidl[0]+uint64(i)*20:][:20])
 		g.hashes[i] = h
 		rec := data[cdat[0]+uint64(i)*36:][:36]
+		g.trees[i] = plumbing.Hash(rec[:20])
 		start := len(flat)
 		p1, p2 := be.Uint32(rec[20:]), be.Uint32(rec[24:])
 		for _, p := range []uint32{p1, p2} {

@@ -77,6 +77,7 @@ type Repo struct {
 	dir string
 
 	patches sync.Map // sha → *Patch
+	changed sync.Map // sha → []string, the paths it changes
 	trees   trees
 
 	sortedOnce sync.Once

@@ -43,8 +43,14 @@ func (r *Repo) tree(h plumbing.Hash) ([]object.TreeEntry, error) {
 	return t.Entries, nil
 }
 
-// rootTree is the tree of a commit.
+// rootTree is the tree of a commit: from the commit-graph file when it
+// lists the commit, else from the commit object.
 func (r *Repo) rootTree(commit string) (plumbing.Hash, error) {
+	if g, err := r.loadGraph(); err == nil && plumbing.IsHash(commit) {
+		if i, ok := g.find(plumbing.NewHash(commit)); ok && int(i) < len(g.trees) && !g.trees[i].IsZero() {
+			return g.trees[i], nil
+		}
+	}
 	c, err := r.commitObject(commit)
 	if err != nil {
 		return plumbing.ZeroHash, err
@@ -180,17 +186,14 @@ func (r *Repo) blob(h plumbing.Hash, limit int64) (data []byte, size int64, err 
 // ChangedPaths lists the paths commit changes against its first parent,
 // sorted, without reading a blob: what a patch would touch.
 func (r *Repo) ChangedPaths(commit string) ([]string, error) {
-	c, err := r.commitObject(commit)
+	if p, ok := r.changed.Load(commit); ok {
+		return p.([]string), nil
+	}
+	tree, parentTree, err := r.treeAndParentTree(commit)
 	if err != nil {
 		return nil, err
 	}
-	var parentTree plumbing.Hash
-	if len(c.ParentHashes) > 0 {
-		if parentTree, err = r.rootTree(c.ParentHashes[0].String()); err != nil {
-			return nil, fmt.Errorf("read parent of %s: %w", Short(commit), err)
-		}
-	}
-	changes, err := r.diffTrees(parentTree, c.TreeHash, "", nil)
+	changes, err := r.diffTrees(parentTree, tree, "", nil)
 	if err != nil {
 		return nil, fmt.Errorf("diff %s: %w", Short(commit), err)
 	}
@@ -201,5 +204,33 @@ func (r *Repo) ChangedPaths(commit string) ([]string, error) {
 		}
 	}
 	slices.Sort(out)
-	return slices.Compact(out), nil
+	out = slices.Compact(out)
+	r.changed.Store(commit, out)
+	return out, nil
+}
+
+// treeAndParentTree returns a commit's root tree and its first parent's
+// (zero for a root commit), from the commit-graph file when it lists both.
+func (r *Repo) treeAndParentTree(commit string) (tree, parent plumbing.Hash, err error) {
+	if g, err := r.loadGraph(); err == nil && plumbing.IsHash(commit) {
+		if i, ok := g.find(plumbing.NewHash(commit)); ok && int(i) < len(g.trees) && !g.trees[i].IsZero() {
+			ps := g.parents[i]
+			if len(ps) == 0 {
+				return g.trees[i], plumbing.ZeroHash, nil
+			}
+			if int(ps[0]) < len(g.trees) && !g.trees[ps[0]].IsZero() {
+				return g.trees[i], g.trees[ps[0]], nil
+			}
+		}
+	}
+	c, err := r.commitObject(commit)
+	if err != nil {
+		return plumbing.ZeroHash, plumbing.ZeroHash, err
+	}
+	if len(c.ParentHashes) > 0 {
+		if parent, err = r.rootTree(c.ParentHashes[0].String()); err != nil {
+			return plumbing.ZeroHash, plumbing.ZeroHash, fmt.Errorf("read parent of %s: %w", Short(commit), err)
+		}
+	}
+	return c.TreeHash, parent, nil
 }

@@ -96,6 +96,13 @@ func (d SymbolDiff) Within(net SymbolDiff) SymbolDiff {
 // symbolChange diffs the symbol map of c against its first parent, reading
 // the files only when their blob ids differ.
 func symbolChange(h History, path string, c branches.Commit) (SymbolDiff, error) {
+	changed, err := h.ChangedPaths(c.Hash)
+	if err != nil {
+		return SymbolDiff{}, err
+	}
+	if _, ok := slices.BinarySearch(changed, path); !ok {
+		return SymbolDiff{}, nil
+	}
 	now, err := h.FileID(c.Hash, path)
 	if err != nil {
 		return SymbolDiff{}, err

@@ -1,7 +1,6 @@
 package policies
 
 import (
-	"regexp"
 	"slices"
 	"strings"
 )
@@ -10,37 +9,83 @@ import (
 // node that exports it.
 type SymbolMap map[string]string
 
-var (
-	mapComment = regexp.MustCompile(`(?s)/\*.*?\*/|#[^\n]*|//[^\n]*`)
-	mapScope   = regexp.MustCompile(`^\s*(global|local)\s*:`)
-	mapNode    = regexp.MustCompile(`(?s)([A-Za-z_][A-Za-z0-9_.]*)\s*\{(.*?)\}\s*([A-Za-z_][A-Za-z0-9_.]*)?\s*;`)
-)
-
-// ParseSymbolMap reads a version script. Wildcards (local: *;) are not
-// symbols and are skipped.
+// ParseSymbolMap reads a version script: NODE { global: sym; local: *; }
+// [PARENT]; blocks. Wildcards (local: *;) are not symbols and are skipped.
 func ParseSymbolMap(data []byte) SymbolMap {
-	text := mapComment.ReplaceAllString(string(data), "")
+	text := stripMapComments(string(data))
 	m := SymbolMap{}
-	for _, node := range mapNode.FindAllStringSubmatch(text, -1) {
-		name, body := node[1], node[2]
+	for {
+		open := strings.IndexByte(text, '{')
+		if open < 0 {
+			return m
+		}
+		node := lastWord(text[:open])
+		end := strings.IndexByte(text[open:], '}')
+		if end < 0 {
+			end = len(text) - open
+		}
+		body := text[open+1 : open+end]
+		text = text[min(open+end+1, len(text)):]
+		if node == "" {
+			continue
+		}
 		global := true
 		for _, stmt := range strings.Split(body, ";") {
+			stmt = strings.TrimSpace(stmt)
 			for {
-				m := mapScope.FindStringSubmatch(stmt)
-				if m == nil {
+				scope, rest, ok := strings.Cut(stmt, ":")
+				scope = strings.TrimSpace(scope)
+				if !ok || (scope != "global" && scope != "local") {
 					break
 				}
-				global = m[1] == "global"
-				stmt = stmt[len(m[0]):]
+				global = scope == "global"
+				stmt = strings.TrimSpace(rest)
 			}
-			stmt = strings.TrimSpace(stmt)
-			if stmt == "" || !global || strings.ContainsAny(stmt, "*?[ \t\n") {
+			if stmt == "" || !global || strings.ContainsAny(stmt, "*?[ \t\n\"") {
 				continue
 			}
-			m[stmt] = name
+			m[stmt] = node
 		}
 	}
-	return m
+}
+
+// stripMapComments removes /* */, # and // comments.
+func stripMapComments(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		switch {
+		case strings.HasPrefix(s[i:], "/*"):
+			end := strings.Index(s[i+2:], "*/")
+			if end < 0 {
+				return b.String()
+			}
+			i += end + 3
+		case s[i] == '#' || strings.HasPrefix(s[i:], "//"):
+			for i < len(s) && s[i] != '\n' {
+				i++
+			}
+			b.WriteByte('\n')
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
+}
+
+// lastWord is the identifier that ends s (before spaces): a node name.
+func lastWord(s string) string {
+	s = strings.TrimRight(s, " \t\r\n")
+	i := len(s)
+	for i > 0 {
+		c := s[i-1]
+		if c == '_' || c == '.' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
+			i--
+			continue
+		}
+		break
+	}
+	return s[i:]
 }
 
 // SymbolDiff is how an exported ABI changed.
