@@ -12,7 +12,9 @@
 #   plan          backport plan for the newest stable line (1.L.0) from trunk
 #                 git: log of the range with messages, markers of the target
 #                 side, patch-id --stable of the target side and of the fix
-#                 candidates, merge-base --is-ancestor per Fixes: target
+#                 candidates, merge-base --is-ancestor per Fixes: target and,
+#                 where the bug is on the line, apply --check of the fix
+#                 against the line's tree
 #   plan-repeat   the same plan again, unchanged repository (answer cache);
 #                 git has no cache: the same pipeline again
 #   features      features check of the newest line's release against kernel
@@ -73,16 +75,26 @@ for n in "${@:-10000}"; do
     done'
   row status "$n" "$t" "$gsecs" "$r"
 
+  # The plan's git equivalent: the range with messages, the target side's
+  # markers and patch-ids, then for every fix: is its Fixes: target on the
+  # line (merge-base --is-ancestor), and if so does its patch apply there
+  # (apply --check against the line's tree) and what is its patch-id.
   plan_git="
+    set -e
     T=$stable
-    git log --no-merges --format='%H%x09%an%x09%s%x00%b%x00' \$T..main > /tmp/tiered-bench-cand
+    tmp=\$(mktemp -d)
+    git log --no-merges --format='%H%x09%an%x09%s%x00%b%x00' \$T..main > \$tmp/cand
     git log --format='%H%x00%B%x00' main..\$T > /dev/null
     git log -p --no-merges main..\$T | git patch-id --stable > /dev/null
-    fixes=\$(git log --no-merges --format='%H %b' \$T..main | grep -o '^[0-9a-f]\{40\}.*Fixes: [0-9a-f]*' | awk '{print \$1}')
-    printf '%s\n' \$fixes | git log --no-walk --stdin -p | git patch-id --stable > /dev/null
-    for target in \$(git log --no-merges --format='%b' \$T..main | sed -n 's/^Fixes: \([0-9a-f]*\).*/\1/p'); do
-      git merge-base --is-ancestor \$target \$T || true
-    done"
+    GIT_INDEX_FILE=\$tmp/index git read-tree \$T
+    git log --no-merges --format='commit %H%n%b' \$T..main | awk '/^commit /{c=\$2} /^Fixes: /{print c, \$2}' > \$tmp/fixes
+    cut -d' ' -f1 \$tmp/fixes | git log --no-walk --stdin -p | git patch-id --stable > /dev/null
+    while read -r sha target; do
+      if git merge-base --is-ancestor \$target \$T 2>/dev/null; then
+        git diff-tree -p \$sha | GIT_INDEX_FILE=\$tmp/index git apply --check --cached 2>/dev/null || true
+      fi
+    done < \$tmp/fixes
+    rm -rf \$tmp"
   measure "$dir/tiered" backport plan --to "1.$minor.0"
   t=$secs r=$rss_mb
   gitsecs "$plan_git"

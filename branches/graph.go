@@ -40,8 +40,18 @@ type graph struct {
 func (r *Repo) loadGraph() (*graph, error) {
 	r.graphOnce.Do(func() {
 		r.graph, r.graphErr = buildGraph(r)
+		r.graphLoaded.Store(true)
 	})
 	return r.graph, r.graphErr
+}
+
+// loadedGraph is the graph if something already loaded it, else nil: a
+// single file read does not need a million commits.
+func (r *Repo) loadedGraph() *graph {
+	if !r.graphLoaded.Load() || r.graphErr != nil {
+		return nil
+	}
+	return r.graph
 }
 
 func buildGraph(r *Repo) (*graph, error) {

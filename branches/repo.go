@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-git/go-billy/v5"
@@ -87,9 +88,10 @@ type Repo struct {
 	subjects     map[string][]string
 	subjectsErr  error
 
-	graphOnce sync.Once
-	graph     *graph
-	graphErr  error
+	graphOnce   sync.Once
+	graph       *graph
+	graphLoaded atomic.Bool
+	graphErr    error
 }
 
 // objectCache bounds the decoded objects (trees, commits) kept in memory.

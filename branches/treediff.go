@@ -46,7 +46,7 @@ func (r *Repo) tree(h plumbing.Hash) ([]object.TreeEntry, error) {
 // rootTree is the tree of a commit: from the commit-graph file when it
 // lists the commit, else from the commit object.
 func (r *Repo) rootTree(commit string) (plumbing.Hash, error) {
-	if g, err := r.loadGraph(); err == nil && plumbing.IsHash(commit) {
+	if g := r.loadedGraph(); g != nil && plumbing.IsHash(commit) {
 		if i, ok := g.find(plumbing.NewHash(commit)); ok && int(i) < len(g.trees) && !g.trees[i].IsZero() {
 			return g.trees[i], nil
 		}

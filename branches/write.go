@@ -280,3 +280,17 @@ func (r *Repo) CacheDir() string {
 	}
 	return filepath.Join(fsStore.Filesystem().Root(), "tiered")
 }
+
+// TagMessage returns an annotated tag's message; ok is false for a
+// lightweight tag or none.
+func (r *Repo) TagMessage(tag string) (string, bool) {
+	ref, err := r.r.Storer.Reference(plumbing.NewTagReferenceName(tag))
+	if err != nil {
+		return "", false
+	}
+	t, err := r.r.TagObject(ref.Hash())
+	if err != nil {
+		return "", false
+	}
+	return t.Message, true
+}

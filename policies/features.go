@@ -220,6 +220,9 @@ type FeatureCheck struct {
 	// Elsewhere are tips (trunk, other lines) searched for the commits that
 	// removed a missing feature.
 	Elsewhere []string
+	// ElsewhereFunc, if set, gives Elsewhere when it is first needed: only
+	// a missing feature is explained from history.
+	ElsewhereFunc func() ([]string, error)
 }
 
 // Check checks the release at commit.
@@ -369,7 +372,13 @@ func (c *FeatureCheck) explainByHistory(commit string, missing []Feature, out []
 		inRelease[x.Hash] = true
 	}
 	commits := mine
-	for _, tip := range c.Elsewhere {
+	elsewhere := c.Elsewhere
+	if c.ElsewhereFunc != nil {
+		if elsewhere, err = c.ElsewhereFunc(); err != nil {
+			return err
+		}
+	}
+	for _, tip := range elsewhere {
 		more, err := c.History.Between([]string{commit}, tip)
 		if err != nil {
 			return err

@@ -58,11 +58,7 @@ one from the other kernels and from git history. Exit 1 when one is missing.`,
 				if err != nil {
 					return err
 				}
-				st, err := s.status()
-				if err != nil {
-					return err
-				}
-				r, err := s.checkFeatures(st, sha, o)
+				r, err := s.checkFeaturesOf(rev, sha, o)
 				if err != nil {
 					return err
 				}
@@ -83,6 +79,69 @@ one from the other kernels and from git history. Exit 1 when one is missing.`,
 	cmd.Flags().StringVar(&o.kernel, "kernel", "", "the baseline kernel `VERSION` (default: the line's)")
 	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
 	return cmd
+}
+
+// checkFeaturesOf checks rev (sha): when the baseline is known without
+// reading the lines (--kernel, or rev is a release tag whose kernel line's
+// baseline tiered.yaml or the tag itself names), the lines are read only
+// if a missing feature needs explaining.
+func (s *session) checkFeaturesOf(rev, sha string, o *featuresOpts) (*policies.FeatureReport, error) {
+	if o.line == "" {
+		if baseline, ok := s.quickBaseline(rev, o); ok {
+			idx, err := s.kernelIndex(o.btf)
+			if err != nil {
+				return nil, err
+			}
+			c := &policies.FeatureCheck{History: s.repo, Policy: s.policy, Index: idx, Baseline: baseline,
+				ElsewhereFunc: func() ([]string, error) {
+					st, err := s.status()
+					if err != nil {
+						return nil, err
+					}
+					line := lineOf(st, sha)
+					var tips []string
+					for _, l := range st.Lines {
+						if l != line && l.Tip != "" {
+							tips = append(tips, l.Tip)
+						}
+					}
+					return tips, nil
+				}}
+			return c.Check(sha)
+		}
+	}
+	st, err := s.status()
+	if err != nil {
+		return nil, err
+	}
+	return s.checkFeatures(st, sha, o)
+}
+
+// quickBaseline finds the baseline kernel without reading the lines: from
+// --kernel, or for a release tag, from tiered.yaml's kernels: for its
+// kernel line, or from the tag's own Kernel-Baseline: when it is the
+// line's first release.
+func (s *session) quickBaseline(rev string, o *featuresOpts) (versioning.Kernel, bool) {
+	if o.kernel != "" {
+		k, err := versioning.ParseKernel(o.kernel)
+		return k, err == nil
+	}
+	p := s.policy
+	v, ok, err := p.Tags.Match(p.Scheme, rev)
+	if !ok || err != nil || !p.Scheme.Has(versioning.TierKernel) {
+		return versioning.Kernel{}, false
+	}
+	if k, ok := p.Kernels[versioning.PrefixOf(v, versioning.TierKernel).Format(p.Scheme)]; ok {
+		return k, true
+	}
+	if v.Feature != 0 || v.Stable != 0 || v.IsPrerelease() {
+		return versioning.Kernel{}, false
+	}
+	msg, ok := s.repo.TagMessage(rev)
+	if !ok {
+		return versioning.Kernel{}, false
+	}
+	return branches.KernelBaseline(msg)
 }
 
 // checkFeatures runs the features check of sha: what the command and the
