@@ -1,0 +1,61 @@
+package main
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/tiered-release/tiered/internal/synth"
+)
+
+// Benchmarks on a synthetic history of $TIERED_BENCH_COMMITS commits
+// (default 20000), generated once per run: go test -bench . -run '^$'
+// ./cmd/tiered. bench/run.sh compares with the git CLI at 10k, 100k and 1M.
+var benchRepo = sync.OnceValues(func() (string, error) {
+	n := 20000
+	if s := os.Getenv("TIERED_BENCH_COMMITS"); s != "" {
+		if v, err := strconv.Atoi(s); err == nil {
+			n = v
+		}
+	}
+	dir, err := os.MkdirTemp("", "tiered-bench-")
+	if err != nil {
+		return "", err
+	}
+	_, err = synth.Generate(filepath.Join(dir, "repo"), synth.Options{Commits: n, Seed: 1})
+	return filepath.Join(dir, "repo"), err
+})
+
+func benchRun(b *testing.B, args ...string) {
+	if testing.Short() {
+		b.Skip("a synthetic history takes seconds to generate")
+	}
+	dir, err := benchRepo()
+	if err != nil {
+		b.Skip("cannot generate a synthetic history: ", err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if code := run(append([]string{"--repo", dir}, args...), io.Discard, io.Discard); code > 1 {
+			b.Fatalf("tiered %v: exit %d", args, code)
+		}
+	}
+}
+
+func BenchmarkStatus(b *testing.B) { benchRun(b, "--no-cache", "status") }
+
+func BenchmarkPlanStableLine(b *testing.B) { benchRun(b, "--no-cache", "backport", "plan", "--to", "1.4.0") }
+
+func BenchmarkPlanRepeated(b *testing.B) { benchRun(b, "backport", "plan", "--to", "1.4.0") }
+
+// BenchmarkFeaturesCheck explains missing features from history: the
+// running kernel has none of the synthetic BPF_PROG_TYPE_SYNTH* constants.
+func BenchmarkFeaturesCheck(b *testing.B) {
+	if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err != nil {
+		b.Skip("no /sys/kernel/btf/vmlinux")
+	}
+	benchRun(b, "--no-cache", "features", "check", "v1.4.0.0", "--btf", "/sys/kernel/btf/vmlinux", "--kernel", "5.4")
+}
