@@ -41,7 +41,7 @@ func ParseSymbolMap(data []byte) SymbolMap {
 				global = scope == "global"
 				stmt = strings.TrimSpace(rest)
 			}
-			if stmt == "" || !global || strings.ContainsAny(stmt, "*?[ \t\n\"") {
+			if stmt == "" || !global || strings.ContainsAny(stmt, "*?[]{}; \t\r\n\"") {
 				continue
 			}
 			m[stmt] = node
