@@ -78,6 +78,9 @@ type Repo struct {
 	dir string
 
 	patches sync.Map // sha → *Patch
+
+	commits       commitCache // across runs, under CacheDir
+	noCommitCache bool
 	changed sync.Map // sha → []string, the paths it changes
 	trees   trees
 
@@ -176,11 +179,21 @@ func (r *Repo) commitObject(hash string) (*object.Commit, error) {
 
 // Commit reads one commit by full sha.
 func (r *Repo) Commit(hash string) (Commit, error) {
+	cc := r.cache()
+	if cc != nil {
+		if e, ok := cc.get(hash); ok && e.Commit.Hash != "" {
+			return e.Commit, nil
+		}
+	}
 	c, err := r.commitObject(hash)
 	if err != nil {
 		return Commit{}, err
 	}
-	return toCommit(c), nil
+	x := toCommit(c)
+	if cc != nil {
+		cc.putCommit(x)
+	}
+	return x, nil
 }
 
 func toCommit(c *object.Commit) Commit {

@@ -189,6 +189,13 @@ func (r *Repo) ChangedPaths(commit string) ([]string, error) {
 	if p, ok := r.changed.Load(commit); ok {
 		return p.([]string), nil
 	}
+	cc := r.cache()
+	if cc != nil {
+		if e, ok := cc.get(commit); ok && e.HasPaths {
+			r.changed.Store(commit, e.Paths)
+			return e.Paths, nil
+		}
+	}
 	tree, parentTree, err := r.treeAndParentTree(commit)
 	if err != nil {
 		return nil, err
@@ -206,6 +213,9 @@ func (r *Repo) ChangedPaths(commit string) ([]string, error) {
 	slices.Sort(out)
 	out = slices.Compact(out)
 	r.changed.Store(commit, out)
+	if cc != nil {
+		cc.putPaths(commit, out)
+	}
 	return out, nil
 }
 

@@ -66,6 +66,9 @@ func (g *globalOpts) open() (*session, error) {
 	if err != nil {
 		return nil, err
 	}
+	if g.noCache {
+		repo.DisableCommitCache()
+	}
 	return &session{repo: repo, policy: p, noCache: g.noCache}, nil
 }
 
@@ -141,6 +144,7 @@ func (g *globalOpts) answer(w io.Writer, query string, inputs []string, run func
 	a, _, err := cached(s, key, func() (answerEntry, error) {
 		var buf bytes.Buffer
 		err := run(s, &buf)
+		s.repo.SaveCache() // a cache that cannot be written only costs time
 		if errors.Is(err, errNo) {
 			return answerEntry{Out: buf.String(), No: true}, nil
 		}

@@ -1,0 +1,153 @@
+package branches
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/gob"
+	"encoding/hex"
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+// The commit cache keeps, across runs, what tiered reads from each commit
+// it looks at: the commit's fields and the paths it changes. A commit is
+// named by the hash of its content, so an entry can never go stale; a
+// query after new commits reads only those. The file carries a SHA-256 of
+// its body: a corrupt or foreign file is ignored and rewritten.
+
+const (
+	commitCacheFormat = "tiered-commits-v1"
+	commitCacheMax    = 1 << 21 // entries kept; beyond, new commits are not added
+)
+
+type commitEntry struct {
+	Commit   Commit // zero until read: Hash is ""
+	Paths    []string
+	HasPaths bool
+}
+
+type commitCache struct {
+	once    sync.Once
+	mu      sync.Mutex
+	file    string
+	entries map[string]*commitEntry
+	dirty   bool
+}
+
+// cache loads the commit cache on first use; nil without a cache directory.
+func (r *Repo) cache() *commitCache {
+	c := &r.commits
+	c.once.Do(func() {
+		dir := r.CacheDir()
+		if dir == "" || r.noCommitCache {
+			return
+		}
+		c.file = filepath.Join(dir, "commits")
+		c.entries = map[string]*commitEntry{}
+		data, err := os.ReadFile(c.file)
+		if err != nil {
+			return
+		}
+		header, body, ok := bytes.Cut(data, []byte("\n"))
+		sum := sha256.Sum256(body)
+		if !ok || string(header) != commitCacheFormat+" "+hex.EncodeToString(sum[:]) {
+			c.dirty = true // corrupt: rebuild
+			return
+		}
+		var m map[string]*commitEntry
+		if err := gob.NewDecoder(bytes.NewReader(body)).Decode(&m); err != nil {
+			c.dirty = true
+			return
+		}
+		c.entries = m
+	})
+	if c.entries == nil {
+		return nil
+	}
+	return c
+}
+
+func (c *commitCache) get(hash string) (*commitEntry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[hash]
+	return e, ok
+}
+
+func (c *commitCache) putCommit(x Commit) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.entries[x.Hash]; ok {
+		e.Commit = x
+		return
+	}
+	if len(c.entries) >= commitCacheMax {
+		return
+	}
+	c.entries[x.Hash] = &commitEntry{Commit: x}
+	c.dirty = true
+}
+
+func (c *commitCache) putPaths(hash string, paths []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[hash]
+	if !ok {
+		if len(c.entries) >= commitCacheMax {
+			return
+		}
+		e = &commitEntry{}
+		c.entries[hash] = e
+	}
+	if e.HasPaths {
+		return
+	}
+	e.Paths, e.HasPaths = paths, true
+	c.dirty = true
+}
+
+// SaveCache writes what this run added to the commit cache, through a
+// temporary file and a rename. Without a cache, or with nothing new, it
+// does nothing.
+func (r *Repo) SaveCache() error {
+	c := &r.commits
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil || !c.dirty {
+		return nil
+	}
+	var body bytes.Buffer
+	if err := gob.NewEncoder(&body).Encode(c.entries); err != nil {
+		return err
+	}
+	sum := sha256.Sum256(body.Bytes())
+	if err := os.MkdirAll(filepath.Dir(c.file), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(c.file), ".commits-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.WriteString(commitCacheFormat + " " + hex.EncodeToString(sum[:]) + "\n")
+	if err == nil {
+		_, err = tmp.Write(body.Bytes())
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return errors.Join(errors.New("write commit cache"), err)
+	}
+	if err := os.Rename(tmp.Name(), c.file); err != nil {
+		return err
+	}
+	c.dirty = false
+	return nil
+}
+
+// DisableCommitCache makes the repository neither read nor write the
+// commit cache (--no-cache). Call it before any read.
+func (r *Repo) DisableCommitCache() { r.noCommitCache = true }
