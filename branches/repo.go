@@ -81,8 +81,8 @@ type Repo struct {
 
 	commits       commitCache // across runs, under CacheDir
 	noCommitCache bool
-	changed sync.Map // sha → []string, the paths it changes
-	trees   trees
+	changed       sync.Map // sha → []string, the paths it changes
+	trees         trees
 
 	sortedOnce sync.Once
 	sorted     []plumbing.Hash // every commit sha, sorted, for prefix lookups

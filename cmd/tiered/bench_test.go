@@ -47,7 +47,9 @@ func benchRun(b *testing.B, args ...string) {
 
 func BenchmarkStatus(b *testing.B) { benchRun(b, "--no-cache", "status") }
 
-func BenchmarkPlanStableLine(b *testing.B) { benchRun(b, "--no-cache", "backport", "plan", "--to", "1.4.0") }
+func BenchmarkPlanStableLine(b *testing.B) {
+	benchRun(b, "--no-cache", "backport", "plan", "--to", "1.4.0")
+}
 
 func BenchmarkPlanRepeated(b *testing.B) { benchRun(b, "backport", "plan", "--to", "1.4.0") }
 
