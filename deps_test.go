@@ -16,7 +16,9 @@ func TestImportDirection(t *testing.T) {
 		"policies":        {"versioning", "branches"},
 		"packaging":       {"versioning", "policies"},
 		"internal/sample": {},
-		"cmd/tiered":      {"versioning", "branches", "policies", "packaging", "internal/sample"},
+		"internal/synth":  {},
+		"bench/gen":       {"internal/sample", "internal/synth", "policies"},
+		"cmd/tiered":      {"versioning", "branches", "policies", "packaging", "internal/sample", "internal/synth"},
 	}
 	forbidden := map[string][]string{
 		"versioning": {"os", "io", "time", "github.com/go-git/go-git/v5", "github.com/spf13/cobra"},
