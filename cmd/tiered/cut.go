@@ -184,22 +184,7 @@ func printCut(w io.Writer, c *policies.Cut) {
 	for _, r := range c.Reasons {
 		fmt.Fprintf(w, "  %s\n", r)
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, g := range c.Gates {
-		first := ""
-		if len(g.Reasons) > 0 {
-			first = g.Reasons[0]
-		}
-		if first == "" {
-			fmt.Fprintf(tw, "gate %s\t%s\n", g.Name, g.Status)
-		} else {
-			fmt.Fprintf(tw, "gate %s\t%s\t%s\n", g.Name, g.Status, first)
-		}
-		for _, r := range g.Reasons[min(1, len(g.Reasons)):] {
-			fmt.Fprintf(tw, "\t\t%s\n", r)
-		}
-	}
-	tw.Flush()
+	printGates(w, c.Gates)
 	switch {
 	case c.Refused:
 		fmt.Fprintln(w, "refused: nothing written")
@@ -209,7 +194,7 @@ func printCut(w io.Writer, c *policies.Cut) {
 	default:
 		fmt.Fprintln(w, "wrote:")
 	}
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, u := range c.Updates {
 		if strings.HasPrefix(u.Name, "refs/tags/") {
 			fmt.Fprintf(tw, "  %s\ttag %s -> %s\n", u.Name, branches.Short(u.New), at)
@@ -222,4 +207,20 @@ func printCut(w io.Writer, c *policies.Cut) {
 	for _, l := range strings.Split(strings.TrimRight(c.Annotation, "\n"), "\n") {
 		fmt.Fprintf(w, "  | %s\n", l)
 	}
+}
+
+// printGates lists gates, one line each, further reasons indented below.
+func printGates(w io.Writer, gates []policies.Gate) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, g := range gates {
+		if len(g.Reasons) == 0 {
+			fmt.Fprintf(tw, "gate %s\t%s\n", g.Name, g.Status)
+			continue
+		}
+		fmt.Fprintf(tw, "gate %s\t%s\t%s\n", g.Name, g.Status, g.Reasons[0])
+		for _, r := range g.Reasons[1:] {
+			fmt.Fprintf(tw, "\t\t%s\n", r)
+		}
+	}
+	tw.Flush()
 }

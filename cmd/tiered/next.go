@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -35,12 +36,37 @@ func newNextCmd(g *globalOpts) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				// What cut would do: the same gates, when the version is
+				// decided (a new kernel line waits for its --kernel).
+				rep := nextReport{NextPlan: np, Gates: []policies.Gate{}}
+				if np.Bump != policies.BumpRefused && np.Bump != policies.BumpNone {
+					req := policies.CutRequest{Line: line, RefExists: s.repo.RefTarget}
+					if s.policy.Features.BTF != "" {
+						if req.Kernels, err = s.kernelIndex(""); err != nil {
+							return err
+						}
+					}
+					c, err := policies.PlanCut(s.repo, s.policy, st, req)
+					switch {
+					case errors.Is(err, policies.ErrNeedKernel):
+					case err != nil:
+						return err
+					default:
+						for _, g := range c.Gates {
+							if g.Name != policies.GateTiers {
+								rep.Gates = append(rep.Gates, g)
+							}
+						}
+						rep.Refused = c.Refused
+					}
+				}
 				if o.json {
-					err = writeJSON(w, np)
+					err = writeJSON(w, rep)
 				} else {
 					printNext(w, np)
+					printGates(w, rep.Gates)
 				}
-				if err == nil && np.Bump == policies.BumpRefused {
+				if err == nil && (np.Bump == policies.BumpRefused || rep.Refused) {
 					return errNo
 				}
 				return err
@@ -62,6 +88,13 @@ func (s *session) line(st *branches.Status, name string) (*branches.Line, error)
 		return nil, &usageError{fmt.Errorf("--line %w", err)}
 	}
 	return l, nil
+}
+
+// nextReport is `tiered next --json`: the plan and the gates cut would run.
+type nextReport struct {
+	*policies.NextPlan
+	Gates   []policies.Gate `json:"gates"`
+	Refused bool            `json:"refused"`
 }
 
 func printNext(w io.Writer, np *policies.NextPlan) {
