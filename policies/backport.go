@@ -608,10 +608,15 @@ func (b *Backport) introducers(c branches.Commit, path string, missing []string,
 			}
 		}
 	}
+	// Walk back from c: each missing line was last added by one earlier
+	// commit; stop when every one is accounted for.
+	remaining := len(want)
 	var found []string
-	for _, i := range b.touching[path] {
+	idx := b.touching[path]
+	for k := len(idx) - 1; k >= 0; k-- {
+		i := idx[k]
 		if i >= end {
-			break
+			continue
 		}
 		pc := b.candidates[i]
 		pp, err := b.h.Patch(pc.Hash)
@@ -627,6 +632,8 @@ func (b *Backport) introducers(c branches.Commit, path string, missing []string,
 				for _, l := range h.Added() {
 					if want[l] {
 						hit = true
+						delete(want, l)
+						remaining--
 					}
 				}
 			}
@@ -638,7 +645,11 @@ func (b *Backport) introducers(c branches.Commit, path string, missing []string,
 				}
 			}
 		}
+		if (missing == nil && len(found) > 0) || (missing != nil && remaining == 0) {
+			break
+		}
 	}
+	slices.Reverse(found)
 	for _, x := range found {
 		v.Prerequisites = append(v.Prerequisites, x)
 	}
