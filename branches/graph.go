@@ -590,3 +590,25 @@ func (r *Repo) BetweenHashes(from []string, to string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// FirstParents lists commit and its first-parent ancestors, newest first,
+// at most max of them.
+func (r *Repo) FirstParents(commit string, max int) ([]string, error) {
+	g, err := r.loadGraph()
+	if err != nil {
+		return nil, err
+	}
+	n, err := g.lookup(commit)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for len(out) < max {
+		out = append(out, g.hashes[n].String())
+		if len(g.parents[n]) == 0 {
+			break
+		}
+		n = g.parents[n][0]
+	}
+	return out, nil
+}

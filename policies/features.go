@@ -348,9 +348,13 @@ func (c *FeatureCheck) verifyByKernels(f Feature, k *KernelBTF, why string) (Ava
 	return Unverifiable, why, "", nil
 }
 
-// explainByHistory finds, for each missing header feature, the commits of
+// explainByHistory finds, for each missing header feature, the commit of
 // the release's history that added it to a UAPI header copy, and the
-// commits elsewhere that removed it, reverts named as such.
+// commits elsewhere (trunk, other lines) that removed it, reverts named as
+// such. It bisects first-parent chains on "the header declares it", so it
+// reads O(log n) versions of the header, not every commit: a history of a
+// million commits costs a few dozen reads per feature. A merge found on a
+// chain is followed into the branch it merged.
 func (c *FeatureCheck) explainByHistory(commit string, missing []Feature, out []MissingFeature) error {
 	want := map[string]int{}
 	for i, f := range missing {
@@ -363,99 +367,239 @@ func (c *FeatureCheck) explainByHistory(commit string, missing []Feature, out []
 	if len(want) == 0 || len(c.Policy.UAPI.Headers) == 0 {
 		return nil
 	}
-	mine, err := c.History.Between(nil, commit)
-	if err != nil {
-		return err
-	}
-	inRelease := make(map[string]bool, len(mine))
-	for _, x := range mine {
-		inRelease[x.Hash] = true
-	}
-	commits := mine
-	elsewhere := c.Elsewhere
-	if c.ElsewhereFunc != nil {
-		if elsewhere, err = c.ElsewhereFunc(); err != nil {
-			return err
-		}
-	}
-	for _, tip := range elsewhere {
-		more, err := c.History.Between([]string{commit}, tip)
-		if err != nil {
-			return err
-		}
-		for _, x := range more {
-			if !inRelease[x.Hash] {
-				commits = append(commits, x)
-				inRelease[x.Hash] = false
-			}
-		}
-	}
 	// blob id → the wanted features it declares
 	declared := map[string]map[string]bool{}
-	has := func(commit, path string) (map[string]bool, error) {
-		id, err := c.History.FileID(commit, path)
-		if err != nil || id == "" {
-			return nil, err
-		}
-		if d, ok := declared[id]; ok {
-			return d, nil
-		}
-		data, err := c.History.ReadFile(commit, path)
-		if err != nil {
-			return nil, err
-		}
-		d := map[string]bool{}
-		fs, err := ParseHeader(path, data)
-		if err == nil {
-			for _, f := range fs {
-				if _, ok := want[f.ID]; ok {
-					d[f.ID] = true
-				}
-			}
-		}
-		declared[id] = d
-		return d, nil
-	}
-	for _, x := range commits {
-		if len(x.Parents) != 1 {
-			continue // merges bring changes made by commits listed themselves
-		}
+	present := func(x, id string) (bool, error) {
 		for _, path := range c.Policy.UAPI.Headers {
-			after, err := c.History.FileID(x.Hash, path)
+			blob, err := c.History.FileID(x, path)
 			if err != nil {
-				return err
+				return false, err
 			}
-			before, err := c.History.FileID(x.Parents[0], path)
-			if err != nil {
-				return err
-			}
-			if after == before {
+			if blob == "" {
 				continue
 			}
-			now, err := has(x.Hash, path)
-			if err != nil {
-				return err
+			d, ok := declared[blob]
+			if !ok {
+				data, err := c.History.ReadFile(x, path)
+				if err != nil {
+					return false, err
+				}
+				d = map[string]bool{}
+				if fs, err := ParseHeader(path, data); err == nil {
+					for _, f := range fs {
+						if _, ok := want[f.ID]; ok {
+							d[f.ID] = true
+						}
+					}
+				}
+				declared[blob] = d
 			}
-			was, err := has(x.Parents[0], path)
-			if err != nil {
-				return err
+			if d[id] {
+				return true, nil
 			}
-			for id, i := range want {
-				m := &out[i]
-				switch {
-				case now[id] && !was[id] && inRelease[x.Hash]:
-					m.IntroducedBy = appendNew(m.IntroducedBy, x.Hash)
-				case was[id] && !now[id] && !inRelease[x.Hash]:
-					if ParseTrailers(x.Subject, x.Message, nil).Reverts != nil {
-						m.RevertedBy = appendNew(m.RevertedBy, x.Hash)
-					} else {
-						m.RemovedBy = appendNew(m.RemovedBy, x.Hash)
+		}
+		return false, nil
+	}
+	// change walks back from tip along first parents to the commit where
+	// present(id) last changed from what it is at tip, following merges
+	// into their merged branch; "" if it never changes. stop bounds the
+	// walk: commits it reports true for are not searched.
+	chains := map[string]*lazyChain{}
+	var change func(tip, id string, stop func(string) (bool, error), depth int) (string, error)
+	change = func(tip, id string, stop func(string) (bool, error), depth int) (string, error) {
+		chain, ok := chains[tip]
+		if !ok {
+			chain = &lazyChain{h: c.History, hashes: []string{tip}}
+			chains[tip] = chain
+		}
+		// pred past the end of history is true: the root is where all began.
+		at := func(i int, pred func(string) (bool, error)) (bool, error) {
+			x, ok, err := chain.at(i)
+			if err != nil || !ok {
+				return true, err
+			}
+			return pred(x)
+		}
+		limit := maxChain
+		if stop != nil {
+			k, err := boundary(limit, func(i int) (bool, error) { return at(i, stop) })
+			if err != nil {
+				return "", err
+			}
+			limit = min(k+1, limit) // the first stopped commit is where the change is measured from
+		}
+		at0, err := present(tip, id)
+		if err != nil {
+			return "", err
+		}
+		k, err := boundary(limit, func(i int) (bool, error) {
+			return at(i, func(x string) (bool, error) {
+				p, err := present(x, id)
+				return p != at0, err
+			})
+		})
+		if err != nil || k >= limit || k == 0 {
+			return "", err
+		}
+		found, _, err := chain.at(k - 1)
+		if err != nil {
+			return "", err
+		}
+		x, err := c.History.Commit(found)
+		if err != nil {
+			return "", err
+		}
+		if len(x.Parents) > 1 && depth < 8 {
+			// The merge brought it: find where on the merged branch.
+			base, _, err := chain.at(k)
+			if err != nil {
+				return "", err
+			}
+			for _, p := range x.Parents[1:] {
+				pp, err := present(p, id)
+				if err != nil {
+					return "", err
+				}
+				if pp == at0 {
+					side, err := change(p, id, func(y string) (bool, error) { return c.History.IsAncestor(y, base) }, depth+1)
+					if err != nil {
+						return "", err
+					}
+					if side != "" {
+						return side, nil
 					}
 				}
 			}
 		}
+		return found, nil
+	}
+	elsewhere := c.Elsewhere
+	if c.ElsewhereFunc != nil {
+		var err error
+		if elsewhere, err = c.ElsewhereFunc(); err != nil {
+			return err
+		}
+	}
+	inRelease := func(y string) (bool, error) { return c.History.IsAncestor(y, commit) }
+	for id, i := range want {
+		m := &out[i]
+		if ok, err := present(commit, id); err != nil {
+			return err
+		} else if ok {
+			added, err := change(commit, id, nil, 0)
+			if err != nil {
+				return err
+			}
+			if added != "" {
+				m.IntroducedBy = appendNew(m.IntroducedBy, added)
+			}
+		}
+		for _, tip := range elsewhere {
+			if mine, err := inRelease(tip); err != nil {
+				return err
+			} else if mine {
+				continue
+			}
+			if has, err := present(tip, id); err != nil || has {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			removed, err := change(tip, id, inRelease, 0)
+			if err != nil {
+				return err
+			}
+			if removed == "" {
+				continue
+			}
+			if ok, err := present(removed, id); err != nil || ok {
+				if err != nil {
+					return err
+				}
+				continue // the line never had it: nothing removed it there
+			}
+			x, err := c.History.Commit(removed)
+			if err != nil {
+				return err
+			}
+			if ParseTrailers(x.Subject, x.Message, nil).Reverts != nil {
+				m.RevertedBy = appendNew(m.RevertedBy, removed)
+			} else {
+				m.RemovedBy = appendNew(m.RemovedBy, removed)
+			}
+		}
 	}
 	return nil
+}
+
+// maxChain bounds a first-parent chain walked to explain a feature.
+const maxChain = 1 << 24
+
+// lazyChain is a first-parent chain read as far as it is asked for.
+type lazyChain struct {
+	h      History
+	hashes []string // hashes[0] is the tip
+	ended  bool
+}
+
+// at returns the i-th first-parent ancestor; ok is false past the root.
+func (l *lazyChain) at(i int) (string, bool, error) {
+	for i >= len(l.hashes) && !l.ended {
+		last := l.hashes[len(l.hashes)-1]
+		more, err := l.h.FirstParents(last, max(len(l.hashes), 64)+1)
+		if err != nil {
+			return "", false, err
+		}
+		if len(more) <= 1 {
+			l.ended = true
+			break
+		}
+		l.hashes = append(l.hashes, more[1:]...)
+	}
+	if i >= len(l.hashes) {
+		return "", false, nil
+	}
+	return l.hashes[i], true, nil
+}
+
+// boundary returns the first index in [0, n) for which pred is true,
+// assuming pred is false then true along the index (it gallops from 0,
+// then bisects); n if it is never true.
+func boundary(n int, pred func(int) (bool, error)) (int, error) {
+	if n == 0 {
+		return 0, nil
+	}
+	lo, step := 0, 1 // pred(lo) is false, or lo == 0 unchecked
+	if ok, err := pred(0); err != nil || ok {
+		return 0, err
+	}
+	hi := n
+	for lo+step < n {
+		ok, err := pred(lo + step)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			hi = lo + step
+			break
+		}
+		lo += step
+		step *= 2
+	}
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		ok, err := pred(mid)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	return hi, nil
 }
 
 func appendNew(xs []string, x string) []string {

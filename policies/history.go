@@ -23,6 +23,9 @@ type History interface {
 	Patch(commit string) (*branches.Patch, error)
 	// ChangedPaths lists the paths a commit changes, without diffing them.
 	ChangedPaths(commit string) ([]string, error)
+	// FirstParents lists commit and its first-parent ancestors, newest
+	// first, at most max of them.
+	FirstParents(commit string, max int) ([]string, error)
 	// ResolveSHA returns the one commit whose sha starts with prefix.
 	ResolveSHA(prefix string) (string, bool)
 	// FindBySubject returns the commits with exactly this subject.

@@ -342,3 +342,32 @@ func TestKernelHasRenamedConstant(t *testing.T) {
 		t.Errorf("Has(%s = 154) = %s, want missing", f.Name, a)
 	}
 }
+
+func TestBoundary(t *testing.T) {
+	for n := 0; n < 70; n++ {
+		for k := 0; k <= n; k++ {
+			calls := 0
+			got, err := boundary(n, func(i int) (bool, error) {
+				calls++
+				if i < 0 || i >= n {
+					t.Fatalf("boundary(%d) asked about %d", n, i)
+				}
+				return i >= k, nil
+			})
+			if err != nil || got != k {
+				t.Errorf("boundary(%d) with the change at %d = %d, %v", n, k, got, err)
+			}
+			if calls > 2*bitsLen(n)+2 {
+				t.Errorf("boundary(%d, %d) asked %d times", n, k, calls)
+			}
+		}
+	}
+}
+
+func bitsLen(n int) int {
+	b := 0
+	for ; n > 0; n >>= 1 {
+		b++
+	}
+	return b
+}
