@@ -19,7 +19,7 @@ import (
 
 const (
 	commitCacheFormat = "tiered-commits-v1"
-	commitCacheMax    = 1 << 21 // entries kept; beyond, new commits are not added
+	commitCacheMax    = 200000 // entries kept (about 80 MB); beyond, new commits are not added
 )
 
 type commitEntry struct {

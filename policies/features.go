@@ -235,7 +235,11 @@ func (c *FeatureCheck) Check(commit string) (*FeatureReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &FeatureReport{Commit: commit, Kernel: k.Label(), Provisional: provisional, Checked: len(needs),
+	label := k.Label()
+	if k.Version.IsZero() && !c.Baseline.IsZero() {
+		label = fmt.Sprintf("%s (%s)", c.Baseline, k.Source)
+	}
+	r := &FeatureReport{Commit: commit, Kernel: label, Provisional: provisional, Checked: len(needs),
 		Missing: []MissingFeature{}, Unverifiable: []UnverifiedFeature{}, Renamed: []UnverifiedFeature{}}
 	var missing []Feature
 	for _, f := range needs {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -102,7 +104,40 @@ func cached[T any](s *session, key string, compute func() (T, error)) (T, bool, 
 		return v, false, err
 	}
 	writeEntry(file, v) // a cache that cannot be written only costs time
+	prune(filepath.Join(dir, "answers"))
 	return v, false, nil
+}
+
+// maxAnswers bounds the answer cache: past it, the older half goes.
+const maxAnswers = 512
+
+// prune removes the least recently written half of the answers once there
+// are more than maxAnswers.
+func prune(dir string) {
+	var files []string
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if len(files) <= maxAnswers {
+		return
+	}
+	type aged struct {
+		path string
+		mod  int64
+	}
+	var list []aged
+	for _, f := range files {
+		if info, err := os.Stat(f); err == nil {
+			list = append(list, aged{f, info.ModTime().UnixNano()})
+		}
+	}
+	slices.SortFunc(list, func(a, b aged) int { return cmp.Compare(a.mod, b.mod) })
+	for _, a := range list[:len(list)-maxAnswers/2] {
+		os.Remove(a.path)
+	}
 }
 
 func readEntry[T any](file string) (T, error) {
