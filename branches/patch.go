@@ -150,6 +150,20 @@ type diffLine struct {
 
 // hunks diffs two texts line by line and groups the changes as xdiff does:
 // changes whose gap is at most 2×context equal lines share a hunk.
+// DiffFiles diffs two versions of a text file into a FilePatch, as Patch
+// does for each file a commit changes; "" is an absent side. It lets
+// tests build patches without a repository.
+func DiffFiles(oldPath, newPath, oldText, newText string) FilePatch {
+	fp := FilePatch{OldPath: oldPath, NewPath: newPath, Hunks: hunks(oldText, newText)}
+	if oldPath != "" {
+		fp.OldMode = 0o100644
+	}
+	if newPath != "" {
+		fp.NewMode = 0o100644
+	}
+	return fp
+}
+
 func hunks(oldText, newText string) []Hunk {
 	var lines []diffLine
 	oldNo := 1
