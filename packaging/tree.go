@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"slices"
 	"strings"
 )
 
@@ -109,11 +108,9 @@ func readTree(root string) ([]*file, error) {
 		if !f.isLink() {
 			continue
 		}
-		target, err := resolve(byPath, f.Path, 0)
-		if err != nil {
+		if _, err := resolve(byPath, f.Path, 0); err != nil {
 			return nil, err
 		}
-		_ = target
 	}
 	return out, nil
 }
@@ -247,14 +244,4 @@ func rewritePC(data []byte, libdir string) []byte {
 		}
 	}
 	return []byte(strings.Join(lines, "\n"))
-}
-
-// sortedPaths lists the paths of files.
-func sortedPaths(files []*file) []string {
-	out := make([]string, len(files))
-	for i, f := range files {
-		out[i] = f.Path
-	}
-	slices.Sort(out)
-	return out
 }
