@@ -138,9 +138,19 @@ func (b *Build) Run() (*Result, error) {
 	}
 	var out []built
 	for _, format := range formats {
-		names := map[string]string{} // kind → package name
+		names := map[string]string{} // "runtime" → the runtime package's name
+		seen := map[string]bool{}
 		for _, u := range units {
-			names[u.spec.Kind] = packageName(u.spec, format, b.ABI)
+			n := packageName(u.spec, format, b.ABI)
+			if seen[n] {
+				return nil, fmt.Errorf("two packages are named %s in %s: give each a name of its own in tiered.yaml", n, format)
+			}
+			seen[n] = true
+			if u.spec.Kind == "runtime" {
+				if _, ok := names["runtime"]; !ok {
+					names["runtime"] = packageName(u.spec, format, b.ABI)
+				}
+			}
 		}
 		for i, u := range units {
 			info, err := b.info(u, format, arch, lib, names, filepath.Join(stage, fmt.Sprintf("%s-%d", format, i)))
@@ -442,7 +452,7 @@ func libdir(format, arch string) string {
 // info describes one package to nfpm. Files are staged under stage: the
 // copies nfpm reads, relocated, pkg-config files rewritten.
 func (b *Build) info(u *unit, format, arch string, lib *file, names map[string]string, stage string) (*nfpm.Info, error) {
-	name := names[u.spec.Kind]
+	name := packageName(u.spec, format, b.ABI)
 	ld := libdir(format, arch)
 	ver, rel := b.Version.Upstream, b.Version.Revision
 	info := &nfpm.Info{
