@@ -345,7 +345,7 @@ func TestBuildRefusals(t *testing.T) {
 			b.Specs = []policies.PackageSpec{{Name: "libfoo{abi}", Kind: "runtime", Files: []string{"usr/lib64/libfoo.so.*"}}}
 		}, "no package takes usr/include/foo/foo.h, usr/lib64/libfoo.so, usr/lib64/pkgconfig/libfoo.pc"},
 		{"wrong ABI", func(t *testing.T, root string, b *Build) { b.ABI = 2 }, "soname libfoo.so.1 is ABI 1, but the release is ABI 2"},
-		{"two packages, one name", func(t *testing.T, root string, b *Build) {
+		{"two packages with one name", func(t *testing.T, root string, b *Build) {
 			b.Specs = []policies.PackageSpec{
 				{Name: "libfoo-dev", Kind: "dev", Files: []string{"usr/include/**"}},
 				{Name: "libfoo-dev", Kind: "dev", Files: []string{"usr/lib64/**"}},
@@ -363,7 +363,7 @@ func TestBuildRefusals(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("Run() = %v, want an error containing %q", err, tt.want)
 			}
-			if tt.name != "no license" && tt.name != "two packages, one name" && !errors.Is(err, ErrBadTree) {
+			if tt.name != "no license" && tt.name != "two packages with one name" && !errors.Is(err, ErrBadTree) {
 				t.Errorf("error %v does not wrap ErrBadTree", err)
 			}
 			if _, err := os.Stat(out); !os.IsNotExist(err) {
