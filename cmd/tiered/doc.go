@@ -6,13 +6,18 @@
 //
 //	tiered status                [--json]
 //	tiered next    [--line L]    [--json]
-//	tiered backport check REV --to L [--from L] [--json]
-//	tiered backport plan      --to L [--from L] [--at REV] [--until REV] [--json]
+//	tiered cut     [--line L] [--kernel V] [--pre ID] [--btf PATH] [--lib FILE] [--dry-run] [--json]
+//	tiered backport check REV --to L [--from L] [--btf PATH] [--json]
+//	tiered backport plan      --to L [--from L] [--at REV] [--until REV] [--btf PATH] [--json]
+//	tiered features check [REV] [--btf PATH] [--line L] [--kernel V] [--json]
+//	tiered package [--release TAG] --root DIR [--format deb,rpm] [--out DIR] [--maintainer M] [--json]
 //	tiered demo
 //
 // Global flags: --repo DIR (default: the current directory's repository),
-// --config FILE (default: tiered.yaml at the repository root).
+// --config FILE (default: tiered.yaml at the repository root), --no-cache
+// (neither read nor write the answer and commit caches under .git/tiered).
 //
-// Exit codes: 0 success; 1 the answer is "no"; 2 bad usage or a bad policy
-// file; 3 the repository or a file could not be read.
+// Exit codes: 0 success; 1 the answer is "no" (a forbidden backport, a
+// failed features check, a refused cut or package); 2 bad usage or a bad
+// policy file; 3 the repository or a file could not be read.
 package main

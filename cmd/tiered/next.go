@@ -20,7 +20,7 @@ func newNextCmd(g *globalOpts) *cobra.Command {
 	o := &nextOpts{}
 	cmd := &cobra.Command{
 		Use:   "next",
-		Short: "Print the version the next release of a line would get, and why",
+		Short: "Print the version the next release of a line would get, why, and the gates cut would run",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.answer(cmd.OutOrStdout(), "next", []string{o.line, fmt.Sprint(o.json)}, func(s *session, w io.Writer) error {

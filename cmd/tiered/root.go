@@ -34,7 +34,7 @@ and builds packages.`,
 	}
 	root.PersistentFlags().StringVar(&g.repo, "repo", ".", "the repository `DIR`")
 	root.PersistentFlags().StringVar(&g.config, "config", "", "the policy `FILE` (default: tiered.yaml at the repository root)")
-	root.PersistentFlags().BoolVar(&g.noCache, "no-cache", false, "compute every answer afresh, neither reading nor writing the answer cache")
+	root.PersistentFlags().BoolVar(&g.noCache, "no-cache", false, "compute every answer afresh, neither reading nor writing the answer and commit caches")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &usageError{fmt.Errorf("%v (see %s --help)", err, c.CommandPath())}
 	})
