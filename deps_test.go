@@ -11,14 +11,15 @@ import (
 func TestImportDirection(t *testing.T) {
 	const mod = "github.com/tiered-release/tiered/"
 	allowed := map[string][]string{
-		"versioning":      {},
-		"branches":        {"versioning"},
-		"policies":        {"versioning", "branches"},
-		"packaging":       {"versioning", "policies"},
-		"internal/sample": {},
-		"internal/synth":  {},
-		"bench/gen":       {"internal/sample", "internal/synth", "policies"},
-		"cmd/tiered":      {"versioning", "branches", "policies", "packaging", "internal/sample", "internal/synth"},
+		"versioning":          {},
+		"branches":            {"versioning", "internal/atomicfile"},
+		"policies":            {"versioning", "branches"},
+		"packaging":           {"versioning", "policies", "internal/atomicfile"},
+		"internal/atomicfile": {},
+		"internal/sample":     {},
+		"internal/synth":      {},
+		"bench/gen":           {"internal/sample", "internal/synth", "policies"},
+		"cmd/tiered":          {"versioning", "branches", "policies", "packaging", "internal/sample", "internal/synth", "internal/atomicfile"},
 	}
 	forbidden := map[string][]string{
 		"versioning": {"os", "io", "time", "github.com/go-git/go-git/v5", "github.com/spf13/cobra"},

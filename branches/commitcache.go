@@ -2,13 +2,13 @@ package branches
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/gob"
-	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/tiered-release/tiered/internal/atomicfile"
 )
 
 // The commit cache keeps, across runs, what tiered reads from each commit
@@ -46,14 +46,12 @@ func (r *Repo) cache() *commitCache {
 		}
 		c.file = filepath.Join(dir, "commits")
 		c.entries = map[string]*commitEntry{}
-		data, err := os.ReadFile(c.file)
-		if err != nil {
+		body, err := atomicfile.ReadChecked(c.file, commitCacheFormat)
+		if errors.Is(err, atomicfile.ErrCorrupt) {
+			c.dirty = true // rebuild
 			return
 		}
-		header, body, ok := bytes.Cut(data, []byte("\n"))
-		sum := sha256.Sum256(body)
-		if !ok || string(header) != commitCacheFormat+" "+hex.EncodeToString(sum[:]) {
-			c.dirty = true // corrupt: rebuild
+		if err != nil {
 			return
 		}
 		var m map[string]*commitEntry
@@ -122,27 +120,11 @@ func (r *Repo) SaveCache() error {
 	if err := gob.NewEncoder(&body).Encode(c.entries); err != nil {
 		return err
 	}
-	sum := sha256.Sum256(body.Bytes())
 	if err := os.MkdirAll(filepath.Dir(c.file), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(c.file), ".commits-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.WriteString(commitCacheFormat + " " + hex.EncodeToString(sum[:]) + "\n")
-	if err == nil {
-		_, err = tmp.Write(body.Bytes())
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := atomicfile.WriteChecked(c.file, commitCacheFormat, body.Bytes()); err != nil {
 		return errors.Join(errors.New("write commit cache"), err)
-	}
-	if err := os.Rename(tmp.Name(), c.file); err != nil {
-		return err
 	}
 	c.dirty = false
 	return nil

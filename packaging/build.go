@@ -23,6 +23,7 @@ import (
 	"github.com/goreleaser/nfpm/v2/rpm"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/tiered-release/tiered/internal/atomicfile"
 	"github.com/tiered-release/tiered/policies"
 )
 
@@ -188,44 +189,23 @@ func (b *Build) Run() (*Result, error) {
 	res := &Result{Packages: []Package{}, Checksums: filepath.Join(b.Out, "SHA256SUMS"), Manifest: filepath.Join(b.Out, "manifest.json")}
 	var sums strings.Builder
 	for _, x := range out {
-		if err := writeAtomic(x.pkg.Path, x.data); err != nil {
+		if err := atomicfile.WriteFile(x.pkg.Path, x.data, 0o644); err != nil {
 			return nil, err
 		}
 		fmt.Fprintf(&sums, "%s  %s\n", x.pkg.SHA256, filepath.Base(x.pkg.Path))
 		res.Packages = append(res.Packages, x.pkg)
 	}
-	if err := writeAtomic(res.Checksums, []byte(sums.String())); err != nil {
+	if err := atomicfile.WriteFile(res.Checksums, []byte(sums.String()), 0o644); err != nil {
 		return nil, err
 	}
 	manifest, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {
 		return nil, err
 	}
-	if err := writeAtomic(res.Manifest, append(manifest, '\n')); err != nil {
+	if err := atomicfile.WriteFile(res.Manifest, append(manifest, '\n'), 0o644); err != nil {
 		return nil, err
 	}
 	return res, nil
-}
-
-// writeAtomic writes data to a temporary file beside name and renames it.
-func writeAtomic(name string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
 }
 
 // library finds the shared library the packages are named after.

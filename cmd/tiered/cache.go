@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/tiered-release/tiered/internal/atomicfile"
 )
 
 // The answer cache: a query's result stored under the git directory,
@@ -142,19 +142,11 @@ func prune(dir string) {
 
 func readEntry[T any](file string) (T, error) {
 	var v T
-	data, err := os.ReadFile(file)
+	body, err := atomicfile.ReadChecked(file, cacheFormat)
 	if err != nil {
 		return v, err
 	}
-	header, body, ok := bytes.Cut(data, []byte("\n"))
-	sum := sha256.Sum256(body)
-	if !ok || string(header) != cacheFormat+" "+hex.EncodeToString(sum[:]) {
-		return v, errors.New("corrupt cache entry")
-	}
-	if err := json.Unmarshal(body, &v); err != nil {
-		return v, err
-	}
-	return v, nil
+	return v, json.Unmarshal(body, &v)
 }
 
 func writeEntry(file string, v any) error {
@@ -162,22 +154,8 @@ func writeEntry(file string, v any) error {
 	if err != nil {
 		return err
 	}
-	sum := sha256.Sum256(body)
-	data := append([]byte(cacheFormat+" "+hex.EncodeToString(sum[:])+"\n"), body...)
 	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(file), ".entry-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), file)
+	return atomicfile.WriteChecked(file, cacheFormat, body)
 }
