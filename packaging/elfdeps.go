@@ -141,27 +141,11 @@ func (b *Build) debControl(lib *file, pkg string) map[string][]byte {
 
 // exportsOf lists a library's exports, sorted.
 func exportsOf(lib *file) ([]policies.Export, error) {
-	ef, err := elf.NewFile(bytes.NewReader(lib.Data))
+	e, err := policies.ReadLibraryExports(bytes.NewReader(lib.Data), lib.Path)
 	if err != nil {
 		return nil, err
 	}
-	defer ef.Close()
-	syms, err := ef.DynamicSymbols()
-	if err != nil {
-		return nil, err
-	}
-	set := &policies.Exports{Set: map[policies.Export]bool{}}
-	for _, s := range syms {
-		bind := elf.ST_BIND(s.Info)
-		if s.Section == elf.SHN_UNDEF || (bind != elf.STB_GLOBAL && bind != elf.STB_WEAK) || s.Name == s.Version {
-			continue
-		}
-		if v := elf.ST_VISIBILITY(s.Other); v != elf.STV_DEFAULT && v != elf.STV_PROTECTED {
-			continue
-		}
-		set.Set[policies.Export{Symbol: s.Name, Node: s.Version}] = true
-	}
-	return set.Sorted(), nil
+	return e.Sorted(), nil
 }
 
 // debLess orders two upstream versions as dpkg does, for the few forms

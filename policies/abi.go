@@ -5,6 +5,8 @@ import (
 	"debug/elf"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"slices"
 	"strings"
 
@@ -75,19 +77,30 @@ func ExportsFromMap(m SymbolMap, from string) *Exports {
 // LoadLibraryExports reads the dynamic symbols a built shared library
 // defines, with their version nodes (.gnu.version_d), and its soname.
 func LoadLibraryExports(path string) (*Exports, error) {
-	f, err := elf.Open(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a shared library: %w", path, err)
 	}
 	defer f.Close()
+	return ReadLibraryExports(f, path)
+}
+
+// ReadLibraryExports is [LoadLibraryExports] for a library already open
+// or in memory; from names it in messages.
+func ReadLibraryExports(r io.ReaderAt, from string) (*Exports, error) {
+	f, err := elf.NewFile(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a shared library: %w", from, err)
+	}
+	defer f.Close()
 	if f.Type != elf.ET_DYN {
-		return nil, fmt.Errorf("%s: not a shared library (ELF type %s)", path, f.Type)
+		return nil, fmt.Errorf("%s: not a shared library (ELF type %s)", from, f.Type)
 	}
 	syms, err := f.DynamicSymbols()
 	if err != nil && !errors.Is(err, elf.ErrNoSymbols) {
-		return nil, fmt.Errorf("%s: read dynamic symbols: %w", path, err)
+		return nil, fmt.Errorf("%s: read dynamic symbols: %w", from, err)
 	}
-	e := &Exports{Set: map[Export]bool{}, From: path}
+	e := &Exports{Set: map[Export]bool{}, From: from}
 	if sonames, err := f.DynString(elf.DT_SONAME); err == nil && len(sonames) > 0 {
 		e.Soname = sonames[0]
 	}

@@ -4,6 +4,7 @@
 //
 // Data flows one way: git (package branches, read through the [History]
 // interface) → facts → rules → verdicts. The package reads the policy file
-// (in [Load]) and kernel BTF and nothing else; it never writes, prints, or
-// reads the environment.
+// (in [Load]), kernel BTF (in [LoadKernelIndex] and [LoadKernelBTF]) and a
+// built library (in [LoadLibraryExports]) and nothing else; it never
+// writes, prints, or reads the environment.
 package policies
