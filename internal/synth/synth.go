@@ -410,14 +410,7 @@ func (g *gen) trunkCommit(tip int) (int, error) {
 // fix names an earlier commit in Fixes: and edits the same file; the kernel
 // lines that have the bug take it as a -x cherry-pick at pickRate.
 func (g *gen) fix(tip int) (int, error) {
-	var target *commitRec
-	for range 8 {
-		c := g.recent[len(g.recent)-1-g.rng.IntN(min(len(g.recent), 3000))]
-		if c.fixable && len(c.changes) > 0 {
-			target = c
-			break
-		}
-	}
+	target := g.pickRecent(3000)
 	if target == nil {
 		return g.trunkCommit(tip)
 	}
@@ -456,15 +449,20 @@ func (g *gen) fix(tip int) (int, error) {
 	return rec.mark, nil
 }
 
-func (g *gen) revert(tip int) (int, error) {
-	var target *commitRec
+// pickRecent picks one of the last window trunk commits that a fix or a
+// revert may name; nil if a few tries find none.
+func (g *gen) pickRecent(window int) *commitRec {
 	for range 8 {
-		c := g.recent[len(g.recent)-1-g.rng.IntN(min(len(g.recent), 200))]
+		c := g.recent[len(g.recent)-1-g.rng.IntN(min(len(g.recent), window))]
 		if c.fixable && len(c.changes) > 0 {
-			target = c
-			break
+			return c
 		}
 	}
+	return nil
+}
+
+func (g *gen) revert(tip int) (int, error) {
+	target := g.pickRecent(200)
 	if target == nil {
 		return g.trunkCommit(tip)
 	}
