@@ -429,6 +429,18 @@ func (s *Status) checkOrder(r *Repo) error {
 
 // FindLine returns the line named by its branch or its version prefix
 // ("release/v1.4", "1.4", "trunk"), or an error listing the lines.
+// OtherTips lists the tips of every line but line: where history beyond a
+// line's own is searched (for the commits that removed what it has).
+func (s *Status) OtherTips(line *Line) []string {
+	var out []string
+	for _, l := range s.Lines {
+		if l != line && l.Tip != "" {
+			out = append(out, l.Tip)
+		}
+	}
+	return out
+}
+
 func (s *Status) FindLine(name string) (*Line, error) {
 	for _, l := range s.Lines {
 		if l.Name == name || (l.Branch != "" && l.Branch == name) {

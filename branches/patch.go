@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/sergi/go-diff/diffmatchpatch"
@@ -84,17 +83,11 @@ func (r *Repo) Patch(commit string) (*Patch, error) {
 	if p, ok := r.patches.Load(commit); ok {
 		return p.(*Patch), nil
 	}
-	c, err := r.commitObject(commit)
+	tree, parentTree, err := r.treeAndParentTree(commit)
 	if err != nil {
 		return nil, err
 	}
-	var parentTree plumbing.Hash
-	if len(c.ParentHashes) > 0 {
-		if parentTree, err = r.rootTree(c.ParentHashes[0].String()); err != nil {
-			return nil, fmt.Errorf("read parent of %s: %w", Short(commit), err)
-		}
-	}
-	changes, err := r.diffTrees(parentTree, c.TreeHash, "", nil)
+	changes, err := r.diffTrees(parentTree, tree, "", nil)
 	if err != nil {
 		return nil, fmt.Errorf("diff %s: %w", Short(commit), err)
 	}

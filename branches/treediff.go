@@ -222,7 +222,7 @@ func (r *Repo) ChangedPaths(commit string) ([]string, error) {
 // treeAndParentTree returns a commit's root tree and its first parent's
 // (zero for a root commit), from the commit-graph file when it lists both.
 func (r *Repo) treeAndParentTree(commit string) (tree, parent plumbing.Hash, err error) {
-	if g, err := r.loadGraph(); err == nil && plumbing.IsHash(commit) {
+	if g := r.loadedGraph(); g != nil && plumbing.IsHash(commit) {
 		if i, ok := g.find(plumbing.NewHash(commit)); ok && int(i) < len(g.trees) && !g.trees[i].IsZero() {
 			ps := g.parents[i]
 			if len(ps) == 0 {

@@ -298,13 +298,7 @@ func (c *Cut) featuresGate(h History, p *Policy, st *branches.Status, req CutReq
 		c.gate(GateFeatures, GateSkipped, "no kernel features declared (set uapi.headers or features.manifest in tiered.yaml)")
 		return nil
 	}
-	var elsewhere []string
-	for _, l := range st.Lines {
-		if l != req.Line && l.Tip != "" {
-			elsewhere = append(elsewhere, l.Tip)
-		}
-	}
-	fc := &FeatureCheck{History: h, Policy: p, Index: req.Kernels, Baseline: kernel, Elsewhere: elsewhere}
+	fc := &FeatureCheck{History: h, Policy: p, Index: req.Kernels, Baseline: kernel, Elsewhere: st.OtherTips(req.Line)}
 	r, err := fc.Check(req.Line.Tip)
 	if errors.Is(err, ErrNoKernelBTF) {
 		c.gate(GateFeatures, GateSkipped, err.Error())

@@ -98,14 +98,7 @@ func (s *session) checkFeaturesOf(rev, sha string, o *featuresOpts) (*policies.F
 					if err != nil {
 						return nil, err
 					}
-					line := lineOf(st, sha)
-					var tips []string
-					for _, l := range st.Lines {
-						if l != line && l.Tip != "" {
-							tips = append(tips, l.Tip)
-						}
-					}
-					return tips, nil
+					return st.OtherTips(lineOf(st, sha)), nil
 				}}
 			return c.Check(sha)
 		}
@@ -168,13 +161,7 @@ func (s *session) checkFeatures(st *branches.Status, sha string, o *featuresOpts
 	if baseline.IsZero() && len(idx.Versions()) > 0 {
 		return nil, usagef("line %s has no kernel baseline (pass --kernel VERSION, set kernels: in tiered.yaml, or tag its first release with Kernel-Baseline:)", line.Name)
 	}
-	var elsewhere []string
-	for _, l := range st.Lines {
-		if l != line && l.Tip != "" {
-			elsewhere = append(elsewhere, l.Tip)
-		}
-	}
-	c := &policies.FeatureCheck{History: s.repo, Policy: s.policy, Index: idx, Baseline: baseline, Elsewhere: elsewhere}
+	c := &policies.FeatureCheck{History: s.repo, Policy: s.policy, Index: idx, Baseline: baseline, Elsewhere: st.OtherTips(line)}
 	return c.Check(sha)
 }
 
