@@ -427,6 +427,38 @@ func (s *Status) checkOrder(r *Repo) error {
 	return nil
 }
 
+// LineOf finds the line a commit belongs to: the line of the release it
+// is, else the most specific line whose tip it is, else trunk.
+func (st *Status) LineOf(sha string) *Line {
+	var best *Line
+	for _, l := range st.Lines {
+		for _, rel := range l.Releases {
+			if rel.Commit == sha && !l.Prefix.IsTrunk() && (best == nil || l.Prefix.Tier < best.Prefix.Tier || best.Prefix.IsTrunk()) {
+				// The release line with the kernel baseline: the least
+				// specific non-trunk line holding the release.
+				best = l
+			}
+		}
+	}
+	if best != nil {
+		return best
+	}
+	for _, l := range st.Lines {
+		if l.Tip == sha && (best == nil || l.Prefix.Tier > best.Prefix.Tier) {
+			best = l
+		}
+	}
+	if best != nil {
+		return best
+	}
+	for _, l := range st.Lines {
+		if l.Prefix.IsTrunk() {
+			return l
+		}
+	}
+	return st.Lines[0]
+}
+
 // FindLine returns the line named by its branch or its version prefix
 // ("release/v1.4", "1.4", "trunk"), or an error listing the lines.
 // OtherTips lists the tips of every line but line: where history beyond a

@@ -3,6 +3,7 @@ package branches
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"sort"
 	"strings"
@@ -25,9 +26,16 @@ var (
 	ErrNotRepository = errors.New("not a git repository")
 	// ErrUnknownRef: a revision names no commit.
 	ErrUnknownRef = errors.New("unknown revision")
-	// ErrNoFile: a path does not exist at a commit.
-	ErrNoFile = errors.New("no such file")
+	// ErrNoFile: a path does not exist at a commit. It is also
+	// fs.ErrNotExist, so packages that do not import this one can test
+	// for it.
+	ErrNoFile error = noFileError{}
 )
+
+type noFileError struct{}
+
+func (noFileError) Error() string        { return "no such file" }
+func (noFileError) Is(target error) bool { return target == fs.ErrNotExist }
 
 // Commit is one commit, as plain values.
 type Commit struct {

@@ -23,8 +23,8 @@ import (
 	"github.com/goreleaser/nfpm/v2/rpm"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/tiered-release/tiered/abi"
 	"github.com/tiered-release/tiered/internal/atomicfile"
-	"github.com/tiered-release/tiered/policies"
 )
 
 // Formats are the package formats Build makes.
@@ -48,7 +48,7 @@ type Build struct {
 	// Version is the package version.
 	Version Version
 	// Specs describe the packages; nil gives a runtime and a dev package.
-	Specs []policies.PackageSpec
+	Specs []Spec
 	// Maintainer is "Name <email>".
 	Maintainer string
 	// Summary is the one-line description; Homepage is optional.
@@ -62,7 +62,16 @@ type Build struct {
 	Date time.Time
 	// Since maps each export to the first upstream version that exported
 	// it, for the Debian symbols file; exports it lacks are new in Version.
-	Since map[policies.Export]string
+	Since map[abi.Export]string
+}
+
+// Spec describes one package to build: tiered.yaml's packages: entries.
+type Spec struct {
+	Name        string   // may contain {abi}
+	Kind        string   // "runtime" or "dev"
+	Files       []string // globs relative to the install tree
+	Depends     []string
+	Description string
 }
 
 // Change is one changelog line.
@@ -90,7 +99,7 @@ type Result struct {
 
 // unit is one package to build, before it is given a format.
 type unit struct {
-	spec  policies.PackageSpec
+	spec  Spec
 	files []*file
 }
 
@@ -266,7 +275,7 @@ func (b *Build) split(tree []*file, lib *file) ([]*unit, error) {
 		if summary == "" {
 			summary = b.Library
 		}
-		specs = []policies.PackageSpec{
+		specs = []Spec{
 			{Name: b.Library + "{abi}", Kind: "runtime", Description: summary + " (shared library)"},
 			{Name: b.Library + "-dev", Kind: "dev", Description: summary + " (development files)"},
 		}
@@ -357,7 +366,7 @@ func matchElems(pe, xe []string) bool {
 // packageName names a package in a format: {abi} expands, and an rpm
 // package takes "-devel" where Debian says "-dev". The default runtime
 // package is libfoo1 in Debian, libfoo in rpm.
-func packageName(s policies.PackageSpec, format string, abi uint64) string {
+func packageName(s Spec, format string, abi uint64) string {
 	name := s.Name
 	if format == "rpm" {
 		if s.Kind == "runtime" && strings.HasSuffix(name, "{abi}") {

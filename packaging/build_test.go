@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tiered-release/tiered/policies"
+	"github.com/tiered-release/tiered/abi"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -79,7 +79,7 @@ func testBuild(root, out string) *Build {
 			{"89abcdef0123456789abcdef0123456789abcdef", "libfoo: open with O_CLOEXEC"},
 		},
 		Date:  time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC),
-		Since: map[policies.Export]string{{Symbol: "foo_open", Node: "LIBFOO_1.0.0"}: "1.3.0.0", {Symbol: "foo_map", Node: "LIBFOO_1.4.0"}: "1.4.0.0"},
+		Since: map[abi.Export]string{{Symbol: "foo_open", Node: "LIBFOO_1.0.0"}: "1.3.0.0", {Symbol: "foo_map", Node: "LIBFOO_1.4.0"}: "1.4.0.0"},
 	}
 }
 
@@ -339,14 +339,14 @@ func TestBuildRefusals(t *testing.T) {
 			os.Symlink("libfoo.so.1.4.2.9", filepath.Join(root, "usr/lib64/libfoo.so.1"))
 		}, "usr/lib64/libfoo.so.1: symlink to libfoo.so.1.4.2.9 names nothing in the install tree"},
 		{"pattern leaving the tree", func(t *testing.T, root string, b *Build) {
-			b.Specs = []policies.PackageSpec{{Name: "libfoo{abi}", Kind: "runtime", Files: []string{"../etc/*"}}}
+			b.Specs = []Spec{{Name: "libfoo{abi}", Kind: "runtime", Files: []string{"../etc/*"}}}
 		}, `package libfoo{abi}: file pattern "../etc/*" leaves the install tree`},
 		{"unclaimed files", func(t *testing.T, root string, b *Build) {
-			b.Specs = []policies.PackageSpec{{Name: "libfoo{abi}", Kind: "runtime", Files: []string{"usr/lib64/libfoo.so.*"}}}
+			b.Specs = []Spec{{Name: "libfoo{abi}", Kind: "runtime", Files: []string{"usr/lib64/libfoo.so.*"}}}
 		}, "no package takes usr/include/foo/foo.h, usr/lib64/libfoo.so, usr/lib64/pkgconfig/libfoo.pc"},
 		{"wrong ABI", func(t *testing.T, root string, b *Build) { b.ABI = 2 }, "soname libfoo.so.1 is ABI 1, but the release is ABI 2"},
 		{"two packages with one name", func(t *testing.T, root string, b *Build) {
-			b.Specs = []policies.PackageSpec{
+			b.Specs = []Spec{
 				{Name: "libfoo-dev", Kind: "dev", Files: []string{"usr/include/**"}},
 				{Name: "libfoo-dev", Kind: "dev", Files: []string{"usr/lib64/**"}},
 			}

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/tiered-release/tiered/policies"
+	"github.com/tiered-release/tiered/abi"
 )
 
 // rpmELFDeps is what rpm's ELF dependency generator (elfdeps) would add,
@@ -103,7 +103,7 @@ func (b *Build) debControl(lib *file, pkg string) map[string][]byte {
 	if b.Version.Pre != "" {
 		current += "~" + b.Version.Pre
 	}
-	since := func(e policies.Export) string {
+	since := func(e abi.Export) string {
 		if v, ok := b.Since[e]; ok {
 			return v
 		}
@@ -140,8 +140,8 @@ func (b *Build) debControl(lib *file, pkg string) map[string][]byte {
 }
 
 // exportsOf lists a library's exports, sorted.
-func exportsOf(lib *file) ([]policies.Export, error) {
-	e, err := policies.ReadLibraryExports(bytes.NewReader(lib.Data), lib.Path)
+func exportsOf(lib *file) ([]abi.Export, error) {
+	e, err := abi.ReadLibrary(bytes.NewReader(lib.Data), lib.Path)
 	if err != nil {
 		return nil, err
 	}

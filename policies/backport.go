@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/tiered-release/tiered/branches"
+	"github.com/tiered-release/tiered/kernel"
 	"github.com/tiered-release/tiered/versioning"
 )
 
@@ -59,12 +60,12 @@ type Backport struct {
 	revertedBy map[string]string // candidate sha → the live revert on source
 	files      map[string][]byte // path → content at targetTip; nil entry: absent
 	touching   map[string][]int  // path → candidates that change it; nil until needed
-	kernels    *KernelNeeds      // nil: the kernel-too-new rule has no data
+	kernels    *kernel.Needs     // nil: the kernel-too-new rule has no data
 }
 
 // UseKernels enables the kernel-too-new rule with the kernels of needs,
 // for a target line that has a kernel baseline.
-func (b *Backport) UseKernels(needs *KernelNeeds) { b.kernels = needs }
+func (b *Backport) UseKernels(needs *kernel.Needs) { b.kernels = needs }
 
 // NewBackport prepares judging commits of source (up to until, default its
 // tip) for target (at at, default its tip). until and at are full shas or "".
@@ -381,7 +382,7 @@ func (b *Backport) kernelTooNew(c branches.Commit, v *Verdict) (bool, error) {
 		for _, h := range fp.Hunks {
 			for _, l := range h.Lines {
 				if l[0] == '-' {
-					for _, id := range identifiers(l[1:]) {
+					for _, id := range kernel.Identifiers(l[1:]) {
 						removed[id] = true
 					}
 				}
@@ -393,7 +394,7 @@ func (b *Backport) kernelTooNew(c branches.Commit, v *Verdict) (bool, error) {
 				if l[0] != '+' {
 					continue
 				}
-				for _, id := range identifiers(l[1:]) {
+				for _, id := range kernel.Identifiers(l[1:]) {
 					if seen[id] || removed[id] {
 						continue
 					}
@@ -413,31 +414,6 @@ func (b *Backport) kernelTooNew(c branches.Commit, v *Verdict) (bool, error) {
 		}
 	}
 	return found, nil
-}
-
-// identifiers lists the C identifiers of a line.
-func identifiers(line string) []string {
-	var out []string
-	for i := 0; i < len(line); {
-		c := line[i]
-		if c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' {
-			j := i + 1
-			for j < len(line) && isIdent(line[j]) {
-				j++
-			}
-			out = append(out, line[i:j])
-			i = j
-			continue
-		}
-		if c >= '0' && c <= '9' {
-			for i < len(line) && isIdent(line[i]) {
-				i++
-			}
-			continue
-		}
-		i++
-	}
-	return out
 }
 
 // namedPrerequisites adds the commits a "Cc: stable@vger.kernel.org # 6.1.x:

@@ -7,7 +7,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tiered-release/tiered/abi"
 	"github.com/tiered-release/tiered/branches"
+	"github.com/tiered-release/tiered/kernel"
 	"github.com/tiered-release/tiered/versioning"
 )
 
@@ -54,9 +56,9 @@ type CutRequest struct {
 	// Pre makes a pre-release with this identifier ("rc": 1.5.0.0-rc.1).
 	Pre string
 	// Kernels is the kernel BTF for the features gate; nil skips it.
-	Kernels *KernelIndex
+	Kernels *kernel.Index
 	// Library is the built library's exports (--lib); nil: the symbol map.
-	Library *Exports
+	Library *abi.Exports
 	// Tagger signs the tag.
 	Tagger branches.Signature
 	// RefExists reports a ref's current target; nil assumes none exists.
@@ -135,28 +137,28 @@ func PlanCut(h History, p *Policy, st *branches.Status, req CutRequest) (*Cut, e
 	c.Tag = p.Tags.Expand(scheme, v)
 
 	// The baseline kernel of the release.
-	kernel := line.Kernel
+	baseline := line.Kernel
 	opensKernelLine := np.Bump == BumpKernel || np.Bump == BumpABI || (np.Bump == BumpFinal && line.Tier == branches.TierTrunk && v.Feature == 0 && v.Stable == 0)
 	if opensKernelLine && scheme.Has(versioning.TierKernel) {
 		kl := versioning.PrefixOf(v, versioning.TierKernel).Format(scheme)
-		kernel = versioning.Kernel{}
+		baseline = versioning.Kernel{}
 		if k, ok := p.Kernels[kl]; ok {
-			kernel = k
+			baseline = k
 		}
 		if !req.Kernel.IsZero() {
-			kernel = req.Kernel
+			baseline = req.Kernel
 		}
-		if kernel.IsZero() && np.Bump == BumpFinal {
-			kernel = baselineOfTag(st, versioning.PrefixOf(v, versioning.TierKernel))
+		if baseline.IsZero() && np.Bump == BumpFinal {
+			baseline = baselineOfTag(st, versioning.PrefixOf(v, versioning.TierKernel))
 		}
-		if kernel.IsZero() {
+		if baseline.IsZero() {
 			return nil, fmt.Errorf("%w: cutting %s opens kernel line %s (pass --kernel VERSION, or set kernels.%q in tiered.yaml)", ErrNeedKernel, c.Version, kl, kl)
 		}
 	} else if !req.Kernel.IsZero() && req.Kernel.Compare(line.Kernel) != 0 {
 		return nil, fmt.Errorf("%w: --kernel %s: line %s already targets kernel %s; only a cut that opens a kernel line sets one", ErrBadCut, req.Kernel, line.Name, line.Kernel)
 	}
-	if !kernel.IsZero() {
-		c.Kernel = kernel.String()
+	if !baseline.IsZero() {
+		c.Kernel = baseline.String()
 		// Next's hint to pass --kernel is answered.
 		c.Reasons = slices.DeleteFunc(slices.Clone(c.Reasons), func(r string) bool {
 			return strings.Contains(r, "has no baseline yet")
@@ -164,7 +166,7 @@ func PlanCut(h History, p *Policy, st *branches.Status, req CutRequest) (*Cut, e
 	}
 
 	c.versionGate(p, st, line, v)
-	if err := c.featuresGate(h, p, st, req, kernel); err != nil {
+	if err := c.featuresGate(h, p, st, req, baseline); err != nil {
 		return nil, err
 	}
 	if err := c.revertsGate(h, st, line); err != nil {
@@ -289,7 +291,7 @@ func numbers(s string) int {
 	return strings.Count(s, ".") + 1
 }
 
-func (c *Cut) featuresGate(h History, p *Policy, st *branches.Status, req CutRequest, kernel versioning.Kernel) error {
+func (c *Cut) featuresGate(h History, p *Policy, st *branches.Status, req CutRequest, baseline versioning.Kernel) error {
 	if req.Kernels == nil {
 		c.gate(GateFeatures, GateSkipped, "no kernel BTF (set features.btf in tiered.yaml or pass --btf PATH)")
 		return nil
@@ -298,9 +300,9 @@ func (c *Cut) featuresGate(h History, p *Policy, st *branches.Status, req CutReq
 		c.gate(GateFeatures, GateSkipped, "no kernel features declared (set uapi.headers or features.manifest in tiered.yaml)")
 		return nil
 	}
-	fc := &FeatureCheck{History: h, Policy: p, Index: req.Kernels, Baseline: kernel, Elsewhere: st.OtherTips(req.Line)}
+	fc := &kernel.Check{History: kernelHistory{h}, Config: p.KernelConfig(), Index: req.Kernels, Baseline: baseline, Elsewhere: st.OtherTips(req.Line)}
 	r, err := fc.Check(req.Line.Tip)
-	if errors.Is(err, ErrNoKernelBTF) {
+	if errors.Is(err, kernel.ErrNoBTF) {
 		c.gate(GateFeatures, GateSkipped, err.Error())
 		return nil
 	}
@@ -433,22 +435,6 @@ func (c *Cut) revertsGate(h History, st *branches.Status, line *branches.Line) e
 	return nil
 }
 
-// exportsOf is what a release exports: the block its tag carries, else
-// the version script at its commit, else nil.
-func exportsOf(h History, p *Policy, r branches.Release) (*Exports, error) {
-	if e, ok := ParseExports(r.Message, "tag "+r.Ref()); ok {
-		return e, nil
-	}
-	if p.ABI.SymbolMap == "" {
-		return nil, nil
-	}
-	m, err := readSymbolMap(h, p.ABI.SymbolMap, r.Commit)
-	if err != nil {
-		return nil, err
-	}
-	return ExportsFromMap(m, p.ABI.SymbolMap+" at "+r.Ref()), nil
-}
-
 // abiGate keeps exports: a stable release exports exactly what its
 // predecessor does, any other release of the ABI a superset of the next
 // lower release of the ABI and a subset of the next higher one (on another
@@ -470,7 +456,7 @@ func (c *Cut) abiGate(h History, p *Policy, st *branches.Status, req CutRequest,
 		if err != nil {
 			return err
 		}
-		cur = ExportsFromMap(m, p.ABI.SymbolMap+" at the line's tip")
+		cur = abi.FromMap(m, p.ABI.SymbolMap+" at the line's tip")
 	}
 	var bad, notes []string
 	if req.Library != nil && p.ABI.Library != "" && req.Library.Soname != "" {
@@ -597,7 +583,7 @@ func opens(p *Policy, scheme versioning.Scheme, v versioning.Version, bump Bump)
 
 // annotation writes the tag message: a title, the tier metadata, and the
 // exports when a built library was given.
-func annotation(p *Policy, c *Cut, line *branches.Line, bump Bump, v versioning.Version, lib *Exports) string {
+func annotation(p *Policy, c *Cut, line *branches.Line, bump Bump, v versioning.Version, lib *abi.Exports) string {
 	var b strings.Builder
 	name := p.ABI.Library
 	if name == "" {
@@ -617,7 +603,7 @@ func annotation(p *Policy, c *Cut, line *branches.Line, bump Bump, v versioning.
 		fmt.Fprintf(&b, "Branches: %s\n", strings.Join(c.Branches, " "))
 	}
 	if lib != nil {
-		b.WriteString("\n" + FormatExports(lib))
+		b.WriteString("\n" + abi.FormatAnnotation(lib))
 	}
 	return b.String()
 }

@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 
+	"github.com/tiered-release/tiered/abi"
 	"github.com/tiered-release/tiered/branches"
 )
 
@@ -15,7 +15,7 @@ type Facts struct {
 	Commit branches.Commit
 	Trailers
 	// ABI is how the commit changed the symbol map; zero if it did not.
-	ABI SymbolDiff
+	ABI abi.SymbolDiff
 }
 
 // IsFix reports whether the commit is a fix as a stable line counts them:
@@ -43,119 +43,85 @@ func ReadFacts(h History, p *Policy, c branches.Commit) (Facts, error) {
 // ("" for none) to commit to. A symbol added and then moved between two
 // releases never shipped in its first node, so only the net change counts
 // for a release.
-func ABIBetween(h History, p *Policy, from, to string) (SymbolDiff, error) {
+func ABIBetween(h History, p *Policy, from, to string) (abi.SymbolDiff, error) {
 	if p.ABI.SymbolMap == "" {
-		return SymbolDiff{}, nil
+		return abi.SymbolDiff{}, nil
 	}
-	read := func(commit string) (SymbolMap, error) { return readSymbolMap(h, p.ABI.SymbolMap, commit) }
+	read := func(commit string) (abi.SymbolMap, error) { return readSymbolMap(h, p.ABI.SymbolMap, commit) }
 	old, err := read(from)
 	if err != nil {
-		return SymbolDiff{}, err
+		return abi.SymbolDiff{}, err
 	}
 	now, err := read(to)
 	if err != nil {
-		return SymbolDiff{}, err
+		return abi.SymbolDiff{}, err
 	}
-	return DiffSymbols(old, now), nil
-}
-
-// Within keeps the parts of d that are also in net: what a commit
-// contributed to a net change.
-func (d SymbolDiff) Within(net SymbolDiff) SymbolDiff {
-	keep := func(xs, in []string) []string {
-		var out []string
-		for _, x := range xs {
-			if slices.Contains(in, x) {
-				out = append(out, x)
-			}
-		}
-		return out
-	}
-	// A move is "sym: OLD -> NEW"; the net move may differ in OLD or NEW.
-	var removedOrMoved []string
-	removedOrMoved = append(removedOrMoved, net.Removed...)
-	for _, m := range net.Moved {
-		sym, _, _ := strings.Cut(m, ":")
-		removedOrMoved = append(removedOrMoved, sym)
-	}
-	out := SymbolDiff{Added: keep(d.Added, net.Added)}
-	for _, r := range d.Removed {
-		if slices.Contains(removedOrMoved, r) {
-			out.Removed = append(out.Removed, r)
-		}
-	}
-	for _, m := range d.Moved {
-		sym, _, _ := strings.Cut(m, ":")
-		if slices.Contains(removedOrMoved, sym) {
-			out.Moved = append(out.Moved, m)
-		}
-	}
-	return out
+	return abi.DiffSymbols(old, now), nil
 }
 
 // symbolChange diffs the symbol map of c against its first parent, reading
 // the files only when their blob ids differ.
-func symbolChange(h History, path string, c branches.Commit) (SymbolDiff, error) {
+func symbolChange(h History, path string, c branches.Commit) (abi.SymbolDiff, error) {
 	changed, err := h.ChangedPaths(c.Hash)
 	if err != nil {
-		return SymbolDiff{}, err
+		return abi.SymbolDiff{}, err
 	}
 	if _, ok := slices.BinarySearch(changed, path); !ok {
-		return SymbolDiff{}, nil
+		return abi.SymbolDiff{}, nil
 	}
 	now, err := h.FileID(c.Hash, path)
 	if err != nil {
-		return SymbolDiff{}, err
+		return abi.SymbolDiff{}, err
 	}
 	was := ""
 	if len(c.Parents) > 0 {
 		if was, err = h.FileID(c.Parents[0], path); err != nil {
-			return SymbolDiff{}, err
+			return abi.SymbolDiff{}, err
 		}
 	}
 	if now == was {
-		return SymbolDiff{}, nil
+		return abi.SymbolDiff{}, nil
 	}
 	newMap, err := parsedMap(h, path, c.Hash, now)
 	if err != nil {
-		return SymbolDiff{}, err
+		return abi.SymbolDiff{}, err
 	}
-	oldMap := SymbolMap{}
+	oldMap := abi.SymbolMap{}
 	if was != "" {
 		if oldMap, err = parsedMap(h, path, c.Parents[0], was); err != nil {
-			return SymbolDiff{}, err
+			return abi.SymbolDiff{}, err
 		}
 	}
-	return DiffSymbols(oldMap, newMap), nil
+	return abi.DiffSymbols(oldMap, newMap), nil
 }
 
 // readSymbolMap reads the version script at path in commit; no commit ("")
 // or no file is an empty map.
-func readSymbolMap(h History, path, commit string) (SymbolMap, error) {
+func readSymbolMap(h History, path, commit string) (abi.SymbolMap, error) {
 	if commit == "" {
-		return SymbolMap{}, nil
+		return abi.SymbolMap{}, nil
 	}
 	data, err := h.ReadFile(commit, path)
 	if errors.Is(err, branches.ErrNoFile) {
-		return SymbolMap{}, nil
+		return abi.SymbolMap{}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read symbol map: %w", err)
 	}
-	return ParseSymbolMap(data), nil
+	return abi.ParseSymbolMap(data), nil
 }
 
 // mapCache keeps parsed symbol maps by blob id: a plan diffs each version
 // of the map against the next, and a blob's content never changes.
 var mapCache struct {
 	sync.Mutex
-	m map[string]SymbolMap
+	m map[string]abi.SymbolMap
 }
 
 // parsedMap reads and parses the map blob id at commit, once.
-func parsedMap(h History, path, commit, id string) (SymbolMap, error) {
+func parsedMap(h History, path, commit, id string) (abi.SymbolMap, error) {
 	if id == "" {
-		return SymbolMap{}, nil
+		return abi.SymbolMap{}, nil
 	}
 	mapCache.Lock()
 	m, ok := mapCache.m[id]
@@ -169,7 +135,7 @@ func parsedMap(h History, path, commit, id string) (SymbolMap, error) {
 	}
 	mapCache.Lock()
 	if mapCache.m == nil || len(mapCache.m) > 64 {
-		mapCache.m = map[string]SymbolMap{}
+		mapCache.m = map[string]abi.SymbolMap{}
 	}
 	mapCache.m[id] = m
 	mapCache.Unlock()

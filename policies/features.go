@@ -1,614 +1,125 @@
 package policies
 
 import (
-	"errors"
 	"fmt"
-	"slices"
-	"strings"
-
-	"go.yaml.in/yaml/v3"
 
 	"github.com/tiered-release/tiered/branches"
+	"github.com/tiered-release/tiered/kernel"
 	"github.com/tiered-release/tiered/versioning"
 )
 
-// ErrMissingFeature is what a [MissingFeatureError] is.
-var ErrMissingFeature = errors.New("missing kernel feature")
-
-// MissingFeatureError is the features gate refusing a release: a feature
-// the release needs is not in its baseline kernel.
-type MissingFeatureError struct {
-	Feature, Kernel, IntroducedIn string
-	RevertedBy                    []string
+// KernelConfig is what package kernel reads of the policy: where a
+// release declares the kernel features it needs.
+func (p *Policy) KernelConfig() kernel.Config {
+	return kernel.Config{Headers: p.UAPI.Headers, Manifest: p.Features.Manifest}
 }
 
-func (e *MissingFeatureError) Error() string {
-	s := fmt.Sprintf("needs %s, which kernel %s does not have", e.Feature, e.Kernel)
-	if e.IntroducedIn != "" {
-		s += " (first in " + e.IntroducedIn + ")"
-	}
-	if len(e.RevertedBy) > 0 {
-		s += " (reverted by " + strings.Join(e.RevertedBy, ", ") + ")"
-	}
-	return s
+// kernelHistory adapts a [History] to [kernel.History]: the commit facts
+// it asks for (parents, reverts) come from the commits and their
+// trailers.
+type kernelHistory struct{ History }
+
+func (k kernelHistory) Parents(commit string) ([]string, error) {
+	c, err := k.Commit(commit)
+	return c.Parents, err
 }
 
-// Is makes errors.Is(err, ErrMissingFeature) true.
-func (e *MissingFeatureError) Is(target error) bool { return target == ErrMissingFeature }
-
-// FeatureReport is the answer of a features check (DESIGN §5, §9).
-type FeatureReport struct {
-	Commit string `json:"commit"`
-	// Kernel is the kernel checked against; Provisional says it is an -rc
-	// standing in for a baseline that has no final BTF yet.
-	Kernel      string `json:"kernel"`
-	Provisional bool   `json:"provisional"`
-	// Checked counts the distinct features the release needs.
-	Checked      int                 `json:"checked"`
-	Missing      []MissingFeature    `json:"missing"`
-	Unverifiable []UnverifiedFeature `json:"unverifiable"`
-	// Renamed are constants the kernel has under another name with the
-	// same value (the 5.10-rc names libbpf 0.2 shipped): not missing, but
-	// source that uses the name does not build against the kernel's UAPI.
-	Renamed []UnverifiedFeature `json:"renamed"`
-}
-
-// OK reports whether nothing is missing.
-func (r *FeatureReport) OK() bool { return len(r.Missing) == 0 }
-
-// Err is the first missing feature as a [MissingFeatureError], nil if none.
-func (r *FeatureReport) Err() error {
-	if r.OK() {
-		return nil
-	}
-	m := r.Missing[0]
-	return &MissingFeatureError{Feature: m.Feature, Kernel: r.Kernel, IntroducedIn: m.FirstKernel, RevertedBy: m.RevertedBy}
-}
-
-// MissingFeature is a needed feature the kernel lacks, and why.
-type MissingFeature struct {
-	Feature string      `json:"feature"`
-	Kind    FeatureKind `json:"kind"`
-	Source  string      `json:"source"`
-	Reason  string      `json:"reason"`
-	// IntroducedBy are the commits of the release's history that added it.
-	IntroducedBy []string `json:"introduced_by"`
-	// RevertedBy are the reverts, elsewhere in the repository, that removed
-	// it; RemovedBy are other commits that did.
-	RevertedBy []string `json:"reverted_by"`
-	RemovedBy  []string `json:"removed_by,omitempty"`
-	// FirstKernel is the oldest kernel of the index that has it.
-	FirstKernel string `json:"first_kernel,omitempty"`
-}
-
-// UnverifiedFeature is a feature BTF cannot speak for.
-type UnverifiedFeature struct {
-	Feature string      `json:"feature"`
-	Kind    FeatureKind `json:"kind"`
-	Reason  string      `json:"reason"`
-}
-
-// ReadNeeds lists the kernel features the tree at commit needs: those its
-// copies of the UAPI headers declare and those its manifest lists, each
-// once. Configured files the commit does not have are skipped.
-func ReadNeeds(h History, p *Policy, commit string) ([]Feature, error) {
-	var out []Feature
-	seen := map[string]bool{}
-	add := func(fs []Feature) {
-		for _, f := range fs {
-			if !seen[f.ID] {
-				seen[f.ID] = true
-				out = append(out, f)
-			}
-		}
-	}
-	for _, path := range p.UAPI.Headers {
-		data, err := h.ReadFile(commit, path)
-		if errors.Is(err, branches.ErrNoFile) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		fs, err := ParseHeader(path, data)
-		if err != nil {
-			return nil, err
-		}
-		add(fs)
-	}
-	if m := p.Features.Manifest; m != "" {
-		data, err := h.ReadFile(commit, m)
-		if err != nil && !errors.Is(err, branches.ErrNoFile) {
-			return nil, err
-		}
-		if err == nil {
-			fs, err := ParseManifest(m+"@"+short(commit), data)
-			if err != nil {
-				return nil, err
-			}
-			add(fs)
-		}
-	}
-	return out, nil
-}
-
-func short(sha string) string {
-	if len(sha) > 12 {
-		return sha[:12]
-	}
-	return sha
-}
-
-// ParseManifest reads a declarative feature manifest: a mapping from a
-// feature id to one BTF predicate.
-//
-//	ringbuf:      {enum: BPF_MAP_TYPE_RINGBUF}
-//	kprobe-multi: {member: bpf_attr.link_create.kprobe_multi}
-//	dynptr:       {kfunc: bpf_dynptr_from_skb}
-//	ktime:        {func: bpf_ktime_get_ns}
-//	cgroup-iter:  {type: enum bpf_cgroup_iter_order}
-//
-// Errors name the file and line.
-func ParseManifest(name string, data []byte) ([]Feature, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, &FileError{File: name, Line: yamlErrorLine(err), Err: err}
-	}
-	if len(doc.Content) == 0 {
-		return nil, nil
-	}
-	root := doc.Content[0]
-	if root.Kind != yaml.MappingNode {
-		return nil, &FileError{File: name, Line: root.Line, Err: errors.New("want a mapping from feature id to {enum|member|func|kfunc|type: name}")}
-	}
-	var errs ErrorList
-	var out []Feature
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		k, v := root.Content[i], root.Content[i+1]
-		fail := func(n *yaml.Node, format string, args ...any) {
-			errs = append(errs, &FileError{File: name, Line: n.Line, Key: k.Value, Err: fmt.Errorf(format, args...)})
-		}
-		if v.Kind != yaml.MappingNode || len(v.Content) != 2 || v.Content[1].Kind != yaml.ScalarNode {
-			fail(v, "want one predicate, like {enum: BPF_MAP_TYPE_RINGBUF}")
-			continue
-		}
-		kind, target := v.Content[0].Value, strings.TrimSpace(v.Content[1].Value)
-		f := Feature{ID: k.Value, Name: target, Source: fmt.Sprintf("%s:%d", name, k.Line)}
-		switch kind {
-		case "enum", "enum-value":
-			f.Kind = KindEnumValue
-		case "func":
-			f.Kind = KindFunc
-		case "kfunc":
-			f.Kind = KindKfunc
-		case "member":
-			f.Kind = KindMember
-			f.Path = strings.Split(target, ".")
-			if len(f.Path) < 2 || slices.Contains(f.Path, "") {
-				fail(v.Content[1], "member %q: want type.member[.member…]", target)
-				continue
-			}
-			f.Name = ""
-		case "type":
-			f.Kind = KindType
-			if kw, rest, ok := strings.Cut(target, " "); ok && (kw == "struct" || kw == "union" || kw == "enum") {
-				f.Name, f.Container = strings.TrimSpace(rest), kw
-			}
-		default:
-			fail(v.Content[0], "unknown predicate %q (use enum, member, func, kfunc or type)", kind)
-			continue
-		}
-		if target == "" {
-			fail(v.Content[1], "%s: empty name", kind)
-			continue
-		}
-		out = append(out, f)
-	}
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	return out, nil
-}
-
-// FeatureCheck proves a release's kernel needs against a baseline kernel.
-type FeatureCheck struct {
-	History History
-	Policy  *Policy
-	Index   *KernelIndex
-	// Baseline is the kernel the line targets (zero: the index's only file).
-	Baseline versioning.Kernel
-	// Elsewhere are tips (trunk, other lines) searched for the commits that
-	// removed a missing feature.
-	Elsewhere []string
-	// ElsewhereFunc, if set, gives Elsewhere when it is first needed: only
-	// a missing feature is explained from history.
-	ElsewhereFunc func() ([]string, error)
-}
-
-// Check checks the release at commit.
-func (c *FeatureCheck) Check(commit string) (*FeatureReport, error) {
-	k, provisional, err := c.Index.Baseline(c.Baseline)
+func (k kernelHistory) IsRevert(commit string) (bool, error) {
+	c, err := k.Commit(commit)
 	if err != nil {
-		return nil, err
+		return false, err
 	}
-	needs, err := ReadNeeds(c.History, c.Policy, commit)
-	if err != nil {
-		return nil, err
-	}
-	label := k.Label()
-	if k.Version.IsZero() && !c.Baseline.IsZero() {
-		label = fmt.Sprintf("%s (%s)", c.Baseline, k.Source)
-	}
-	r := &FeatureReport{Commit: commit, Kernel: label, Provisional: provisional, Checked: len(needs),
-		Missing: []MissingFeature{}, Unverifiable: []UnverifiedFeature{}, Renamed: []UnverifiedFeature{}}
-	var missing []Feature
-	for _, f := range needs {
-		a, why := k.Has(f)
-		var first string
-		switch a {
-		case Present:
-			continue
-		case Renamed:
-			r.Renamed = append(r.Renamed, UnverifiedFeature{f.ID, f.Kind, why})
-			continue
-		case Missing:
-			why, first, err = c.explainByKernels(f, k, why)
-		case Unverifiable:
-			// Another kernel of the index may speak for it.
-			a, why, first, err = c.verifyByKernels(f, k, why)
-		}
-		if err != nil {
-			return nil, err
-		}
-		if a == Unverifiable {
-			r.Unverifiable = append(r.Unverifiable, UnverifiedFeature{f.ID, f.Kind, why})
-			continue
-		}
-		r.Missing = append(r.Missing, MissingFeature{Feature: f.ID, Kind: f.Kind, Source: f.Source, Reason: why, FirstKernel: first,
-			IntroducedBy: []string{}, RevertedBy: []string{}})
-		missing = append(missing, f)
-	}
-	if len(missing) > 0 {
-		if err := c.explainByHistory(commit, missing, r.Missing); err != nil {
-			return nil, err
-		}
-	}
-	return r, nil
+	return ParseTrailers(c.Subject, c.Message, nil).Reverts != nil, nil
 }
 
-// explainByKernels adds what the other kernels say to why f is missing
-// from k: an older kernel or an -rc had it (it was reverted or removed),
-// or a newer kernel has it (the line targets too old a kernel). It also
-// returns the first kernel release to have it, an -rc only if no final
-// release of the index does.
-func (c *FeatureCheck) explainByKernels(f Feature, k *KernelBTF, why string) (string, string, error) {
-	why = fmt.Sprintf("not in kernel %s: %s", k.Label(), why)
-	trace, err := c.Index.Trace(f)
-	if err != nil {
-		return "", "", err
-	}
-	var had, firstFinal, firstRC, newer versioning.Kernel
-	for _, s := range trace {
-		if s.Availability != Present {
-			continue
-		}
-		if s.Kernel.IsRC() && firstRC.IsZero() {
-			firstRC = s.Kernel
-		}
-		if !s.Kernel.IsRC() && firstFinal.IsZero() {
-			firstFinal = s.Kernel
-		}
-		if k.Version.IsZero() {
-			continue
-		}
-		if s.Kernel.Compare(k.Version) < 0 && had.IsZero() {
-			had = s.Kernel
-		}
-		if s.Kernel.Compare(k.Version) > 0 && (newer.IsZero() || newer.IsRC() && !s.Kernel.IsRC()) {
-			newer = s.Kernel
-		}
-	}
-	first := firstFinal
-	if first.IsZero() {
-		first = firstRC
-	}
-	switch {
-	case !had.IsZero() && had.IsRC() && had.Final().Compare(k.Version) == 0:
-		why += fmt.Sprintf("; kernel %s had it, so it was reverted before %s was released", had, k.Label())
-	case !had.IsZero():
-		why += fmt.Sprintf("; kernel %s had it, so it was removed by %s", had, k.Label())
-	case !newer.IsZero() && newer.IsRC():
-		why += fmt.Sprintf("; only kernel %s has it, no release yet: the line targets too old a kernel", newer)
-	case !newer.IsZero():
-		why += fmt.Sprintf("; kernel %s is the first release to have it: the line targets too old a kernel", newer)
-	case len(trace) > 1:
-		why += fmt.Sprintf("; no kernel in %s has it", c.Index.Source)
-	}
-	if first.IsZero() {
-		return why, "", nil
-	}
-	return why, first.String(), nil
+// FeaturesRequest is what `tiered features check` asks: the features of
+// one commit against the baseline kernel of its line.
+type FeaturesRequest struct {
+	// Rev is the revision as the user wrote it (a tag name, say), SHA the
+	// commit it resolves to.
+	Rev, SHA string
+	// Index is the kernel BTF to check against.
+	Index *kernel.Index
+	// Line is the line whose baseline to use; nil means the line of SHA.
+	Line *branches.Line
+	// Kernel overrides the baseline; zero means the line's.
+	Kernel versioning.Kernel
+	// Status reads the repository's lines; it is called only when they
+	// are needed: to find the line and its baseline, or to explain a
+	// missing feature from other lines' history.
+	Status func() (*branches.Status, error)
+	// TagMessage returns the annotation of a tag, ok false if rev is none.
+	TagMessage func(rev string) (string, bool)
 }
 
-// verifyByKernels decides a feature k's BTF cannot speak for: when a newer
-// kernel of the index has it and no kernel up to k does, k lacks it.
-func (c *FeatureCheck) verifyByKernels(f Feature, k *KernelBTF, why string) (Availability, string, string, error) {
-	if k.Version.IsZero() {
-		return Unverifiable, why, "", nil
-	}
-	trace, err := c.Index.Trace(f)
-	if err != nil {
-		return "", "", "", err
-	}
-	for _, s := range trace {
-		if s.Availability != Present {
-			continue
-		}
-		if s.Kernel.Compare(k.Version) <= 0 || s.Kernel.Final().Compare(k.Version) == 0 {
-			return Unverifiable, why, "", nil
-		}
-		return Missing, fmt.Sprintf("not in kernel %s's BTF (%s); kernel %s is the first to have it: the line targets too old a kernel", k.Label(), why, s.Kernel), s.Kernel.String(), nil
-	}
-	return Unverifiable, why, "", nil
-}
-
-// explainByHistory finds, for each missing header feature, the commit of
-// the release's history that added it to a UAPI header copy, and the
-// commits elsewhere (trunk, other lines) that removed it, reverts named as
-// such. It bisects first-parent chains on "the header declares it", so it
-// reads O(log n) versions of the header, not every commit: a history of a
-// million commits costs a few dozen reads per feature. A merge found on a
-// chain is followed into the branch it merged.
-func (c *FeatureCheck) explainByHistory(commit string, missing []Feature, out []MissingFeature) error {
-	want := map[string]int{}
-	for i, f := range missing {
-		for _, path := range c.Policy.UAPI.Headers {
-			if strings.HasPrefix(f.Source, path+":") {
-				want[f.ID] = i
-			}
-		}
-	}
-	if len(want) == 0 || len(c.Policy.UAPI.Headers) == 0 {
-		return nil
-	}
-	// blob id → the wanted features it declares
-	declared := map[string]map[string]bool{}
-	present := func(x, id string) (bool, error) {
-		for _, path := range c.Policy.UAPI.Headers {
-			blob, err := c.History.FileID(x, path)
-			if err != nil {
-				return false, err
-			}
-			if blob == "" {
-				continue
-			}
-			d, ok := declared[blob]
-			if !ok {
-				data, err := c.History.ReadFile(x, path)
-				if err != nil {
-					return false, err
-				}
-				d = map[string]bool{}
-				if fs, err := ParseHeader(path, data); err == nil {
-					for _, f := range fs {
-						if _, ok := want[f.ID]; ok {
-							d[f.ID] = true
-						}
-					}
-				}
-				declared[blob] = d
-			}
-			if d[id] {
-				return true, nil
-			}
-		}
-		return false, nil
-	}
-	// change walks back from tip along first parents to the commit where
-	// present(id) last changed from what it is at tip, following merges
-	// into their merged branch; "" if it never changes. stop bounds the
-	// walk: commits it reports true for are not searched.
-	chains := map[string]*lazyChain{}
-	var change func(tip, id string, stop func(string) (bool, error), depth int) (string, error)
-	change = func(tip, id string, stop func(string) (bool, error), depth int) (string, error) {
-		chain, ok := chains[tip]
-		if !ok {
-			chain = &lazyChain{h: c.History, hashes: []string{tip}}
-			chains[tip] = chain
-		}
-		// pred past the end of history is true: the root is where all began.
-		at := func(i int, pred func(string) (bool, error)) (bool, error) {
-			x, ok, err := chain.at(i)
-			if err != nil || !ok {
-				return true, err
-			}
-			return pred(x)
-		}
-		limit := maxChain
-		if stop != nil {
-			k, err := boundary(limit, func(i int) (bool, error) { return at(i, stop) })
-			if err != nil {
-				return "", err
-			}
-			limit = min(k+1, limit) // the first stopped commit is where the change is measured from
-		}
-		at0, err := present(tip, id)
-		if err != nil {
-			return "", err
-		}
-		k, err := boundary(limit, func(i int) (bool, error) {
-			return at(i, func(x string) (bool, error) {
-				p, err := present(x, id)
-				return p != at0, err
-			})
-		})
-		if err != nil || k >= limit || k == 0 {
-			return "", err
-		}
-		found, _, err := chain.at(k - 1)
-		if err != nil {
-			return "", err
-		}
-		x, err := c.History.Commit(found)
-		if err != nil {
-			return "", err
-		}
-		if len(x.Parents) > 1 && depth < 8 {
-			// The merge brought it: find where on the merged branch.
-			base, _, err := chain.at(k)
-			if err != nil {
-				return "", err
-			}
-			for _, p := range x.Parents[1:] {
-				pp, err := present(p, id)
-				if err != nil {
-					return "", err
-				}
-				if pp == at0 {
-					side, err := change(p, id, func(y string) (bool, error) { return c.History.IsAncestor(y, base) }, depth+1)
+// CheckFeatures runs the features check a request asks for. When the
+// baseline is known without reading the lines (the request names the
+// kernel, or Rev is a release tag whose kernel line's baseline the policy
+// or the tag itself names), the lines are read only if a missing feature
+// needs explaining. It returns a *[BaselineError] when the line has no
+// baseline and the index holds several kernels.
+func CheckFeatures(h History, p *Policy, req FeaturesRequest) (*kernel.Report, error) {
+	if req.Line == nil {
+		if baseline, ok := p.quickBaseline(req); ok {
+			c := &kernel.Check{History: kernelHistory{h}, Config: p.KernelConfig(), Index: req.Index, Baseline: baseline,
+				ElsewhereFunc: func() ([]string, error) {
+					st, err := req.Status()
 					if err != nil {
-						return "", err
+						return nil, err
 					}
-					if side != "" {
-						return side, nil
-					}
-				}
-			}
-		}
-		return found, nil
-	}
-	elsewhere := c.Elsewhere
-	if c.ElsewhereFunc != nil {
-		var err error
-		if elsewhere, err = c.ElsewhereFunc(); err != nil {
-			return err
+					return st.OtherTips(st.LineOf(req.SHA)), nil
+				}}
+			return c.Check(req.SHA)
 		}
 	}
-	inRelease := func(y string) (bool, error) { return c.History.IsAncestor(y, commit) }
-	for id, i := range want {
-		m := &out[i]
-		if ok, err := present(commit, id); err != nil {
-			return err
-		} else if ok {
-			added, err := change(commit, id, nil, 0)
-			if err != nil {
-				return err
-			}
-			if added != "" {
-				m.IntroducedBy = appendNew(m.IntroducedBy, added)
-			}
-		}
-		for _, tip := range elsewhere {
-			if mine, err := inRelease(tip); err != nil {
-				return err
-			} else if mine {
-				continue
-			}
-			if has, err := present(tip, id); err != nil || has {
-				if err != nil {
-					return err
-				}
-				continue
-			}
-			removed, err := change(tip, id, inRelease, 0)
-			if err != nil {
-				return err
-			}
-			if removed == "" {
-				continue
-			}
-			if ok, err := present(removed, id); err != nil || ok {
-				if err != nil {
-					return err
-				}
-				continue // the line never had it: nothing removed it there
-			}
-			x, err := c.History.Commit(removed)
-			if err != nil {
-				return err
-			}
-			if ParseTrailers(x.Subject, x.Message, nil).Reverts != nil {
-				m.RevertedBy = appendNew(m.RevertedBy, removed)
-			} else {
-				m.RemovedBy = appendNew(m.RemovedBy, removed)
-			}
-		}
+	st, err := req.Status()
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	line := req.Line
+	if line == nil {
+		line = st.LineOf(req.SHA)
+	}
+	baseline := line.Kernel
+	if !req.Kernel.IsZero() {
+		baseline = req.Kernel
+	}
+	if baseline.IsZero() && len(req.Index.Versions()) > 0 {
+		return nil, &BaselineError{Line: line.Name}
+	}
+	c := &kernel.Check{History: kernelHistory{h}, Config: p.KernelConfig(), Index: req.Index, Baseline: baseline, Elsewhere: st.OtherTips(line)}
+	return c.Check(req.SHA)
 }
 
-// maxChain bounds a first-parent chain walked to explain a feature.
-const maxChain = 1 << 24
+// BaselineError reports a line without a kernel baseline where a check
+// needs one to choose a kernel.
+type BaselineError struct{ Line string }
 
-// lazyChain is a first-parent chain read as far as it is asked for.
-type lazyChain struct {
-	h      History
-	hashes []string // hashes[0] is the tip
-	ended  bool
+func (e *BaselineError) Error() string {
+	return fmt.Sprintf("line %s has no kernel baseline (pass --kernel VERSION, set kernels: in tiered.yaml, or tag its first release with Kernel-Baseline:)", e.Line)
 }
 
-// at returns the i-th first-parent ancestor; ok is false past the root.
-func (l *lazyChain) at(i int) (string, bool, error) {
-	for i >= len(l.hashes) && !l.ended {
-		last := l.hashes[len(l.hashes)-1]
-		more, err := l.h.FirstParents(last, max(len(l.hashes), 64)+1)
-		if err != nil {
-			return "", false, err
-		}
-		if len(more) <= 1 {
-			l.ended = true
-			break
-		}
-		l.hashes = append(l.hashes, more[1:]...)
+// quickBaseline finds the baseline kernel without reading the lines: the
+// request's kernel, or for a release tag, the policy's kernels: for its
+// kernel line, or the tag's own Kernel-Baseline: when it is the line's
+// first release.
+func (p *Policy) quickBaseline(req FeaturesRequest) (versioning.Kernel, bool) {
+	if !req.Kernel.IsZero() {
+		return req.Kernel, true
 	}
-	if i >= len(l.hashes) {
-		return "", false, nil
+	v, ok, err := p.Tags.Match(p.Scheme, req.Rev)
+	if !ok || err != nil || !p.Scheme.Has(versioning.TierKernel) {
+		return versioning.Kernel{}, false
 	}
-	return l.hashes[i], true, nil
-}
-
-// boundary returns the first index in [0, n) for which pred is true,
-// assuming pred is false then true along the index (it gallops from 0,
-// then bisects); n if it is never true.
-func boundary(n int, pred func(int) (bool, error)) (int, error) {
-	if n == 0 {
-		return 0, nil
+	if k, ok := p.Kernels[versioning.PrefixOf(v, versioning.TierKernel).Format(p.Scheme)]; ok {
+		return k, true
 	}
-	lo, step := 0, 1 // pred(lo) is false, or lo == 0 unchecked
-	if ok, err := pred(0); err != nil || ok {
-		return 0, err
+	if v.Feature != 0 || v.Stable != 0 || v.IsPrerelease() || req.TagMessage == nil {
+		return versioning.Kernel{}, false
 	}
-	hi := n
-	for lo+step < n {
-		ok, err := pred(lo + step)
-		if err != nil {
-			return 0, err
-		}
-		if ok {
-			hi = lo + step
-			break
-		}
-		lo += step
-		step *= 2
+	msg, ok := req.TagMessage(req.Rev)
+	if !ok {
+		return versioning.Kernel{}, false
 	}
-	for hi-lo > 1 {
-		mid := lo + (hi-lo)/2
-		ok, err := pred(mid)
-		if err != nil {
-			return 0, err
-		}
-		if ok {
-			hi = mid
-		} else {
-			lo = mid
-		}
-	}
-	return hi, nil
-}
-
-func appendNew(xs []string, x string) []string {
-	if slices.Contains(xs, x) {
-		return xs
-	}
-	return append(xs, x)
+	return branches.KernelBaseline(msg)
 }

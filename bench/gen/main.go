@@ -17,7 +17,7 @@ import (
 
 	"github.com/tiered-release/tiered/internal/sample"
 	"github.com/tiered-release/tiered/internal/synth"
-	"github.com/tiered-release/tiered/policies"
+	"github.com/tiered-release/tiered/kernel"
 )
 
 func main() {
@@ -51,7 +51,7 @@ func writeBTF(header, out string) error {
 	if err != nil {
 		return err
 	}
-	fs, err := policies.ParseHeader(header, data)
+	fs, err := kernel.ParseHeader(header, data)
 	if err != nil {
 		return err
 	}
@@ -60,7 +60,7 @@ func writeBTF(header, out string) error {
 	var order []string
 	for _, f := range fs {
 		switch f.Kind {
-		case policies.KindEnumValue:
+		case kernel.KindEnumValue:
 			name := strings.TrimPrefix(f.Container, "enum ")
 			if name == "enum" {
 				name = "-"
@@ -69,7 +69,7 @@ func writeBTF(header, out string) error {
 				order = append(order, "enum "+name)
 			}
 			enums[name] = append(enums[name], f.Name)
-		case policies.KindMember:
+		case kernel.KindMember:
 			key := f.Container
 			if _, ok := members[key]; !ok {
 				order = append(order, key)

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tiered-release/tiered/branches"
+	"github.com/tiered-release/tiered/internal/answers"
 	"github.com/tiered-release/tiered/policies"
 )
 
@@ -89,7 +90,7 @@ func (o *backportOpts) prepare(s *session) (*policies.Backport, error) {
 // inputs are what a backport answer depends on besides the refs and the
 // policy: the flags, the commit asked about, and the kernel BTF files.
 func (o *backportOpts) inputs(rev string) []string {
-	return []string{o.to, o.from, o.at, o.until, fmt.Sprint(o.json), rev, o.btf, fileStamp(o.btf)}
+	return []string{o.to, o.from, o.at, o.until, fmt.Sprint(o.json), rev, o.btf, answers.FileStamp(o.btf)}
 }
 
 // rev resolves a revision the user gave; "" stays "". A revision that names

@@ -3,13 +3,11 @@ package main
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 )
 
 // The answer cache gives the stored answer for an unchanged repository
@@ -87,36 +85,5 @@ func TestAnswerCache(t *testing.T) {
 	query()
 	if runs != 7 {
 		t.Fatalf("with --no-cache: %d runs, want 7", runs)
-	}
-}
-
-// The answer cache stays bounded: past maxAnswers, the older half goes.
-func TestAnswerCachePrune(t *testing.T) {
-	dir := t.TempDir()
-	for i := range maxAnswers + 40 {
-		sub := filepath.Join(dir, fmt.Sprintf("%02x", i%256))
-		os.MkdirAll(sub, 0o755)
-		f := filepath.Join(sub, fmt.Sprintf("entry%04d", i))
-		os.WriteFile(f, nil, 0o644)
-		when := time.Unix(int64(1700000000+i), 0)
-		os.Chtimes(f, when, when)
-	}
-	prune(dir)
-	var left []string
-	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			left = append(left, filepath.Base(p))
-		}
-		return nil
-	})
-	if len(left) != maxAnswers/2 {
-		t.Fatalf("%d entries left, want %d", len(left), maxAnswers/2)
-	}
-	for _, name := range left {
-		var i int
-		fmt.Sscanf(name, "entry%04d", &i)
-		if i < maxAnswers+40-maxAnswers/2 {
-			t.Errorf("kept %s, one of the oldest", name)
-		}
 	}
 }

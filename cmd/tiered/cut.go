@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tiered-release/tiered/abi"
 	"github.com/tiered-release/tiered/branches"
 	"github.com/tiered-release/tiered/policies"
 	"github.com/tiered-release/tiered/versioning"
@@ -89,7 +90,7 @@ func (s *session) planCut(st *branches.Status, o *cutOpts, now func() time.Time)
 		}
 	}
 	if o.lib != "" {
-		if req.Library, err = policies.LoadLibraryExports(o.lib); err != nil {
+		if req.Library, err = abi.LoadLibrary(o.lib); err != nil {
 			return nil, err
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tiered-release/tiered/branches"
+	"github.com/tiered-release/tiered/kernel"
 	"github.com/tiered-release/tiered/packaging"
 	"github.com/tiered-release/tiered/policies"
 	"github.com/tiered-release/tiered/versioning"
@@ -39,9 +40,12 @@ func exitCode(err error, stderr io.Writer) int {
 	var (
 		ue *usageError
 		fe *policies.FileError
+		me *kernel.ManifestError
 		le *branches.LineError
+		re *policies.ReleaseError
 	)
-	if errors.As(err, &ue) || errors.As(err, &fe) || errors.As(err, &le) || errors.Is(err, versioning.ErrSyntax) {
+	if errors.As(err, &ue) || errors.As(err, &fe) || errors.As(err, &me) || errors.As(err, &le) || errors.As(err, &re) ||
+		errors.Is(err, policies.ErrNoRelease) || errors.Is(err, versioning.ErrSyntax) {
 		return 2
 	}
 	// A refused install tree is a "no"; one that is not there cannot be read.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tiered-release/tiered/branches"
+	"github.com/tiered-release/tiered/internal/answers"
+	"github.com/tiered-release/tiered/kernel"
 	"github.com/tiered-release/tiered/policies"
 	"github.com/tiered-release/tiered/versioning"
 )
@@ -52,13 +55,35 @@ one from the other kernels and from git history. Exit 1 when one is missing.`,
 			if len(args) == 1 {
 				rev = args[0]
 			}
-			inputs := []string{rev, o.btf, fileStamp(o.btf), o.line, o.kernel, fmt.Sprint(o.json)}
+			inputs := []string{rev, o.btf, answers.FileStamp(o.btf), o.line, o.kernel, fmt.Sprint(o.json)}
 			return g.answer(cmd.OutOrStdout(), "features check", inputs, func(s *session, w io.Writer) error {
 				sha, err := s.rev("REV", rev)
 				if err != nil {
 					return err
 				}
-				r, err := s.checkFeaturesOf(rev, sha, o)
+				req := policies.FeaturesRequest{Rev: rev, SHA: sha, Status: s.status, TagMessage: s.repo.TagMessage}
+				if o.kernel != "" {
+					if req.Kernel, err = versioning.ParseKernel(o.kernel); err != nil {
+						return &usageError{fmt.Errorf("--kernel: %w", err)}
+					}
+				}
+				if o.line != "" {
+					st, err := s.status()
+					if err != nil {
+						return err
+					}
+					if req.Line, err = s.line(st, o.line); err != nil {
+						return err
+					}
+				}
+				if req.Index, err = s.kernelIndex(o.btf); err != nil {
+					return err
+				}
+				r, err := policies.CheckFeatures(s.repo, s.policy, req)
+				var be *policies.BaselineError
+				if errors.As(err, &be) {
+					return &usageError{err}
+				}
 				if err != nil {
 					return err
 				}
@@ -81,93 +106,9 @@ one from the other kernels and from git history. Exit 1 when one is missing.`,
 	return cmd
 }
 
-// checkFeaturesOf checks rev (sha): when the baseline is known without
-// reading the lines (--kernel, or rev is a release tag whose kernel line's
-// baseline tiered.yaml or the tag itself names), the lines are read only
-// if a missing feature needs explaining.
-func (s *session) checkFeaturesOf(rev, sha string, o *featuresOpts) (*policies.FeatureReport, error) {
-	if o.line == "" {
-		if baseline, ok := s.quickBaseline(rev, o); ok {
-			idx, err := s.kernelIndex(o.btf)
-			if err != nil {
-				return nil, err
-			}
-			c := &policies.FeatureCheck{History: s.repo, Policy: s.policy, Index: idx, Baseline: baseline,
-				ElsewhereFunc: func() ([]string, error) {
-					st, err := s.status()
-					if err != nil {
-						return nil, err
-					}
-					return st.OtherTips(lineOf(st, sha)), nil
-				}}
-			return c.Check(sha)
-		}
-	}
-	st, err := s.status()
-	if err != nil {
-		return nil, err
-	}
-	return s.checkFeatures(st, sha, o)
-}
-
-// quickBaseline finds the baseline kernel without reading the lines: from
-// --kernel, or for a release tag, from tiered.yaml's kernels: for its
-// kernel line, or from the tag's own Kernel-Baseline: when it is the
-// line's first release.
-func (s *session) quickBaseline(rev string, o *featuresOpts) (versioning.Kernel, bool) {
-	if o.kernel != "" {
-		k, err := versioning.ParseKernel(o.kernel)
-		return k, err == nil
-	}
-	p := s.policy
-	v, ok, err := p.Tags.Match(p.Scheme, rev)
-	if !ok || err != nil || !p.Scheme.Has(versioning.TierKernel) {
-		return versioning.Kernel{}, false
-	}
-	if k, ok := p.Kernels[versioning.PrefixOf(v, versioning.TierKernel).Format(p.Scheme)]; ok {
-		return k, true
-	}
-	if v.Feature != 0 || v.Stable != 0 || v.IsPrerelease() {
-		return versioning.Kernel{}, false
-	}
-	msg, ok := s.repo.TagMessage(rev)
-	if !ok {
-		return versioning.Kernel{}, false
-	}
-	return branches.KernelBaseline(msg)
-}
-
-// checkFeatures runs the features check of sha: what the command and the
-// cut gate share.
-func (s *session) checkFeatures(st *branches.Status, sha string, o *featuresOpts) (*policies.FeatureReport, error) {
-	idx, err := s.kernelIndex(o.btf)
-	if err != nil {
-		return nil, err
-	}
-	var line *branches.Line
-	if o.line != "" {
-		if line, err = s.line(st, o.line); err != nil {
-			return nil, err
-		}
-	} else {
-		line = lineOf(st, sha)
-	}
-	baseline := line.Kernel
-	if o.kernel != "" {
-		if baseline, err = versioning.ParseKernel(o.kernel); err != nil {
-			return nil, &usageError{fmt.Errorf("--kernel: %w", err)}
-		}
-	}
-	if baseline.IsZero() && len(idx.Versions()) > 0 {
-		return nil, usagef("line %s has no kernel baseline (pass --kernel VERSION, set kernels: in tiered.yaml, or tag its first release with Kernel-Baseline:)", line.Name)
-	}
-	c := &policies.FeatureCheck{History: s.repo, Policy: s.policy, Index: idx, Baseline: baseline, Elsewhere: st.OtherTips(line)}
-	return c.Check(sha)
-}
-
 // kernelIndex opens the BTF a flag or the policy names. A relative
 // features.btf is relative to the repository's work tree.
-func (s *session) kernelIndex(flag string) (*policies.KernelIndex, error) {
+func (s *session) kernelIndex(flag string) (*kernel.Index, error) {
 	path := flag
 	if path == "" {
 		path = s.policy.Features.BTF
@@ -178,42 +119,10 @@ func (s *session) kernelIndex(flag string) (*policies.KernelIndex, error) {
 	if path == "" {
 		return nil, usagef("no kernel BTF to check against (pass --btf PATH, such as --btf /sys/kernel/btf/vmlinux, or set features.btf in tiered.yaml)")
 	}
-	return policies.LoadKernelIndex(path)
+	return kernel.Load(path)
 }
 
-// lineOf finds the line a commit belongs to: the line of the release it
-// is, else the most specific line whose tip it is, else trunk.
-func lineOf(st *branches.Status, sha string) *branches.Line {
-	var best *branches.Line
-	for _, l := range st.Lines {
-		for _, rel := range l.Releases {
-			if rel.Commit == sha && !l.Prefix.IsTrunk() && (best == nil || l.Prefix.Tier < best.Prefix.Tier || best.Prefix.IsTrunk()) {
-				// The release line with the kernel baseline: the least
-				// specific non-trunk line holding the release.
-				best = l
-			}
-		}
-	}
-	if best != nil {
-		return best
-	}
-	for _, l := range st.Lines {
-		if l.Tip == sha && (best == nil || l.Prefix.Tier > best.Prefix.Tier) {
-			best = l
-		}
-	}
-	if best != nil {
-		return best
-	}
-	for _, l := range st.Lines {
-		if l.Prefix.IsTrunk() {
-			return l
-		}
-	}
-	return st.Lines[0]
-}
-
-func printFeatures(w io.Writer, repo *branches.Repo, rev string, r *policies.FeatureReport) {
+func printFeatures(w io.Writer, repo *branches.Repo, rev string, r *kernel.Report) {
 	kernel := "kernel " + r.Kernel
 	if r.Provisional {
 		kernel += " (provisional: no final BTF yet, checked against its newest -rc)"

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -15,7 +14,6 @@ import (
 	"github.com/tiered-release/tiered/branches"
 	"github.com/tiered-release/tiered/packaging"
 	"github.com/tiered-release/tiered/policies"
-	"github.com/tiered-release/tiered/versioning"
 )
 
 type packageOpts struct {
@@ -70,124 +68,9 @@ written beside the packages.`,
 	return cmd
 }
 
-// licenseFiles are where a repository keeps its license, in order.
-var licenseFiles = []string{"LICENSE", "LICENSE.md", "LICENSE.txt", "COPYING", "COPYING.md", "LICENCE"}
-
-// packageBuild gathers what a build needs from the repository: the
-// version, the changelog, the license, the date and the symbol history.
+// packageBuild maps what the repository says of the release (policies)
+// and the flags to a build of the install tree (packaging).
 func (s *session) packageBuild(st *branches.Status, o *packageOpts) (*packaging.Build, error) {
-	scheme := st.Scheme
-	var (
-		commit  string
-		version packaging.Version
-		v       versioning.Version
-		prev    *branches.Release
-		rel     *branches.Release
-	)
-	if o.release != "" {
-		for i := range st.Releases {
-			r := &st.Releases[i]
-			if r.Tag == o.release || r.Name == strings.TrimPrefix(o.release, "v") {
-				rel = r
-			}
-		}
-		if rel == nil {
-			return nil, usagef("--release %q: no such release (tags: %s)", o.release, releaseNames(st))
-		}
-		commit, v = rel.Commit, rel.Version
-		version = packaging.ReleaseVersion(scheme, v)
-		var err error
-		if prev, err = s.previousRelease(st, commit, &v); err != nil {
-			return nil, err
-		}
-	} else {
-		head, err := s.repo.Resolve("HEAD")
-		if err != nil {
-			return nil, err
-		}
-		commit = head
-		last, err := s.previousRelease(st, head, nil)
-		if err != nil {
-			return nil, err
-		}
-		if last == nil {
-			return nil, usagef("HEAD descends from no release: package one with --release TAG, or cut the first")
-		}
-		n, err := s.repo.BetweenHashes([]string{last.Commit}, head)
-		if err != nil {
-			return nil, err
-		}
-		if len(n) == 0 {
-			rel, v, prev = last, last.Version, nil
-			version = packaging.ReleaseVersion(scheme, v)
-			if prev, err = s.previousRelease(st, commit, &v); err != nil {
-				return nil, err
-			}
-		} else {
-			next := last.Version.Release().Bump(versioning.TierStable)
-			if last.Version.IsPrerelease() {
-				next = last.Version
-				next.Pre = bumpPre(last.Version.Pre)
-			}
-			if np, err := policies.Next(s.repo, s.policy, st, lineOf(st, head)); err == nil && np.Version.Compare(last.Version) > 0 {
-				next = np.Version
-			}
-			v = next
-			version = packaging.DevVersion(scheme, last.Version, next, len(n), head)
-			prev = last
-		}
-	}
-	c, err := s.repo.Commit(commit)
-	if err != nil {
-		return nil, err
-	}
-	date := c.When.UTC()
-	if e := os.Getenv("SOURCE_DATE_EPOCH"); e != "" {
-		secs, err := strconv.ParseInt(e, 10, 64)
-		if err != nil {
-			return nil, usagef("SOURCE_DATE_EPOCH %q is not a number of seconds", e)
-		}
-		date = time.Unix(secs, 0).UTC()
-	}
-	maintainer := o.maintainer
-	if maintainer == "" && rel != nil && rel.Annotated {
-		maintainer = s.repo.Tagger(rel.Tag)
-	}
-	if maintainer == "" {
-		maintainer = c.Committer
-	}
-	var license []byte
-	for _, f := range licenseFiles {
-		data, err := s.repo.ReadFile(commit, f)
-		if err == nil {
-			license = data
-			break
-		}
-		if !errors.Is(err, branches.ErrNoFile) {
-			return nil, err
-		}
-	}
-	var from []string
-	if prev != nil {
-		from = []string{prev.Commit}
-	}
-	commits, err := s.repo.Between(from, commit)
-	if err != nil {
-		return nil, err
-	}
-	var changes []packaging.Change
-	for _, x := range commits {
-		if !x.IsMerge() {
-			changes = append(changes, packaging.Change{Commit: x.Hash, Subject: x.Subject})
-		}
-	}
-	if len(changes) > 200 {
-		changes = changes[len(changes)-200:] // a first release's whole history is not a changelog
-	}
-	since, err := policies.ExportsSince(s.repo, s.policy, st, v)
-	if err != nil {
-		return nil, err
-	}
 	var formats []string
 	for _, f := range strings.Split(o.formats, ",") {
 		if f = strings.TrimSpace(f); f != "" {
@@ -199,58 +82,51 @@ func (s *session) packageBuild(st *branches.Status, o *packageOpts) (*packaging.
 			return nil, usagef("--format %q: unknown format (use deb, rpm or deb,rpm)", f)
 		}
 	}
-	summary := s.policy.ABI.Library
-	return &packaging.Build{
-		Root: o.root, Out: o.out, Formats: formats,
-		Library: s.policy.ABI.Library, ABI: v.ABI, Version: version,
-		Specs: s.policy.Packages, Maintainer: maintainer, Summary: summary,
-		License: license, Changes: changes, Date: date, Since: since,
-	}, nil
-}
-
-// previousRelease is the highest release reachable from commit, below
-// *below when set.
-func (s *session) previousRelease(st *branches.Status, commit string, below *versioning.Version) (*branches.Release, error) {
-	var best *branches.Release
-	for i := range st.Releases {
-		r := &st.Releases[i]
-		if below != nil && r.Version.Compare(*below) >= 0 {
-			continue
-		}
-		if best != nil && r.Version.Compare(best.Version) <= 0 {
-			continue
-		}
-		ok, err := s.repo.IsAncestor(r.Commit, commit)
-		if err != nil {
+	head := ""
+	if o.release == "" {
+		var err error
+		if head, err = s.repo.Resolve("HEAD"); err != nil {
 			return nil, err
 		}
-		if ok {
-			best = r
+	}
+	src, err := policies.Package(s.repo, s.policy, st, o.release, head)
+	if err != nil {
+		return nil, err
+	}
+	scheme := st.Scheme
+	version := packaging.ReleaseVersion(scheme, src.Version)
+	if src.Last != nil {
+		version = packaging.DevVersion(scheme, src.Last.Version, src.Version, src.Ahead, src.Commit.Hash)
+	}
+	date := src.Commit.When.UTC()
+	if e := os.Getenv("SOURCE_DATE_EPOCH"); e != "" {
+		secs, err := strconv.ParseInt(e, 10, 64)
+		if err != nil {
+			return nil, usagef("SOURCE_DATE_EPOCH %q is not a number of seconds", e)
 		}
+		date = time.Unix(secs, 0).UTC()
 	}
-	return best, nil
-}
-
-// bumpPre is the next pre-release: rc.1 → rc.2.
-func bumpPre(pre string) string {
-	i := strings.LastIndex(pre, ".")
-	if n, err := strconv.Atoi(pre[i+1:]); i >= 0 && err == nil {
-		return pre[:i+1] + strconv.Itoa(n+1)
+	maintainer := o.maintainer
+	if maintainer == "" && src.Release != nil && src.Release.Annotated {
+		maintainer = s.repo.Tagger(src.Release.Tag)
 	}
-	return pre + ".1"
-}
-
-func releaseNames(st *branches.Status) string {
-	var names []string
-	for _, r := range st.Releases {
-		if r.Tag != "" {
-			names = append(names, r.Tag)
-		}
+	if maintainer == "" {
+		maintainer = src.Commit.Committer
 	}
-	if len(names) > 8 {
-		names = append([]string{"…"}, names[len(names)-8:]...)
+	changes := make([]packaging.Change, len(src.Changes))
+	for i, c := range src.Changes {
+		changes[i] = packaging.Change{Commit: c.Hash, Subject: c.Subject}
 	}
-	return strings.Join(names, ", ")
+	var specs []packaging.Spec
+	for _, p := range s.policy.Packages {
+		specs = append(specs, packaging.Spec(p))
+	}
+	return &packaging.Build{
+		Root: o.root, Out: o.out, Formats: formats,
+		Library: s.policy.ABI.Library, ABI: src.Version.ABI, Version: version,
+		Specs: specs, Maintainer: maintainer, Summary: s.policy.ABI.Library,
+		License: src.License, Changes: changes, Date: date, Since: src.Since,
+	}, nil
 }
 
 func printPackages(w io.Writer, res *packaging.Result) {

@@ -141,17 +141,17 @@ func (g *globalOpts) answer(w io.Writer, query string, inputs []string, run func
 	if err != nil {
 		return run(s, w)
 	}
-	a, _, err := cached(s, key, func() (answerEntry, error) {
+	store := s.answers()
+	var a answerEntry
+	if !store.Get(key, &a) {
 		var buf bytes.Buffer
 		err := run(s, &buf)
 		s.repo.SaveCache() // a cache that cannot be written only costs time
-		if errors.Is(err, errNo) {
-			return answerEntry{Out: buf.String(), No: true}, nil
+		if err != nil && !errors.Is(err, errNo) {
+			return err
 		}
-		return answerEntry{Out: buf.String()}, err
-	})
-	if err != nil {
-		return err
+		a = answerEntry{Out: buf.String(), No: err != nil}
+		store.Put(key, a)
 	}
 	io.WriteString(w, a.Out)
 	if a.No {

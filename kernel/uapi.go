@@ -1,4 +1,4 @@
-package policies
+package kernel
 
 import (
 	"fmt"
@@ -856,4 +856,30 @@ func (p *declParser) skipParens() {
 			return
 		}
 	}
+}
+
+// Identifiers lists the C identifiers of a line of source, in order:
+// what a commit's added line may need from the kernel.
+func Identifiers(line string) []string {
+	var out []string
+	for i := 0; i < len(line); {
+		c := line[i]
+		if c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' {
+			j := i + 1
+			for j < len(line) && isIdent(line[j]) {
+				j++
+			}
+			out = append(out, line[i:j])
+			i = j
+			continue
+		}
+		if c >= '0' && c <= '9' {
+			for i < len(line) && isIdent(line[i]) {
+				i++
+			}
+			continue
+		}
+		i++
+	}
+	return out
 }

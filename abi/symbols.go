@@ -1,4 +1,4 @@
-package policies
+package abi
 
 import (
 	"slices"
@@ -117,4 +117,38 @@ func DiffSymbols(old, new SymbolMap) SymbolDiff {
 	slices.Sort(d.Removed)
 	slices.Sort(d.Moved)
 	return d
+}
+
+// Within keeps the parts of d that are also in net: what a commit
+// contributed to a net change.
+func (d SymbolDiff) Within(net SymbolDiff) SymbolDiff {
+	keep := func(xs, in []string) []string {
+		var out []string
+		for _, x := range xs {
+			if slices.Contains(in, x) {
+				out = append(out, x)
+			}
+		}
+		return out
+	}
+	// A move is "sym: OLD -> NEW"; the net move may differ in OLD or NEW.
+	var removedOrMoved []string
+	removedOrMoved = append(removedOrMoved, net.Removed...)
+	for _, m := range net.Moved {
+		sym, _, _ := strings.Cut(m, ":")
+		removedOrMoved = append(removedOrMoved, sym)
+	}
+	out := SymbolDiff{Added: keep(d.Added, net.Added)}
+	for _, r := range d.Removed {
+		if slices.Contains(removedOrMoved, r) {
+			out.Removed = append(out.Removed, r)
+		}
+	}
+	for _, m := range d.Moved {
+		sym, _, _ := strings.Cut(m, ":")
+		if slices.Contains(removedOrMoved, sym) {
+			out.Moved = append(out.Moved, m)
+		}
+	}
+	return out
 }

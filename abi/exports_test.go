@@ -1,4 +1,4 @@
-package policies
+package abi
 
 import (
 	"os"
@@ -13,16 +13,16 @@ func TestExportsRoundTrip(t *testing.T) {
 	e := &Exports{Soname: "libfoo.so.1", Set: map[Export]bool{
 		{"foo_open", "LIBFOO_1.0.0"}: true, {"foo_map", "LIBFOO_1.4.0"}: true, {"foo_old", ""}: true,
 	}}
-	annotation := "libfoo 1.4.1.0\n\nTier: feature\n\n" + FormatExports(e) + "\nSigned-off-by: x\n"
-	got, ok := ParseExports(annotation, "tag")
+	annotation := "libfoo 1.4.1.0\n\nTier: feature\n\n" + FormatAnnotation(e) + "\nSigned-off-by: x\n"
+	got, ok := ParseAnnotation(annotation, "tag")
 	if !ok {
-		t.Fatalf("ParseExports found no block in:\n%s", annotation)
+		t.Fatalf("ParseAnnotation found no block in:\n%s", annotation)
 	}
 	if d := cmp.Diff(e.Sorted(), got.Sorted()); d != "" || got.Soname != e.Soname {
 		t.Errorf("round trip (-want +got):\n%s (soname %q)", d, got.Soname)
 	}
-	if _, ok := ParseExports("libfoo 1.4.0.0\n\nTier: kernel\n", "tag"); ok {
-		t.Error("ParseExports found a block where there is none")
+	if _, ok := ParseAnnotation("libfoo 1.4.0.0\n\nTier: kernel\n", "tag"); ok {
+		t.Error("ParseAnnotation found a block where there is none")
 	}
 }
 
@@ -42,7 +42,7 @@ func TestLoadLibraryExports(t *testing.T) {
 	if err != nil {
 		t.Fatalf("cc: %v\n%s", err, out)
 	}
-	e, err := LoadLibraryExports(lib)
+	e, err := LoadLibrary(lib)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func TestLoadLibraryExports(t *testing.T) {
 	if d := cmp.Diff(want, e.Sorted()); d != "" || e.Soname != "libfoo.so.1" {
 		t.Errorf("exports (-want +got):\n%s (soname %q)", d, e.Soname)
 	}
-	if _, err := LoadLibraryExports(filepath.Join(dir, "foo.c")); err == nil {
-		t.Error("LoadLibraryExports(a C file) succeeded")
+	if _, err := LoadLibrary(filepath.Join(dir, "foo.c")); err == nil {
+		t.Error("LoadLibrary(a C file) succeeded")
 	}
 }

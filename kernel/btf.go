@@ -1,4 +1,4 @@
-package policies
+package kernel
 
 import (
 	"bytes"
@@ -18,8 +18,8 @@ import (
 	"github.com/ulikunitz/xz"
 )
 
-// ErrNoKernelBTF reports that no BTF is known for a kernel the check needs.
-var ErrNoKernelBTF = errors.New("no kernel BTF")
+// ErrNoBTF reports that no BTF is known for a kernel the check needs.
+var ErrNoBTF = errors.New("no kernel BTF")
 
 // Availability is what one kernel's BTF says about a feature.
 type Availability string
@@ -35,9 +35,9 @@ const (
 	Renamed Availability = "renamed"
 )
 
-// KernelBTF is one kernel's BTF, indexed by the names features ask for.
-// Build it with [NewKernelBTF]; it holds no file.
-type KernelBTF struct {
+// BTF is one kernel's BTF, indexed by the names features ask for.
+// Build it with [NewBTF]; it holds no file.
+type BTF struct {
 	// Version is the kernel's version, zero when the source does not say.
 	Version versioning.Kernel
 	// Source is where the BTF came from, for messages.
@@ -54,9 +54,9 @@ type KernelBTF struct {
 // kfuncTag is the decl tag the kernel puts on kfuncs (BTF_KFUNC, pahole ≥ 1.25).
 const kfuncTag = "bpf_kfunc"
 
-// NewKernelBTF indexes spec. It reads nothing.
-func NewKernelBTF(spec *btf.Spec, version versioning.Kernel, source string) (*KernelBTF, error) {
-	k := &KernelBTF{
+// NewBTF indexes spec. It reads nothing.
+func NewBTF(spec *btf.Spec, version versioning.Kernel, source string) (*BTF, error) {
+	k := &BTF{
 		Version: version, Source: source,
 		enums: map[string]bool{}, values: map[string]string{}, byValue: map[string]map[int64]string{},
 		composites: map[string][]btf.Type{}, funcs: map[string]bool{},
@@ -103,7 +103,7 @@ func NewKernelBTF(spec *btf.Spec, version versioning.Kernel, source string) (*Ke
 }
 
 // Label names the kernel for messages: its version, else its source.
-func (k *KernelBTF) Label() string {
+func (k *BTF) Label() string {
 	if !k.Version.IsZero() {
 		return k.Version.String()
 	}
@@ -112,7 +112,7 @@ func (k *KernelBTF) Label() string {
 
 // Has says whether the kernel has f, with the reason when it is not
 // simply present.
-func (k *KernelBTF) Has(f Feature) (Availability, string) {
+func (k *BTF) Has(f Feature) (Availability, string) {
 	switch f.Kind {
 	case KindEnumValue:
 		if _, ok := k.values[f.Name]; ok {
@@ -164,7 +164,7 @@ func (k *KernelBTF) Has(f Feature) (Availability, string) {
 	return Unverifiable, fmt.Sprintf("unknown feature kind %q", f.Kind)
 }
 
-func (k *KernelBTF) hasMember(f Feature) (Availability, string) {
+func (k *BTF) hasMember(f Feature) (Availability, string) {
 	if len(f.Path) < 2 {
 		return Unverifiable, "no member path"
 	}
@@ -252,9 +252,9 @@ func composite(t btf.Type) (btf.Type, bool) {
 	return nil, false
 }
 
-// KernelIndex is a set of kernels' BTF ordered by version: the baseline
+// Index is a set of kernels' BTF ordered by version: the baseline
 // a check runs against, and the history that explains a missing feature.
-type KernelIndex struct {
+type Index struct {
 	// Source is the file or directory it came from.
 	Source  string
 	entries []*kernelEntry
@@ -263,21 +263,21 @@ type KernelIndex struct {
 type kernelEntry struct {
 	version versioning.Kernel
 	source  string
-	load    func() (*KernelBTF, error)
-	k       *KernelBTF
+	load    func() (*BTF, error)
+	k       *BTF
 	err     error
 }
 
-func (e *kernelEntry) get() (*KernelBTF, error) {
+func (e *kernelEntry) get() (*BTF, error) {
 	if e.k == nil && e.err == nil {
 		e.k, e.err = e.load()
 	}
 	return e.k, e.err
 }
 
-// NewKernelIndex orders kernels into an index. It reads nothing.
-func NewKernelIndex(source string, kernels ...*KernelBTF) *KernelIndex {
-	idx := &KernelIndex{Source: source}
+// NewIndex orders kernels into an index. It reads nothing.
+func NewIndex(source string, kernels ...*BTF) *Index {
+	idx := &Index{Source: source}
 	for _, k := range kernels {
 		idx.entries = append(idx.entries, &kernelEntry{version: k.Version, source: k.Source, k: k})
 	}
@@ -285,12 +285,12 @@ func NewKernelIndex(source string, kernels ...*KernelBTF) *KernelIndex {
 	return idx
 }
 
-func (idx *KernelIndex) sort() {
+func (idx *Index) sort() {
 	slices.SortStableFunc(idx.entries, func(a, b *kernelEntry) int { return a.version.Compare(b.version) })
 }
 
 // Versions lists the kernels with a version, oldest first.
-func (idx *KernelIndex) Versions() []versioning.Kernel {
+func (idx *Index) Versions() []versioning.Kernel {
 	var out []versioning.Kernel
 	for _, e := range idx.entries {
 		if !e.version.IsZero() {
@@ -303,8 +303,8 @@ func (idx *KernelIndex) Versions() []versioning.Kernel {
 // Baseline returns the BTF to check a line with baseline v against: the
 // kernel v itself; or, when v has no final BTF yet, its newest -rc, with
 // provisional set; or, for an index of one file that names no version,
-// that file. It returns an error wrapping [ErrNoKernelBTF] otherwise.
-func (idx *KernelIndex) Baseline(v versioning.Kernel) (k *KernelBTF, provisional bool, err error) {
+// that file. It returns an error wrapping [ErrNoBTF] otherwise.
+func (idx *Index) Baseline(v versioning.Kernel) (k *BTF, provisional bool, err error) {
 	if len(idx.entries) == 1 && idx.entries[0].version.IsZero() {
 		k, err := idx.entries[0].get()
 		return k, false, err
@@ -328,9 +328,9 @@ func (idx *KernelIndex) Baseline(v versioning.Kernel) (k *KernelBTF, provisional
 		have = append(have, e.source)
 	}
 	if v.IsZero() {
-		return nil, false, fmt.Errorf("%w: the line has no kernel baseline and %s holds %d kernels (set kernels: in tiered.yaml, or pass one BTF file)", ErrNoKernelBTF, idx.Source, len(idx.entries))
+		return nil, false, fmt.Errorf("%w: the line has no kernel baseline and %s holds %d kernels (set kernels: in tiered.yaml, or pass one BTF file)", ErrNoBTF, idx.Source, len(idx.entries))
 	}
-	return nil, false, fmt.Errorf("%w for kernel %s in %s (have %s)", ErrNoKernelBTF, v, idx.Source, strings.Join(versionsOf(idx.entries), ", "))
+	return nil, false, fmt.Errorf("%w for kernel %s in %s (have %s)", ErrNoBTF, v, idx.Source, strings.Join(versionsOf(idx.entries), ", "))
 }
 
 func versionsOf(es []*kernelEntry) []string {
@@ -356,7 +356,7 @@ type Seen struct {
 
 // Trace asks every versioned kernel of the index about f, oldest first.
 // It loads each kernel's BTF once.
-func (idx *KernelIndex) Trace(f Feature) ([]Seen, error) {
+func (idx *Index) Trace(f Feature) ([]Seen, error) {
 	var out []Seen
 	for _, e := range idx.entries {
 		if e.version.IsZero() {
@@ -372,23 +372,23 @@ func (idx *KernelIndex) Trace(f Feature) ([]Seen, error) {
 	return out, nil
 }
 
-// LoadKernelIndex reads kernel BTF from path: one file, or a directory of
+// Load reads kernel BTF from path: one file, or a directory of
 // files named by kernel version ("6.8.btf", "6.9-rc3.btf.gz",
 // "vmlinux-6.10.zst"). Each file is raw BTF (/sys/kernel/btf/vmlinux) or
 // an ELF vmlinux with a .BTF section, either of them plain or compressed
 // with gzip, xz or zstd. A directory's files are read when first needed.
-func LoadKernelIndex(path string) (*KernelIndex, error) {
+func Load(path string) (*Index, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, err
 	}
-	idx := &KernelIndex{Source: path}
+	idx := &Index{Source: path}
 	if !fi.IsDir() {
-		k, err := LoadKernelBTF(path)
+		k, err := LoadBTF(path)
 		if err != nil {
 			return nil, err
 		}
-		return NewKernelIndex(path, k), nil
+		return NewIndex(path, k), nil
 	}
 	ents, err := os.ReadDir(path)
 	if err != nil {
@@ -398,26 +398,26 @@ func LoadKernelIndex(path string) (*KernelIndex, error) {
 		if de.IsDir() || strings.HasPrefix(de.Name(), ".") {
 			continue
 		}
-		v, ok := KernelFromFileName(de.Name())
+		v, ok := VersionFromFileName(de.Name())
 		if !ok {
 			continue
 		}
 		file := filepath.Join(path, de.Name())
 		idx.entries = append(idx.entries, &kernelEntry{
 			version: v, source: file,
-			load: func() (*KernelBTF, error) { return LoadKernelBTF(file) },
+			load: func() (*BTF, error) { return LoadBTF(file) },
 		})
 	}
 	if len(idx.entries) == 0 {
-		return nil, fmt.Errorf("%s: %w: no file named by a kernel version (like 6.8.btf or 6.9-rc3.btf.gz)", path, ErrNoKernelBTF)
+		return nil, fmt.Errorf("%s: %w: no file named by a kernel version (like 6.8.btf or 6.9-rc3.btf.gz)", path, ErrNoBTF)
 	}
 	idx.sort()
 	return idx, nil
 }
 
-// KernelFromFileName reads the kernel version a BTF file is named by:
+// VersionFromFileName reads the kernel version a BTF file is named by:
 // "6.8.btf", "6.9-rc3.btf.gz", "vmlinux-6.10.0.xz".
-func KernelFromFileName(name string) (versioning.Kernel, bool) {
+func VersionFromFileName(name string) (versioning.Kernel, bool) {
 	for _, ext := range []string{".gz", ".xz", ".zst", ".zstd"} {
 		name = strings.TrimSuffix(name, ext)
 	}
@@ -432,10 +432,10 @@ func KernelFromFileName(name string) (versioning.Kernel, bool) {
 	return v, true
 }
 
-// LoadKernelBTF reads one kernel's BTF from file (see [LoadKernelIndex]
+// LoadBTF reads one kernel's BTF from file (see [Load]
 // for the forms) and indexes it. Its version comes from the file name when
 // the name is one.
-func LoadKernelBTF(file string) (*KernelBTF, error) {
+func LoadBTF(file string) (*BTF, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return nil, err
@@ -453,7 +453,7 @@ func LoadKernelBTF(file string) (*KernelBTF, error) {
 		}
 		sec := f.Section(".BTF")
 		if sec == nil {
-			return nil, fmt.Errorf("%s: %w: the ELF file has no .BTF section (build the kernel with CONFIG_DEBUG_INFO_BTF=y)", file, ErrNoKernelBTF)
+			return nil, fmt.Errorf("%s: %w: the ELF file has no .BTF section (build the kernel with CONFIG_DEBUG_INFO_BTF=y)", file, ErrNoBTF)
 		}
 		if data, err = sec.Data(); err != nil {
 			return nil, fmt.Errorf("%s: read .BTF: %w", file, err)
@@ -463,8 +463,8 @@ func LoadKernelBTF(file string) (*KernelBTF, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: not kernel BTF: %w", file, err)
 	}
-	v, _ := KernelFromFileName(filepath.Base(file))
-	return NewKernelBTF(spec, v, file)
+	v, _ := VersionFromFileName(filepath.Base(file))
+	return NewBTF(spec, v, file)
 }
 
 // maxBTF bounds a decompressed BTF file (vmlinux BTF is about 6 MiB, an
@@ -506,18 +506,18 @@ func decompress(data []byte) ([]byte, error) {
 	return out, nil
 }
 
-// KernelNeeds maps the identifiers a commit can use (enum constants and
+// Needs maps the identifiers a commit can use (enum constants and
 // kfuncs) to the kernels that have them: the index behind the
 // kernel-too-new rule.
-type KernelNeeds struct {
+type Needs struct {
 	first map[string]versioning.Kernel // the first release with it; an -rc if no release has it
-	index *KernelIndex
+	index *Index
 }
 
 // Needs loads every kernel of the index and maps each enum constant and
 // kfunc to the first kernel release that has it.
-func (idx *KernelIndex) Needs() (*KernelNeeds, error) {
-	n := &KernelNeeds{first: map[string]versioning.Kernel{}, index: idx}
+func (idx *Index) Needs() (*Needs, error) {
+	n := &Needs{first: map[string]versioning.Kernel{}, index: idx}
 	for _, e := range idx.entries {
 		if e.version.IsZero() {
 			continue
@@ -546,7 +546,7 @@ func (idx *KernelIndex) Needs() (*KernelNeeds, error) {
 // Check says whether baseline has ident. known is false for identifiers
 // no kernel of the index has: not a kernel feature, as far as BTF knows.
 // first is the first kernel release that has it.
-func (n *KernelNeeds) Check(ident string, baseline versioning.Kernel) (ok, known bool, first versioning.Kernel) {
+func (n *Needs) Check(ident string, baseline versioning.Kernel) (ok, known bool, first versioning.Kernel) {
 	first, known = n.first[ident]
 	if !known {
 		return true, false, first

@@ -1,4 +1,4 @@
-package policies
+package kernel
 
 import (
 	"bytes"
@@ -30,7 +30,7 @@ func bpf_map_lookup_elem
 kfunc bpf_obj_new_impl
 `
 
-func buildKernel(t *testing.T, desc string, version string) *KernelBTF {
+func buildKernel(t *testing.T, desc string, version string) *BTF {
 	t.Helper()
 	raw, err := sample.KernelBTF(desc)
 	if err != nil {
@@ -44,7 +44,7 @@ func buildKernel(t *testing.T, desc string, version string) *KernelBTF {
 	if version != "" {
 		v = versioning.MustParseKernel(version)
 	}
-	k, err := NewKernelBTF(spec, v, "test")
+	k, err := NewBTF(spec, v, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +152,7 @@ func TestLoadKernelIndexDirectory(t *testing.T) {
 	writeCompressed(t, filepath.Join(dir, "6.11-rc2.btf.gz"), raw(base), "gz")
 	os.WriteFile(filepath.Join(dir, "README"), []byte("not a kernel"), 0o644)
 
-	idx, err := LoadKernelIndex(dir)
+	idx, err := Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,8 +186,8 @@ func TestLoadKernelIndexDirectory(t *testing.T) {
 	if err != nil || !prov || k.Version.String() != "6.11-rc10" {
 		t.Errorf("Baseline(6.11) = %v, %v, %v; want 6.11-rc10, provisional", k, prov, err)
 	}
-	if _, _, err = idx.Baseline(versioning.MustParseKernel("6.12")); !errors.Is(err, ErrNoKernelBTF) {
-		t.Errorf("Baseline(6.12) error = %v, want ErrNoKernelBTF", err)
+	if _, _, err = idx.Baseline(versioning.MustParseKernel("6.12")); !errors.Is(err, ErrNoBTF) {
+		t.Errorf("Baseline(6.12) error = %v, want ErrNoBTF", err)
 	}
 }
 
@@ -206,15 +206,15 @@ func TestLoadKernelBTFErrors(t *testing.T) {
 	dir := t.TempDir()
 	junk := filepath.Join(dir, "6.8.btf")
 	os.WriteFile(junk, []byte("definitely not BTF"), 0o644)
-	if _, err := LoadKernelBTF(junk); err == nil {
-		t.Error("LoadKernelBTF(junk) succeeded")
+	if _, err := LoadBTF(junk); err == nil {
+		t.Error("LoadBTF(junk) succeeded")
 	}
-	if _, err := LoadKernelIndex(filepath.Join(dir, "nope")); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("LoadKernelIndex(missing) = %v, want ErrNotExist", err)
+	if _, err := Load(filepath.Join(dir, "nope")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Load(missing) = %v, want ErrNotExist", err)
 	}
 	empty := t.TempDir()
-	if _, err := LoadKernelIndex(empty); !errors.Is(err, ErrNoKernelBTF) {
-		t.Errorf("LoadKernelIndex(empty dir) = %v, want ErrNoKernelBTF", err)
+	if _, err := Load(empty); !errors.Is(err, ErrNoBTF) {
+		t.Errorf("Load(empty dir) = %v, want ErrNoBTF", err)
 	}
 }
 
@@ -247,17 +247,17 @@ func TestLoadKernelBTFFromELF(t *testing.T) {
 	stripped := filepath.Join(dir, "vmlinux-6.9.stripped.elf")
 	run(objcopy, "--strip-all", vmlinux, stripped)
 	for _, f := range []string{vmlinux, stripped} {
-		k, err := LoadKernelBTF(f)
+		k, err := LoadBTF(f)
 		if err != nil {
-			t.Errorf("LoadKernelBTF(%s): %v", filepath.Base(f), err)
+			t.Errorf("LoadBTF(%s): %v", filepath.Base(f), err)
 			continue
 		}
 		if a, why := k.Has(member("union bpf_attr", "bpf_attr", "link_create", "kprobe_multi", "flags")); a != Present {
 			t.Errorf("%s: kprobe_multi.flags = %s (%s)", filepath.Base(f), a, why)
 		}
 	}
-	if _, err := LoadKernelBTF(obj); !errors.Is(err, ErrNoKernelBTF) {
-		t.Errorf("LoadKernelBTF(ELF without .BTF) = %v, want ErrNoKernelBTF", err)
+	if _, err := LoadBTF(obj); !errors.Is(err, ErrNoBTF) {
+		t.Errorf("LoadBTF(ELF without .BTF) = %v, want ErrNoBTF", err)
 	}
 }
 
@@ -269,7 +269,7 @@ func TestRunningKernelBTF(t *testing.T) {
 		t.Skipf("no %s on this machine", vmlinux)
 	}
 	start := time.Now()
-	k, err := LoadKernelBTF(vmlinux)
+	k, err := LoadBTF(vmlinux)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,8 +309,16 @@ order: {type: enum bpf_cgroup_iter_order}
 	}
 
 	_, err = ParseManifest("m.yaml", []byte("a: {enum: X}\nb: {member: nodot}\nc: [x]\nd: {typo: Y}\n"))
-	var list ErrorList
-	if !errors.As(err, &list) || len(list) != 3 {
+	var list []*ManifestError
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			var me *ManifestError
+			if errors.As(e, &me) {
+				list = append(list, me)
+			}
+		}
+	}
+	if len(list) != 3 {
 		t.Fatalf("ParseManifest(bad) = %v, want 3 errors", err)
 	}
 	for i, line := range []int{2, 3, 4} {

@@ -1,4 +1,4 @@
-package policies
+package abi
 
 import (
 	"bufio"
@@ -9,9 +9,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-
-	"github.com/tiered-release/tiered/branches"
-	"github.com/tiered-release/tiered/versioning"
 )
 
 // Export is one exported symbol under its version node, as the dynamic
@@ -64,9 +61,9 @@ func (e *Exports) Missing(other *Exports) []Export {
 	return out
 }
 
-// ExportsFromMap reads the exports a version script declares: an
+// FromMap reads the exports a version script declares: an
 // approximation of the ABI, used when no built library says better.
-func ExportsFromMap(m SymbolMap, from string) *Exports {
+func FromMap(m SymbolMap, from string) *Exports {
 	e := &Exports{Set: map[Export]bool{}, From: from}
 	for sym, node := range m {
 		e.Set[Export{sym, node}] = true
@@ -74,20 +71,20 @@ func ExportsFromMap(m SymbolMap, from string) *Exports {
 	return e
 }
 
-// LoadLibraryExports reads the dynamic symbols a built shared library
+// LoadLibrary reads the dynamic symbols a built shared library
 // defines, with their version nodes (.gnu.version_d), and its soname.
-func LoadLibraryExports(path string) (*Exports, error) {
+func LoadLibrary(path string) (*Exports, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a shared library: %w", path, err)
 	}
 	defer f.Close()
-	return ReadLibraryExports(f, path)
+	return ReadLibrary(f, path)
 }
 
-// ReadLibraryExports is [LoadLibraryExports] for a library already open
+// ReadLibrary is [LoadLibrary] for a library already open
 // or in memory; from names it in messages.
-func ReadLibraryExports(r io.ReaderAt, from string) (*Exports, error) {
+func ReadLibrary(r io.ReaderAt, from string) (*Exports, error) {
 	f, err := elf.NewFile(r)
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a shared library: %w", from, err)
@@ -128,9 +125,9 @@ func ReadLibraryExports(r io.ReaderAt, from string) (*Exports, error) {
 // exportsHeader opens the export list a cut writes into a tag annotation.
 const exportsHeader = "Exports:"
 
-// FormatExports writes exports as an annotation block: the header, then
+// FormatAnnotation writes exports as an annotation block: the header, then
 // one "NODE symbol" line each, indented.
-func FormatExports(e *Exports) string {
+func FormatAnnotation(e *Exports) string {
 	var b strings.Builder
 	b.WriteString(exportsHeader)
 	if e.Soname != "" {
@@ -147,9 +144,9 @@ func FormatExports(e *Exports) string {
 	return b.String()
 }
 
-// ParseExports reads the block [FormatExports] writes from a tag
+// ParseAnnotation reads the block [FormatAnnotation] writes from a tag
 // annotation; ok is false when there is none.
-func ParseExports(annotation, from string) (*Exports, bool) {
+func ParseAnnotation(annotation, from string) (*Exports, bool) {
 	sc := bufio.NewScanner(strings.NewReader(annotation))
 	var e *Exports
 	for sc.Scan() {
@@ -173,31 +170,26 @@ func ParseExports(annotation, from string) (*Exports, bool) {
 	return e, e != nil
 }
 
-// ExportsSince maps each export of the ABI's releases below v to the
-// first of them (by version) that exported it, written in the scheme:
-// the minimum versions of a Debian symbols file.
-func ExportsSince(h History, p *Policy, st *branches.Status, v versioning.Version) (map[Export]string, error) {
-	var rels []branches.Release
-	for _, r := range st.Releases {
-		if r.Version.ABI == v.ABI && !r.Version.IsPrerelease() && r.Version.Compare(v) < 0 {
-			rels = append(rels, r)
-		}
-	}
-	slices.SortFunc(rels, func(a, b branches.Release) int { return a.Version.Compare(b.Version) })
+// Release is one release's exports, for [FirstExported].
+type Release struct {
+	Name    string // the version as written, the minimum version of a symbol
+	Exports *Exports
+}
+
+// FirstExported maps each export of releases (in version order, oldest
+// first) to the first of them that exported it: the minimum versions of
+// a Debian symbols file. A release with nil Exports is skipped.
+func FirstExported(releases []Release) map[Export]string {
 	out := map[Export]string{}
-	for _, r := range rels {
-		e, err := exportsOf(h, p, r)
-		if err != nil {
-			return nil, err
-		}
-		if e == nil {
+	for _, r := range releases {
+		if r.Exports == nil {
 			continue
 		}
-		for x := range e.Set {
+		for x := range r.Exports.Set {
 			if _, ok := out[x]; !ok {
-				out[x] = st.Scheme.Format(r.Version)
+				out[x] = r.Name
 			}
 		}
 	}
-	return out, nil
+	return out
 }

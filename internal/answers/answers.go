@@ -1,0 +1,153 @@
+// Package answers stores the answers of read-only queries under a
+// repository's git directory, keyed by everything an answer depends on:
+// the query and its flags, the tiered binary, the policy, kernel BTF
+// files, and every ref. Git objects never change, so with the same refs
+// the same query has the same answer; a new commit, tag or branch, an
+// edited policy or a rebuilt tiered gives a new key.
+//
+// Each entry carries a checksum: one that fails it is ignored and
+// rewritten. Entries are written through a temporary file and a rename.
+// The store keeps at most [Max] entries, dropping the older half past it.
+// It never reads the repository itself: callers put what they read into
+// the key.
+package answers
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/tiered-release/tiered/internal/atomicfile"
+)
+
+// format names the entry format; a change makes older entries unreadable.
+const format = "tiered-cache-v1"
+
+// Max bounds the store: past it, the older half of the entries goes.
+const Max = 512
+
+// Store is a directory of answers; the zero Store stores nothing.
+type Store struct {
+	// Dir is the directory; "" disables the store.
+	Dir string
+}
+
+// Key fingerprints a query: the entry format, the running binary, and
+// parts, each in order.
+func Key(parts ...string) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00", format, BinaryHash())
+	for _, p := range parts {
+		fmt.Fprintf(h, "%s\x00", p)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Get reads the answer stored under key into v; it reports whether there
+// was a whole one.
+func (s Store) Get(key string, v any) bool {
+	if s.Dir == "" {
+		return false
+	}
+	body, err := atomicfile.ReadChecked(s.file(key), format)
+	return err == nil && json.Unmarshal(body, v) == nil
+}
+
+// Put stores v under key and prunes the store. A store that cannot be
+// written only costs time: callers may ignore the error.
+func (s Store) Put(key string, v any) error {
+	if s.Dir == "" {
+		return nil
+	}
+	body, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	file := s.file(key)
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		return err
+	}
+	if err := atomicfile.WriteChecked(file, format, body); err != nil {
+		return err
+	}
+	s.prune()
+	return nil
+}
+
+func (s Store) file(key string) string { return filepath.Join(s.Dir, key[:2], key) }
+
+// prune removes the least recently written half of the entries once
+// there are more than Max.
+func (s Store) prune() {
+	var files []string
+	filepath.WalkDir(s.Dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if len(files) <= Max {
+		return
+	}
+	type aged struct {
+		path string
+		mod  int64
+	}
+	var list []aged
+	for _, f := range files {
+		if info, err := os.Stat(f); err == nil {
+			list = append(list, aged{f, info.ModTime().UnixNano()})
+		}
+	}
+	slices.SortFunc(list, func(a, b aged) int { return cmp.Compare(a.mod, b.mod) })
+	for _, a := range list[:len(list)-Max/2] {
+		os.Remove(a.path)
+	}
+}
+
+// BinaryHash fingerprints the running binary, so that a rebuilt tiered
+// never reads an older one's answers.
+var BinaryHash = sync.OnceValue(func() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return "unknown"
+	}
+	f, err := os.Open(exe)
+	if err != nil {
+		return "unknown"
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "unknown"
+	}
+	return hex.EncodeToString(h.Sum(nil))
+})
+
+// FileStamp describes a file, or a directory's files, by name, size and
+// modification time: a key part for answers that depend on their content.
+func FileStamp(path string) string {
+	if path == "" {
+		return ""
+	}
+	var b strings.Builder
+	filepath.WalkDir(path, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			fmt.Fprintf(&b, "%s:err;", p)
+			return nil
+		}
+		if info, err := d.Info(); err == nil && !d.IsDir() {
+			fmt.Fprintf(&b, "%s:%d:%d;", p, info.Size(), info.ModTime().UnixNano())
+		}
+		return nil
+	})
+	return b.String()
+}
