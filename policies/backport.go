@@ -189,16 +189,15 @@ func (b *Backport) resolveBefore(ref Ref, revert string) string {
 }
 
 // tierForbids reports, cheaply, whether the target's tier rules forbid c
-// whatever else is true of it: a stable line and a commit that is no fix
-// (or an ABI change), not reverted and not a revert.
+// whatever else is true of it (c is not a revert, nor reverted).
 func (b *Backport) tierForbids(c branches.Commit, f Facts) bool {
-	if !b.stable() || f.Reverts != nil {
+	if f.Reverts != nil {
 		return false
 	}
 	if _, reverted := b.revertedBy[c.Hash]; reverted {
 		return false
 	}
-	return !f.IsFix() || f.ABI.IsBreak() || len(f.ABI.Added) > 0 || f.NoAutoSel != ""
+	return len(tierFindings(f, b.targetRules(), true)) > 0
 }
 
 // onTarget reports whether the target has commit x or an equivalent, and
@@ -264,10 +263,8 @@ func (b *Backport) loadPatchIDs() error {
 	return nil
 }
 
-// stable reports whether the target takes fixes only.
-func (b *Backport) stable() bool {
-	return b.target.Tier == branches.TierStable || (b.target.Tier == branches.TierKernel && !b.scheme.Has(versioning.TierFeature))
-}
+// targetRules is the target as the tier rules see it.
+func (b *Backport) targetRules() target { return targetOf(b.target, b.scheme) }
 
 // Check judges one commit (a full sha). A commit the source line does not
 // hold is judged all the same; only its prerequisites cannot be named.
@@ -330,24 +327,14 @@ func (b *Backport) judge(c branches.Commit, f Facts, v *Verdict) (VerdictKind, e
 			}
 		}
 	}
-	if f.NoAutoSel != "" {
-		v.add(RuleNoAutoSel, "its author forbids automatic selection for stable: %s", f.NoAutoSel)
-		return Forbidden, nil
-	}
-	if f.ABI.IsBreak() && b.target.Tier != branches.TierTrunk {
-		v.add(RuleABIBreak, "removes or moves exported symbols %v: only trunk may break the ABI", append(f.ABI.Removed, f.ABI.Moved...))
-		return Forbidden, nil
-	}
-	if len(f.ABI.Added) > 0 && b.stable() {
-		v.add(RuleABIAddition, "adds exported symbols %v: stable line %s takes no new symbols", f.ABI.Added, line)
+	if fs := tierFindings(f, b.targetRules(), true); len(fs) > 0 {
+		for _, x := range fs {
+			v.add(x.Rule, "%s", x.Reason)
+		}
 		return Forbidden, nil
 	}
 	if tooNew, err := b.kernelTooNew(c, v); err != nil || tooNew {
 		return Forbidden, err
-	}
-	if b.stable() && !f.IsFix() {
-		v.add(RuleStableFixesOnly, "not a fix (no Fixes: trailer, revert, backport marker or nomination): stable line %s takes fixes only", line)
-		return Forbidden, nil
 	}
 	if len(f.Fixes) > 0 {
 		kind, err := b.bugPresent(f, v)

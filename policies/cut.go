@@ -41,11 +41,24 @@ const (
 	GateRefs     = "refs"     // the refs to create do not exist
 )
 
-// Gate is one check a cut passes before anything is written.
+// Gate is one check a cut passes before anything is written. Rules are
+// the rules it checked when it passed or was skipped, the rules that
+// refused when it failed.
 type Gate struct {
 	Name    string     `json:"name"`
 	Status  GateStatus `json:"status"`
+	Rules   []RuleID   `json:"rules"`
 	Reasons []string   `json:"reasons"`
+}
+
+// gateRules are the rules each gate checks.
+var gateRules = map[string][]RuleID{
+	GateTiers:    {RuleABIBreak, RuleABIAddition, RuleStableFixesOnly, RuleNothingToRelease},
+	GateVersion:  {RuleVersionOrder, RuleVersionForm},
+	GateFeatures: {RuleKernelFeatureMissing},
+	GateReverts:  {RuleRevertedUpstream},
+	GateABI:      {RuleABIBreak, RuleABIAddition, RuleABISoname, RuleABIOrder},
+	GateRefs:     {RuleRefsExist},
 }
 
 // CutRequest is what a release manager asks of [PlanCut].
@@ -89,14 +102,34 @@ type Cut struct {
 	Value versioning.Version `json:"-"`
 }
 
+// gate records a gate that passed or was skipped: it checked all its rules.
 func (c *Cut) gate(name string, status GateStatus, reasons ...string) {
 	if reasons == nil {
 		reasons = []string{}
 	}
-	c.Gates = append(c.Gates, Gate{name, status, reasons})
-	if status == GateFailed {
-		c.Refused = true
+	c.Gates = append(c.Gates, Gate{name, status, slices.Clone(gateRules[name]), reasons})
+}
+
+// fail records a gate that refused, with the rules that refused.
+func (c *Cut) fail(name string, fs []Finding) {
+	g := Gate{Name: name, Status: GateFailed, Rules: []RuleID{}, Reasons: []string{}}
+	for _, f := range fs {
+		if !slices.Contains(g.Rules, f.Rule) {
+			g.Rules = append(g.Rules, f.Rule)
+		}
+		g.Reasons = append(g.Reasons, f.Reason)
 	}
+	c.Gates = append(c.Gates, g)
+	c.Refused = true
+}
+
+// findings gives reasons one rule.
+func findings(rule RuleID, reasons []string) []Finding {
+	out := make([]Finding, len(reasons))
+	for i, r := range reasons {
+		out[i] = Finding{rule, r}
+	}
+	return out
 }
 
 // PlanCut computes the next release of a line and runs every gate. It
@@ -105,7 +138,7 @@ func (c *Cut) gate(name string, status GateStatus, reasons ...string) {
 // opens a kernel line with no baseline known.
 func PlanCut(h History, p *Policy, st *branches.Status, req CutRequest) (*Cut, error) {
 	line := req.Line
-	np, err := Next(h, p, st, line)
+	np, err := planNext(h, p, st, line)
 	if err != nil {
 		return nil, err
 	}
@@ -118,10 +151,11 @@ func PlanCut(h History, p *Policy, st *branches.Status, req CutRequest) (*Cut, e
 	// Tier rules first: a refused line has no version to gate.
 	switch np.Bump {
 	case BumpRefused:
-		c.gate(GateTiers, GateFailed, np.Reasons...)
+		c.Gates = append(c.Gates, Gate{Name: GateTiers, Status: GateFailed, Rules: np.Rules, Reasons: np.Reasons})
+		c.Refused = true
 		return c, nil
 	case BumpNone:
-		c.gate(GateTiers, GateFailed, "nothing to release: "+strings.Join(np.Reasons, "; "))
+		c.fail(GateTiers, []Finding{{RuleNothingToRelease, "nothing to release: " + strings.Join(np.Reasons, "; ")}})
 		return c, nil
 	}
 	c.gate(GateTiers, GatePassed)
@@ -159,10 +193,6 @@ func PlanCut(h History, p *Policy, st *branches.Status, req CutRequest) (*Cut, e
 	}
 	if !baseline.IsZero() {
 		c.Kernel = baseline.String()
-		// Next's hint to pass --kernel is answered.
-		c.Reasons = slices.DeleteFunc(slices.Clone(c.Reasons), func(r string) bool {
-			return strings.Contains(r, "has no baseline yet")
-		})
 	}
 
 	c.versionGate(p, st, line, v)
@@ -192,7 +222,7 @@ func PlanCut(h History, p *Policy, st *branches.Status, req CutRequest) (*Cut, e
 		}
 	}
 	if len(taken) > 0 {
-		c.gate(GateRefs, GateFailed, taken...)
+		c.fail(GateRefs, findings(RuleRefsExist, taken))
 	} else {
 		c.gate(GateRefs, GatePassed)
 	}
@@ -244,9 +274,9 @@ func baselineOfTag(st *branches.Status, kl versioning.Prefix) versioning.Kernel 
 // versionGate: inside the line's prefix, not yet released, above every
 // release of the prefix, and in the form the line's tags already use.
 func (c *Cut) versionGate(p *Policy, st *branches.Status, line *branches.Line, v versioning.Version) {
-	var bad []string
+	var bad []Finding
 	if !line.Prefix.IsTrunk() && !line.Prefix.Contains(v) {
-		bad = append(bad, fmt.Sprintf("%s is outside line %s", c.Version, line.Name))
+		bad = append(bad, Finding{RuleVersionOrder, fmt.Sprintf("%s is outside line %s", c.Version, line.Name)})
 	}
 	prefix := line.Prefix
 	if prefix.IsTrunk() {
@@ -255,10 +285,10 @@ func (c *Cut) versionGate(p *Policy, st *branches.Status, line *branches.Line, v
 	var form string
 	for _, r := range st.Releases {
 		if r.Version.Compare(v) == 0 {
-			bad = append(bad, fmt.Sprintf("%s is already released (%s)", c.Version, r.Ref()))
+			bad = append(bad, Finding{RuleVersionOrder, fmt.Sprintf("%s is already released (%s)", c.Version, r.Ref())})
 		}
 		if !line.Prefix.IsTrunk() && line.Prefix.Contains(r.Version) && r.Version.Compare(v) > 0 && !r.Version.IsPrerelease() {
-			bad = append(bad, fmt.Sprintf("%s is below %s, already released on the line", c.Version, r.Name))
+			bad = append(bad, Finding{RuleVersionOrder, fmt.Sprintf("%s is below %s, already released on the line", c.Version, r.Name)})
 		}
 		if r.Tag != "" && prefix.Contains(r.Version) && form == "" {
 			if want := p.Tags.Expand(st.Scheme, r.Version); want != r.Tag {
@@ -267,11 +297,11 @@ func (c *Cut) versionGate(p *Policy, st *branches.Status, line *branches.Line, v
 		}
 	}
 	if form != "" {
-		bad = append(bad, fmt.Sprintf("the line's tag %s is not written as %s: mixing %d- and %d-number versions breaks dpkg and rpm order (1.4.7 sorts above 1.4.1.0); retag in one form",
-			form, p.Tags.Expand(st.Scheme, mustVersion(st, form)), numbers(form), numbers(c.Tag)))
+		bad = append(bad, Finding{RuleVersionForm, fmt.Sprintf("the line's tag %s is not written as %s: mixing %d- and %d-number versions breaks dpkg and rpm order (1.4.7 sorts above 1.4.1.0); retag in one form",
+			form, p.Tags.Expand(st.Scheme, mustVersion(st, form)), numbers(form), numbers(c.Tag))})
 	}
 	if len(bad) > 0 {
-		c.gate(GateVersion, GateFailed, bad...)
+		c.fail(GateVersion, bad)
 		return
 	}
 	c.gate(GateVersion, GatePassed)
@@ -321,7 +351,7 @@ func (c *Cut) featuresGate(h History, p *Policy, st *branches.Status, req CutReq
 			}
 			reasons = append(reasons, s)
 		}
-		c.gate(GateFeatures, GateFailed, reasons...)
+		c.fail(GateFeatures, findings(RuleKernelFeatureMissing, reasons))
 		return nil
 	}
 	note := fmt.Sprintf("%d features, all in kernel %s", r.Checked-len(r.Unverifiable), r.Kernel)
@@ -428,7 +458,7 @@ func (c *Cut) revertsGate(h History, st *branches.Status, line *branches.Line) e
 	}
 	slices.Sort(bad)
 	if len(bad) > 0 {
-		c.gate(GateReverts, GateFailed, bad...)
+		c.fail(GateReverts, findings(RuleRevertedUpstream, bad))
 		return nil
 	}
 	c.gate(GateReverts, GatePassed)
@@ -458,10 +488,11 @@ func (c *Cut) abiGate(h History, p *Policy, st *branches.Status, req CutRequest,
 		}
 		cur = abi.FromMap(m, p.ABI.SymbolMap+" at the line's tip")
 	}
-	var bad, notes []string
+	var bad []Finding
+	var notes []string
 	if req.Library != nil && p.ABI.Library != "" && req.Library.Soname != "" {
 		if want := fmt.Sprintf("%s.so.%d", p.ABI.Library, v.ABI); req.Library.Soname != want {
-			bad = append(bad, fmt.Sprintf("%s has soname %s; ABI %d needs %s", req.Library.From, req.Library.Soname, v.ABI, want))
+			bad = append(bad, Finding{RuleABISoname, fmt.Sprintf("%s has soname %s; ABI %d needs %s", req.Library.From, req.Library.Soname, v.ABI, want)})
 		}
 	}
 	stable := bump == BumpStable || (bump == BumpFinal && v.Stable > 0)
@@ -476,10 +507,10 @@ func (c *Cut) abiGate(h History, p *Policy, st *branches.Status, req CutRequest,
 		}
 		if old != nil {
 			for _, x := range old.Missing(cur) {
-				bad = append(bad, fmt.Sprintf("drops %s, which %s exports (%s): a stable release exports exactly what its predecessor does", x, pred.Name, old.From))
+				bad = append(bad, Finding{RuleABIBreak, fmt.Sprintf("drops %s, which %s exports (%s): a stable release exports exactly what its predecessor does", x, pred.Name, old.From)})
 			}
 			for _, x := range cur.Missing(old) {
-				bad = append(bad, fmt.Sprintf("adds %s, which %s does not export (%s): a stable release exports exactly what its predecessor does", x, pred.Name, old.From))
+				bad = append(bad, Finding{RuleABIAddition, fmt.Sprintf("adds %s, which %s does not export (%s): a stable release exports exactly what its predecessor does", x, pred.Name, old.From)})
 			}
 			notes = append(notes, fmt.Sprintf("exports exactly what %s does (%d symbol(s), %s)", pred.Name, len(cur.Set), old.From))
 		}
@@ -506,7 +537,7 @@ func (c *Cut) abiGate(h History, p *Policy, st *branches.Status, req CutRequest,
 		}
 		if other != nil {
 			for _, x := range cur.Missing(other) {
-				bad = append(bad, fmt.Sprintf("exports %s, which the higher release %s does not (%s): an upgrade to %s would lose it", x, higher.Name, other.From, higher.Name))
+				bad = append(bad, Finding{RuleABIOrder, fmt.Sprintf("exports %s, which the higher release %s does not (%s): an upgrade to %s would lose it", x, higher.Name, other.From, higher.Name)})
 			}
 		}
 	}
@@ -517,12 +548,12 @@ func (c *Cut) abiGate(h History, p *Policy, st *branches.Status, req CutRequest,
 		}
 		if other != nil {
 			for _, x := range other.Missing(cur) {
-				bad = append(bad, fmt.Sprintf("drops %s, which the lower release %s exports (%s): an upgrade from %s would lose it", x, lower.Name, other.From, lower.Name))
+				bad = append(bad, Finding{RuleABIBreak, fmt.Sprintf("drops %s, which the lower release %s exports (%s): an upgrade from %s would lose it", x, lower.Name, other.From, lower.Name)})
 			}
 		}
 	}
 	if len(bad) > 0 {
-		c.gate(GateABI, GateFailed, bad...)
+		c.fail(GateABI, bad)
 		return nil
 	}
 	if len(notes) == 0 {

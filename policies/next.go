@@ -2,6 +2,7 @@ package policies
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/tiered-release/tiered/branches"
 	"github.com/tiered-release/tiered/versioning"
@@ -28,6 +29,9 @@ type NextPlan struct {
 	Next    string   `json:"next"`
 	Bump    Bump     `json:"bump"`
 	Reasons []string `json:"reasons"`
+	// Rules are the rules that refuse the release, when Bump is
+	// BumpRefused.
+	Rules []RuleID `json:"rules"`
 	// Version is Next as a value; zero when nothing is to be released.
 	Version versioning.Version `json:"-"`
 	// Commits are the facts of the commits since the last release.
@@ -40,7 +44,24 @@ type NextPlan struct {
 // features; a stable line takes fixes only. The version is above every
 // release of the line's prefix in the repository, so lines never collide.
 func Next(h History, p *Policy, st *branches.Status, line *branches.Line) (*NextPlan, error) {
-	np := &NextPlan{Line: line.Name, Reasons: []string{}}
+	np, err := planNext(h, p, st, line)
+	if err != nil {
+		return nil, err
+	}
+	if np.Bump == BumpKernel || np.Bump == BumpABI {
+		if kl := versioning.PrefixOf(np.Version, versioning.TierKernel).Format(st.Scheme); st.Scheme.Has(versioning.TierKernel) {
+			if _, ok := p.Kernels[kl]; !ok {
+				np.Reasons = append(np.Reasons, fmt.Sprintf("kernel line %s has no baseline yet: cut it with --kernel VERSION", kl))
+			}
+		}
+	}
+	return np, nil
+}
+
+// planNext is [Next] without the hint that a new kernel line needs its
+// baseline: the hint a cut answers with --kernel.
+func planNext(h History, p *Policy, st *branches.Status, line *branches.Line) (*NextPlan, error) {
+	np := &NextPlan{Line: line.Name, Reasons: []string{}, Rules: []RuleID{}}
 	scheme := st.Scheme
 	var from []string
 	if line.Latest != nil {
@@ -80,7 +101,15 @@ func Next(h History, p *Policy, st *branches.Status, line *branches.Line) (*Next
 	}
 
 	var breaks, additions, features, fixes []Facts
+	var refusals []string
+	t := targetOf(line, scheme)
 	for _, f := range np.Commits {
+		for _, x := range tierFindings(f, t, false) {
+			refusals = append(refusals, fmt.Sprintf("%s %q %s", f.Commit.Short(), f.Commit.Subject, x.Reason))
+			if !slices.Contains(np.Rules, x.Rule) {
+				np.Rules = append(np.Rules, x.Rule)
+			}
+		}
 		switch {
 		case f.ABI.IsBreak():
 			breaks = append(breaks, f)
@@ -114,9 +143,11 @@ func Next(h History, p *Policy, st *branches.Status, line *branches.Line) (*Next
 	bumpIn := func(t versioning.Tier, prefix versioning.Prefix) versioning.Version {
 		return top(prefix).Bump(t)
 	}
-	stableTier := line.Tier == branches.TierStable || (line.Tier == branches.TierKernel && !scheme.Has(versioning.TierFeature))
 
 	switch {
+	case len(refusals) > 0:
+		np.Bump = BumpRefused
+		np.Reasons = append(np.Reasons, refusals...)
 	case line.Tier == branches.TierTrunk && len(breaks) > 0:
 		np.Bump, np.Version = BumpABI, bumpIn(versioning.TierABI, versioning.TrunkPrefix)
 		describe("ABI break:", breaks)
@@ -138,24 +169,7 @@ func Next(h History, p *Policy, st *branches.Status, line *branches.Line) (*Next
 		np.Bump, np.Version = BumpKernel, bumpIn(versioning.TierKernel, abi)
 		say("%d commit(s) since %s open a new kernel line", len(np.Commits), refOr(line.Latest, "the start"))
 		describe("ABI addition:", additions)
-		kl := versioning.PrefixOf(np.Version, versioning.TierKernel).Format(scheme)
-		if _, ok := p.Kernels[kl]; !ok {
-			say("kernel line %s has no baseline yet: cut it with --kernel VERSION", kl)
-		}
-	case len(breaks) > 0:
-		np.Bump = BumpRefused
-		for _, f := range breaks {
-			say("ABI break %s %q removes or moves %v: only trunk may break the ABI", f.Commit.Short(), f.Commit.Subject, append(f.ABI.Removed, f.ABI.Moved...))
-		}
-	case stableTier && len(additions)+len(features) > 0:
-		np.Bump = BumpRefused
-		for _, f := range additions {
-			say("ABI addition %s %q adds %v: a stable line takes no new symbols", f.Commit.Short(), f.Commit.Subject, f.ABI.Added)
-		}
-		for _, f := range features {
-			say("%s %q is not a fix (no Fixes:, revert, backport marker or nomination): a stable line takes fixes only", f.Commit.Short(), f.Commit.Subject)
-		}
-	case stableTier:
+	case t.stable:
 		np.Bump, np.Version = BumpStable, bumpIn(versioning.TierStable, line.Prefix)
 		describe("fix:", fixes)
 	default: // a four-tier kernel line releases features

@@ -1,9 +1,21 @@
 package policies
 
-// RuleID names a rule of backport eligibility (DESIGN §4). Each literal
-// appears once in Go code, here.
+import (
+	"fmt"
+	"slices"
+
+	"github.com/tiered-release/tiered/branches"
+	"github.com/tiered-release/tiered/versioning"
+)
+
+// RuleID names a rule of tiered's release policy (DESIGN §4, §5, §6). Each
+// literal appears once in Go code, here, so that grepping an ID finds its
+// code, its tests (through the constant), its testscripts and its docs.
 type RuleID string
 
+// Rules of backport eligibility and of the tiers (DESIGN §4). The tier
+// rules among them ([tierRules]) are the same for `backport`, `next` and
+// `cut`.
 const (
 	// RuleStableFixesOnly forbids a non-fix on a stable line: a fix has a
 	// Fixes: trailer, reverts a commit, is a backport, or is nominated by a
@@ -17,12 +29,16 @@ const (
 	RuleFixesUnresolved RuleID = "fixes-unresolved"
 	// RuleRevertedUpstream forbids a commit reverted on the source line
 	// (the revert not itself reverted), and makes the revert of a commit the
-	// line never had not needed.
+	// line never had not needed. As a cut gate it refuses a line that holds
+	// a commit trunk reverted while the line lacks the revert.
 	RuleRevertedUpstream RuleID = "reverted-upstream"
 	// RuleABIBreak forbids removing or moving an exported symbol on every
-	// line but trunk.
+	// line but trunk; as a cut gate, a release that drops an export its
+	// predecessor or a lower release of its ABI has.
 	RuleABIBreak RuleID = "abi-break"
-	// RuleABIAddition forbids adding an exported symbol on a stable line.
+	// RuleABIAddition forbids adding an exported symbol on a stable line;
+	// as a cut gate, a stable release that exports more than its
+	// predecessor.
 	RuleABIAddition RuleID = "abi-addition"
 	// RulePrerequisites reports a patch whose pre-image is not on the line,
 	// naming the source commits that introduced the missing lines.
@@ -41,13 +57,116 @@ const (
 	RuleNoAutoSel RuleID = "no-autosel"
 )
 
+// Rules of cutting a release (DESIGN §5, §6): each gate of a cut reports
+// the rules it checked and, when it refuses, the ones that refused.
+const (
+	// RuleNothingToRelease refuses a cut of a line with no commit since
+	// its last release.
+	RuleNothingToRelease RuleID = "nothing-to-release"
+	// RuleVersionOrder refuses a version outside its line, already
+	// released, or below a release of its line.
+	RuleVersionOrder RuleID = "version-order"
+	// RuleVersionForm refuses a version written with another count of
+	// numbers than the line's tags: dpkg orders 1.4.7 above 1.4.1.0.
+	RuleVersionForm RuleID = "version-form"
+	// RuleKernelFeatureMissing refuses a release that needs a kernel
+	// feature its baseline kernel lacks, reverted before release or not
+	// there yet (the features check, DESIGN §5).
+	RuleKernelFeatureMissing RuleID = "kernel-feature-missing"
+	// RuleABISoname refuses a built library whose soname does not carry
+	// the release's ABI (lib{name}.so.A).
+	RuleABISoname RuleID = "abi-soname"
+	// RuleABIOrder refuses a release that exports what a higher release of
+	// its ABI does not: an upgrade to that release would lose it.
+	RuleABIOrder RuleID = "abi-order"
+	// RuleRefsExist refuses a cut whose tag or branches already exist.
+	RuleRefsExist RuleID = "refs-exist"
+)
+
+// Finding is one rule that decided something about a commit or a
+// release, and the reason a person can act on.
+type Finding struct {
+	Rule   RuleID
+	Reason string
+}
+
+// target is the line a tier rule judges a commit for.
+type target struct {
+	line   *branches.Line
+	stable bool // takes fixes only: a stable line, or a three-number kernel line
+}
+
+func targetOf(line *branches.Line, scheme versioning.Scheme) target {
+	return target{line: line, stable: takesFixesOnly(line, scheme)}
+}
+
+// takesFixesOnly reports whether a line takes fixes only: a stable line,
+// or a kernel line of a scheme without the feature tier (libbpf's).
+func takesFixesOnly(line *branches.Line, scheme versioning.Scheme) bool {
+	return line.Tier == branches.TierStable || (line.Tier == branches.TierKernel && !scheme.Has(versioning.TierFeature))
+}
+
+// tierRule is a rule of the tiers (DESIGN §2, §4) that judges one commit
+// by its facts alone: what a line of its tier may hold.
+type tierRule struct {
+	id RuleID
+	// selection marks a rule about choosing commits to backport, not
+	// about what a line may hold: `next` and `cut` do not apply it.
+	selection bool
+	// forbids returns the reason the rule forbids f on t, "" if it does not.
+	forbids func(f Facts, t target) string
+}
+
+// tierRules are the tier rules, in the order they are applied.
+var tierRules = []tierRule{
+	{id: RuleNoAutoSel, selection: true, forbids: func(f Facts, t target) string {
+		if f.NoAutoSel == "" {
+			return ""
+		}
+		return "its author forbids automatic selection for stable: " + f.NoAutoSel
+	}},
+	{id: RuleABIBreak, forbids: func(f Facts, t target) string {
+		if !f.ABI.IsBreak() || t.line.Tier == branches.TierTrunk {
+			return ""
+		}
+		return fmt.Sprintf("removes or moves exported symbols %v: only trunk may break the ABI", append(slices.Clone(f.ABI.Removed), f.ABI.Moved...))
+	}},
+	{id: RuleABIAddition, forbids: func(f Facts, t target) string {
+		if len(f.ABI.Added) == 0 || !t.stable {
+			return ""
+		}
+		return fmt.Sprintf("adds exported symbols %v: stable line %s takes no new symbols", f.ABI.Added, t.line.Name)
+	}},
+	{id: RuleStableFixesOnly, forbids: func(f Facts, t target) string {
+		if !t.stable || f.IsFix() {
+			return ""
+		}
+		return fmt.Sprintf("not a fix (no Fixes: trailer, revert, backport marker or nomination): stable line %s takes fixes only", t.line.Name)
+	}},
+}
+
+// tierFindings applies the tier rules to one commit for a line, in order;
+// selection rules only when asked for.
+func tierFindings(f Facts, t target, selection bool) []Finding {
+	var out []Finding
+	for _, r := range tierRules {
+		if r.selection && !selection {
+			continue
+		}
+		if why := r.forbids(f, t); why != "" {
+			out = append(out, Finding{r.id, why})
+		}
+	}
+	return out
+}
+
 // Verdicts of backport eligibility.
 type VerdictKind string
 
 const (
 	Eligible           VerdictKind = "eligible"
 	NeedsPrerequisites VerdictKind = "needs-prerequisites"
-	AlreadyApplied     VerdictKind = "already-applied"
+	AlreadyApplied     VerdictKind = VerdictKind(RuleAlreadyApplied)
 	NotNeeded          VerdictKind = "not-needed"
 	Forbidden          VerdictKind = "forbidden"
 )

@@ -180,11 +180,7 @@ func printVerdicts(w io.Writer, vs []policies.Verdict, long bool) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "COMMIT\tVERDICT\tRULES\tSUBJECT")
 	for _, v := range vs {
-		rules := make([]string, len(v.Rules))
-		for i, r := range v.Rules {
-			rules[i] = string(r)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", branches.Short(v.Commit), v.Verdict, dash(strings.Join(rules, ",")), v.Subject)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", branches.Short(v.Commit), v.Verdict, dash(joinRules(v.Rules)), v.Subject)
 		for _, r := range v.Reasons {
 			fmt.Fprintf(tw, "\t\t\t  %s\n", r)
 		}

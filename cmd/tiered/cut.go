@@ -214,14 +214,27 @@ func printCut(w io.Writer, c *policies.Cut) {
 func printGates(w io.Writer, gates []policies.Gate) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, g := range gates {
+		status := string(g.Status)
+		if g.Status == policies.GateFailed && len(g.Rules) > 0 {
+			status += ": " + joinRules(g.Rules)
+		}
 		if len(g.Reasons) == 0 {
-			fmt.Fprintf(tw, "gate %s\t%s\n", g.Name, g.Status)
+			fmt.Fprintf(tw, "gate %s\t%s\n", g.Name, status)
 			continue
 		}
-		fmt.Fprintf(tw, "gate %s\t%s\t%s\n", g.Name, g.Status, g.Reasons[0])
+		fmt.Fprintf(tw, "gate %s\t%s\t%s\n", g.Name, status, g.Reasons[0])
 		for _, r := range g.Reasons[1:] {
 			fmt.Fprintf(tw, "\t\t%s\n", r)
 		}
 	}
 	tw.Flush()
+}
+
+// joinRules writes rule IDs as a comma-separated list.
+func joinRules(rules []policies.RuleID) string {
+	s := make([]string, len(rules))
+	for i, r := range rules {
+		s[i] = string(r)
+	}
+	return strings.Join(s, ",")
 }

@@ -20,12 +20,12 @@ func TestDemo(t *testing.T) {
 	}
 	for _, want := range []string{
 		"line trunk: 1.4.0.0 -> 1.5.0.0 (kernel bump)",
-		"forbidden  abi-addition  libfoo: add foo_map_lookup()",
+		"forbidden  abi-addition,stable-fixes-only  libfoo: add foo_map_lookup()",
 		"v1.3.1.0 (7f01ef086a22) against kernel 6.7: 11 needed, 0 missing",
 		"missing BPF_MAP_TYPE_RING_POOL (enum-value, include/uapi/linux/bpf.h:14)",
 		"kernel 6.9-rc1 had it, so it was reverted before 6.9 was released",
 		`reverted by 1cada84afe2b Revert "sync: bpf: add BPF_MAP_TYPE_RING_POOL"`,
-		"gate reverts   failed  c08e944867c9 \"sync: bpf: add BPF_MAP_TYPE_RING_POOL\" was reverted on trunk",
+		"gate reverts   failed: reverted-upstream       c08e944867c9 \"sync: bpf: add BPF_MAP_TYPE_RING_POOL\" was reverted on trunk",
 		"refused: nothing written",
 		"gate features  passed  11 features, all in kernel 6.10",
 		"  refs/heads/release/v1.5.0  8f6279351a76",

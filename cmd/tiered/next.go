@@ -106,7 +106,7 @@ func printNext(w io.Writer, np *policies.NextPlan) {
 	case policies.BumpNone:
 		fmt.Fprintf(w, "line %s: at %s, nothing to release\n", np.Line, cur)
 	case policies.BumpRefused:
-		fmt.Fprintf(w, "line %s: at %s, no release possible\n", np.Line, cur)
+		fmt.Fprintf(w, "line %s: at %s, no release possible (%s)\n", np.Line, cur, joinRules(np.Rules))
 	default:
 		fmt.Fprintf(w, "line %s: %s -> %s (%s bump)\n", np.Line, cur, np.Next, np.Bump)
 	}
