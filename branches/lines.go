@@ -97,6 +97,12 @@ type Status struct {
 	Lines     []*Line
 	Releases  []Release // all, ascending
 	Anomalies []Anomaly
+	// Tags counts the repository's tags; Misread lists those the tag
+	// pattern does not match, the scheme does not fit, or the scheme
+	// writes otherwise (v1.4.7 read as 1.4.7.0): many of them mean the
+	// policy misreads the repository.
+	Tags    int
+	Misread []string
 }
 
 // Status reads the repository's releases and lines as layout describes
@@ -112,6 +118,7 @@ func (r *Repo) Status(layout Layout) (*Status, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.Tags = len(tags)
 	brs, err := r.Branches()
 	if err != nil {
 		return nil, err
@@ -127,7 +134,7 @@ func (r *Repo) Status(layout Layout) (*Status, error) {
 		for _, b := range brs {
 			names = append(names, b.Name)
 		}
-		return nil, fmt.Errorf("trunk branch %q: %w (set trunk: in tiered.yaml; branches: %s)", layout.Trunk, ErrUnknownRef, listOr(names, 8))
+		return nil, fmt.Errorf("trunk branch %q: %w (set trunk: in tiered.yaml, or run tiered init to write a policy that fits; branches: %s)", layout.Trunk, ErrUnknownRef, listOr(names, 8))
 	}
 
 	// Releases from tags.
@@ -140,12 +147,17 @@ func (r *Repo) Status(layout Layout) (*Status, error) {
 			continue
 		}
 		if !ok {
+			s.Misread = append(s.Misread, t.Name)
 			continue
 		}
 		if !scheme.Fits(v) {
+			s.Misread = append(s.Misread, t.Name)
 			s.Anomalies = append(s.Anomalies, Anomaly{Kind: AnomalyMixedForm, Ref: t.Name, Commit: t.Commit,
 				Message: fmt.Sprintf("tag %s does not fit scheme %s", t.Name, scheme)})
 			continue
+		}
+		if layout.Tags.Expand(scheme, v) != t.Name {
+			s.Misread = append(s.Misread, t.Name)
 		}
 		if i, dup := byVersion[v]; dup {
 			s.Anomalies = append(s.Anomalies, Anomaly{Kind: AnomalyDuplicate, Ref: t.Name, Commit: t.Commit,

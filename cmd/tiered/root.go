@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -19,6 +21,7 @@ type globalOpts struct {
 	repo    string
 	config  string
 	noCache bool
+	stderr  io.Writer // for notes; errors go through exitCode
 }
 
 func newRootCmd() *cobra.Command {
@@ -35,6 +38,7 @@ and builds packages.`,
 	root.PersistentFlags().StringVar(&g.repo, "repo", ".", "the repository `DIR`")
 	root.PersistentFlags().StringVar(&g.config, "config", "", "the policy `FILE` (default: tiered.yaml at the repository root)")
 	root.PersistentFlags().BoolVar(&g.noCache, "no-cache", false, "compute every answer afresh, neither reading nor writing the answer and commit caches")
+	root.PersistentPreRun = func(c *cobra.Command, args []string) { g.stderr = c.ErrOrStderr() }
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &usageError{fmt.Errorf("%v (see %s --help)", err, c.CommandPath())}
 	})
@@ -45,6 +49,7 @@ and builds packages.`,
 		newFeaturesCmd(g),
 		newCutCmd(g),
 		newPackageCmd(g),
+		newInitCmd(g),
 		newDemoCmd(),
 	)
 	return root
@@ -55,6 +60,18 @@ type session struct {
 	repo    *branches.Repo
 	policy  *policies.Policy
 	noCache bool
+	stderr  io.Writer
+	hint    sync.Once
+	notes   strings.Builder // what note wrote, kept with a cached answer
+}
+
+// note writes a line to stderr and keeps it for the answer cache.
+func (s *session) note(format string, args ...any) {
+	line := fmt.Sprintf(format, args...)
+	s.notes.WriteString(line)
+	if s.stderr != nil {
+		io.WriteString(s.stderr, line)
+	}
 }
 
 func (g *globalOpts) open() (*session, error) {
@@ -69,7 +86,7 @@ func (g *globalOpts) open() (*session, error) {
 	if g.noCache {
 		repo.DisableCommitCache()
 	}
-	return &session{repo: repo, policy: p, noCache: g.noCache}, nil
+	return &session{repo: repo, policy: p, noCache: g.noCache, stderr: g.stderr}, nil
 }
 
 func (g *globalOpts) loadPolicy(repo *branches.Repo) (*policies.Policy, error) {
@@ -150,8 +167,10 @@ func (g *globalOpts) answer(w io.Writer, query string, inputs []string, run func
 		if err != nil && !errors.Is(err, errNo) {
 			return err
 		}
-		a = answerEntry{Out: buf.String(), No: err != nil}
+		a = answerEntry{Out: buf.String(), No: err != nil, Notes: s.notes.String()}
 		store.Put(key, a)
+	} else if a.Notes != "" && g.stderr != nil {
+		io.WriteString(g.stderr, a.Notes)
 	}
 	io.WriteString(w, a.Out)
 	if a.No {
@@ -162,11 +181,38 @@ func (g *globalOpts) answer(w io.Writer, query string, inputs []string, run func
 
 // answerEntry is a query's stored answer.
 type answerEntry struct {
-	Out string `json:"out"`
-	No  bool   `json:"no"`
+	Out   string `json:"out"`
+	No    bool   `json:"no"`
+	Notes string `json:"notes,omitempty"` // stderr notes, repeated on a hit
 }
 
-// status reads the repository's lines.
+// status reads the repository's lines, and says once on stderr when the
+// policy misreads them.
 func (s *session) status() (*branches.Status, error) {
-	return s.repo.Status(s.layout())
+	st, err := s.repo.Status(s.layout())
+	if err != nil {
+		return nil, err
+	}
+	s.hint.Do(func() {
+		if st.Tags >= 4 && 2*len(st.Misread) > st.Tags {
+			s.note("tiered: note: %d of %d tags (%s) do not read as tags: %q in scheme %s of %s: run tiered init to write a policy that fits\n",
+				len(st.Misread), st.Tags, listSome(st.Misread, 3), s.policy.Tags, st.Scheme, s.policyName())
+		}
+	})
+	return st, nil
+}
+
+// policyName says where the policy came from, for messages.
+func (s *session) policyName() string {
+	if s.policy.File == "" {
+		return "the default policy (no tiered.yaml)"
+	}
+	return s.policy.File
+}
+
+func listSome(xs []string, n int) string {
+	if len(xs) <= n {
+		return strings.Join(xs, ", ")
+	}
+	return strings.Join(xs[:n], ", ") + ", …"
 }
