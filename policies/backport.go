@@ -61,6 +61,9 @@ type Backport struct {
 	files      map[string][]byte // path → content at targetTip; nil entry: absent
 	touching   map[string][]int  // path → candidates that change it; nil until needed
 	kernels    *kernel.Needs     // nil: the kernel-too-new rule has no data
+
+	// Progress, if set, is told after each commit a plan judges.
+	Progress func(done, total int)
 }
 
 // UseKernels enables the kernel-too-new rule with the kernels of needs,
@@ -640,12 +643,15 @@ func firstNonEmpty(xs []string) string {
 // parents first, so a commit's prerequisites come before it.
 func (b *Backport) Plan() (*Plan, error) {
 	pl := &Plan{Line: b.target.Name, From: b.source.Name, Commits: []Verdict{}}
-	for _, c := range b.candidates {
+	for i, c := range b.candidates {
 		v, err := b.Check(c.Hash)
 		if err != nil {
 			return nil, err
 		}
 		pl.Commits = append(pl.Commits, *v)
+		if b.Progress != nil {
+			b.Progress(i+1, len(b.candidates))
+		}
 	}
 	return pl, nil
 }

@@ -159,7 +159,10 @@ func newBackportPlanCmd(g *globalOpts) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				p := newProgress(g.stderr, "plan for "+o.to)
+				b.Progress = p.Update
 				pl, err := b.Plan()
+				p.Done()
 				if err != nil {
 					return err
 				}

@@ -2,13 +2,16 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -21,7 +24,9 @@ type globalOpts struct {
 	repo    string
 	config  string
 	noCache bool
+	verbose bool
 	stderr  io.Writer // for notes; errors go through exitCode
+	log     *slog.Logger
 }
 
 func newRootCmd() *cobra.Command {
@@ -38,21 +43,62 @@ and builds packages.`,
 	root.PersistentFlags().StringVar(&g.repo, "repo", ".", "the repository `DIR`")
 	root.PersistentFlags().StringVar(&g.config, "config", "", "the policy `FILE` (default: tiered.yaml at the repository root)")
 	root.PersistentFlags().BoolVar(&g.noCache, "no-cache", false, "compute every answer afresh, neither reading nor writing the answer and commit caches")
-	root.PersistentPreRun = func(c *cobra.Command, args []string) { g.stderr = c.ErrOrStderr() }
+	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log what tiered reads and how long it takes, on stderr")
+	root.PersistentPreRun = func(c *cobra.Command, args []string) {
+		g.stderr = c.ErrOrStderr()
+		g.log = newLogger(g.stderr, g.verbose)
+	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &usageError{fmt.Errorf("%v (see %s --help)", err, c.CommandPath())}
 	})
 	root.AddCommand(
 		newStatusCmd(g),
 		newNextCmd(g),
-		newBackportCmd(g),
-		newFeaturesCmd(g),
+		group(newBackportCmd(g)),
+		group(newFeaturesCmd(g)),
 		newCutCmd(g),
 		newPackageCmd(g),
 		newInitCmd(g),
 		newDemoCmd(),
+		newManCmd(),
 	)
+	group(root)
+	root.Version = versionString()
+	root.SetVersionTemplate("{{.Version}}\n")
+	registerCompletions(root, g)
 	return root
+}
+
+// registerCompletions completes line names, release tags and fixed
+// values from the repository, for the shell completions cobra writes
+// (tiered completion bash|zsh|fish).
+func registerCompletions(root *cobra.Command, g *globalOpts) {
+	lines, releases := completeLines(g), completeReleases(g)
+	for _, c := range []struct {
+		path  []string
+		flags map[string]func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective)
+		args  func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective)
+	}{
+		{[]string{"next"}, map[string]func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective){"line": lines}, nil},
+		{[]string{"cut"}, map[string]func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective){"line": lines}, nil},
+		{[]string{"backport", "check"}, map[string]func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective){"to": lines, "from": lines}, nil},
+		{[]string{"backport", "plan"}, map[string]func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective){"to": lines, "from": lines, "at": releases}, nil},
+		{[]string{"features", "check"}, map[string]func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective){"line": lines}, releases},
+		{[]string{"package"}, map[string]func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective){"release": releases, "format": completeWords("deb", "rpm", "deb,rpm")}, nil},
+	} {
+		cmd, _, err := root.Find(c.path)
+		if err != nil || cmd == root {
+			continue
+		}
+		for name, f := range c.flags {
+			if cmd.Flags().Lookup(name) != nil {
+				cmd.RegisterFlagCompletionFunc(name, f)
+			}
+		}
+		if c.args != nil {
+			cmd.ValidArgsFunction = c.args
+		}
+	}
 }
 
 // session is an open repository and its policy.
@@ -61,6 +107,7 @@ type session struct {
 	policy  *policies.Policy
 	noCache bool
 	stderr  io.Writer
+	log     *slog.Logger
 	hint    sync.Once
 	notes   strings.Builder // what note wrote, kept with a cached answer
 }
@@ -75,6 +122,10 @@ func (s *session) note(format string, args ...any) {
 }
 
 func (g *globalOpts) open() (*session, error) {
+	if g.log == nil {
+		g.log = newLogger(nil, false)
+	}
+	start := time.Now()
 	repo, err := branches.Open(g.repo)
 	if err != nil {
 		return nil, err
@@ -83,10 +134,11 @@ func (g *globalOpts) open() (*session, error) {
 	if err != nil {
 		return nil, err
 	}
+	g.log.Debug("opened", "repo", g.repo, "policy", cmp.Or(p.File, "default"), "took", time.Since(start))
 	if g.noCache {
 		repo.DisableCommitCache()
 	}
-	return &session{repo: repo, policy: p, noCache: g.noCache, stderr: g.stderr}, nil
+	return &session{repo: repo, policy: p, noCache: g.noCache, stderr: g.stderr, log: g.log}, nil
 }
 
 func (g *globalOpts) loadPolicy(repo *branches.Repo) (*policies.Policy, error) {
@@ -160,7 +212,9 @@ func (g *globalOpts) answer(w io.Writer, query string, inputs []string, run func
 	}
 	store := s.answers()
 	var a answerEntry
-	if !store.Get(key, &a) {
+	hit := store.Get(key, &a)
+	s.log.Debug("answer cache", "query", query, "hit", hit, "dir", store.Dir)
+	if !hit {
 		var buf bytes.Buffer
 		err := run(s, &buf)
 		s.repo.SaveCache() // a cache that cannot be written only costs time
@@ -189,10 +243,12 @@ type answerEntry struct {
 // status reads the repository's lines, and says once on stderr when the
 // policy misreads them.
 func (s *session) status() (*branches.Status, error) {
+	start := time.Now()
 	st, err := s.repo.Status(s.layout())
 	if err != nil {
 		return nil, err
 	}
+	s.log.Debug("status", "lines", len(st.Lines), "releases", len(st.Releases), "tags", st.Tags, "took", time.Since(start))
 	s.hint.Do(func() {
 		if st.Tags >= 4 && 2*len(st.Misread) > st.Tags {
 			s.note("tiered: note: %d of %d tags (%s) do not read as tags: %q in scheme %s of %s: run tiered init to write a policy that fits\n",

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/cobra/doc"
+)
+
+// version is set by release builds (-X main.version=…); otherwise the
+// module version from the build info, "(devel)" for a plain go build.
+var version = ""
+
+// versionString is what --version prints: the version, the VCS revision
+// and date the build info carries, and the Go version.
+func versionString() string {
+	v, rev, at, dirty := version, "", "", ""
+	bi, ok := debug.ReadBuildInfo()
+	if ok {
+		if v == "" {
+			v = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.time":
+				at = s.Value
+			case "vcs.modified":
+				if s.Value == "true" {
+					dirty = "+dirty"
+				}
+			}
+		}
+	}
+	if v == "" {
+		v = "(devel)"
+	}
+	out := "tiered " + v
+	if rev != "" {
+		out += fmt.Sprintf(" (%s%s, %s)", rev[:min(12, len(rev))], dirty, at)
+	}
+	if ok {
+		out += " " + bi.GoVersion
+	}
+	return out
+}
+
+// group makes a command that only holds subcommands: run bare, it is bad
+// usage that lists them; run with an unknown subcommand, bad usage with a
+// "did you mean" (cobra would print help and exit 0).
+func group(cmd *cobra.Command) *cobra.Command {
+	cmd.Args = cobra.ArbitraryArgs
+	cmd.SuggestionsMinimumDistance = 2
+	cmd.RunE = func(c *cobra.Command, args []string) error {
+		var names []string
+		for _, sub := range c.Commands() {
+			if sub.IsAvailableCommand() {
+				names = append(names, sub.Name())
+			}
+		}
+		if len(args) == 0 {
+			return usagef("%s needs a command: %s (see %s --help)", c.CommandPath(), strings.Join(names, ", "), c.CommandPath())
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], c.CommandPath())
+		if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += fmt.Sprintf(" (did you mean %q?)", s[0])
+		} else {
+			msg += fmt.Sprintf(" (commands: %s)", strings.Join(names, ", "))
+		}
+		return usagef("%s", msg)
+	}
+	return cmd
+}
+
+func newManCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:    "man DIR",
+		Short:  "Write tiered's man pages into DIR (dated SOURCE_DATE_EPOCH, for reproducible packages)",
+		Hidden: true,
+		Args:   cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			date := time.Unix(0, 0).UTC()
+			if e := os.Getenv("SOURCE_DATE_EPOCH"); e != "" {
+				secs, err := strconv.ParseInt(e, 10, 64)
+				if err != nil {
+					return usagef("SOURCE_DATE_EPOCH %q is not a number of seconds", e)
+				}
+				date = time.Unix(secs, 0).UTC()
+			}
+			if err := os.MkdirAll(args[0], 0o755); err != nil {
+				return err
+			}
+			root := cmd.Root()
+			root.DisableAutoGenTag = true
+			header := &doc.GenManHeader{Title: "TIERED", Section: "1", Date: &date, Source: "tiered " + strings.TrimPrefix(version, "v"), Manual: "tiered manual"}
+			if err := doc.GenManTree(root, header, args[0]); err != nil {
+				return err
+			}
+			pages, _ := filepath.Glob(filepath.Join(args[0], "*.1"))
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %d man pages into %s\n", len(pages), args[0])
+			return nil
+		},
+	}
+}
+
+// completeLines completes a line flag with the repository's lines.
+func completeLines(g *globalOpts) func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	return func(cmd *cobra.Command, args []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		s, st, err := g.openStatus()
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		_ = s
+		var out []cobra.Completion
+		for _, l := range st.Lines {
+			for _, name := range []string{l.Name, l.Branch} {
+				if name != "" && strings.HasPrefix(name, prefix) {
+					out = append(out, cobra.CompletionWithDesc(name, l.Tier+" line"))
+				}
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// completeReleases completes a revision with the release tags.
+func completeReleases(g *globalOpts) func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	return func(cmd *cobra.Command, args []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		_, st, err := g.openStatus()
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []cobra.Completion
+		for _, r := range st.Releases {
+			if r.Tag != "" && strings.HasPrefix(r.Tag, prefix) {
+				out = append(out, cobra.CompletionWithDesc(r.Tag, "release "+r.Name))
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// completeWords completes a flag with fixed values.
+func completeWords(words ...string) func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	return cobra.FixedCompletions(words, cobra.ShellCompDirectiveNoFileComp)
+}
