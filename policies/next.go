@@ -175,7 +175,7 @@ func planNext(h History, p *Policy, st *branches.Status, line *branches.Line) (*
 	default: // a four-tier kernel line releases features
 		np.Bump, np.Version = BumpFeature, bumpIn(versioning.TierFeature, line.Prefix)
 		if len(additions)+len(features) == 0 {
-			say("only fixes: a kernel line releases A.K.(F+1).0; to ship fixes alone, release them on the stable line %s", versioning.PrefixOf(top(line.Prefix), versioning.TierFeature).Format(scheme))
+			say("%s", fixesAloneHint(p, st, top(line.Prefix)))
 		}
 		describe("ABI addition:", additions)
 		describe("feature:", features)
@@ -199,4 +199,19 @@ func refOr(r *branches.Release, none string) string {
 		return none
 	}
 	return r.Ref()
+}
+
+// fixesAloneHint tells a four-tier kernel line holding only fixes where
+// they could be released alone: on the stable line of its latest feature
+// release, if it exists, or on the branch that would open it.
+func fixesAloneHint(p *Policy, st *branches.Status, latest versioning.Version) string {
+	stable := versioning.PrefixOf(latest, versioning.TierFeature).Format(st.Scheme)
+	hint := "only fixes: a kernel line releases A.K.(F+1).0; to ship fixes alone, release them on the stable line " + stable
+	if _, err := st.FindLine(stable); err == nil {
+		return hint
+	}
+	if pat := p.Branches.Stable; !pat.IsZero() && pat.String() != "" && !pat.HasVersion() {
+		return fmt.Sprintf("%s, which does not exist yet: create branch %s at %s", hint, pat.Expand(st.Scheme, latest), p.Tags.Expand(st.Scheme, latest))
+	}
+	return hint + ", which does not exist"
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -10,16 +11,23 @@ import (
 // The demo runs the whole pipeline on the sample repository: every step
 // must run, and the story it tells must be the one the README promises.
 func TestDemo(t *testing.T) {
-	t.Setenv("TMPDIR", t.TempDir()) // the demo keeps its repository
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
 	for _, k := range []string{"GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_COMMITTER_DATE"} {
 		t.Setenv(k, "") // the demo sets its own; restored after the test
 	}
 	var out bytes.Buffer
-	if err := runDemo(&out); err != nil {
+	if err := runDemo(&out, false); err != nil {
 		t.Fatalf("demo: %v\n%s", err, out.String())
+	}
+	// It cleans up after itself.
+	if left, _ := os.ReadDir(tmp); len(left) > 0 {
+		t.Errorf("the demo left %d entries in TMPDIR: %v", len(left), left[0].Name())
 	}
 	for _, want := range []string{
 		"line trunk: 1.4.0.0 -> 1.5.0.0 (kernel bump)",
+		"line 1.3.1: at 1.3.1.0, no release possible (abi-addition",
+		"release them on the stable line 1.4.0\n",
 		"forbidden  abi-addition,stable-fixes-only  libfoo: add foo_map_lookup()",
 		"v1.3.1.0 (7f01ef086a22) against kernel 6.7: 11 needed, 0 missing",
 		"missing BPF_MAP_TYPE_RING_POOL (enum-value, include/uapi/linux/bpf.h:14)",

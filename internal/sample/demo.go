@@ -27,6 +27,19 @@ type Story struct {
 	// Kernels is the directory of kernel BTF the policy names: 6.7,
 	// 6.9-rc1 (with RING_POOL), 6.9 and 6.10 (without).
 	Kernels string
+	// StableExport was pushed to the stable line release/v1.3.1: it adds
+	// a symbol, which a stable line may not.
+	StableExport string
+	// Steps are the demo's walk through the history: what to look for,
+	// then the tiered command that shows it.
+	Steps []Step
+}
+
+// Step is one step of the demo: a sentence saying what to look for, and
+// the tiered command (its arguments) that shows it.
+type Step struct {
+	Say  string
+	Args []string
 }
 
 // mapFile writes a version script with one node per entry.
@@ -118,6 +131,7 @@ features:
 	mapAdd, _ := b.repo.Reference("refs/heads/main", true)
 	b.Tag("v1.4.0.0", "main", "libfoo 1.4.0.0\n\nTier: kernel\nKernel-Baseline: 6.9\nABI: 1\nPrevious: 1.3.1.0\n")
 	b.Branch("release/v1.4", "main")
+	b.Branch("release/v1.4.0", "main")
 
 	st.Revert = b.Commit("main", fmt.Sprintf("Revert \"sync: bpf: add BPF_MAP_TYPE_RING_POOL\"\n\nThis reverts commit %s.\n\nThe kernel reverted ring pools before Linux 6.9 was released.\n", st.Sync),
 		map[string]string{"include/uapi/linux/bpf.h": header("")})
@@ -139,6 +153,11 @@ features:
 	// release/v1.4 took the map fix, but not the revert of RING_POOL.
 	st.MapFixOn14 = b.CherryPick("release/v1.4", st.MapFix, func(path, content string) string {
 		return source(open0, ring0, map1)
+	})
+	// Someone pushed a new symbol to the stable line 1.3.1.
+	st.StableExport = b.Commit("release/v1.3.1", "libfoo: export foo_ring_stats()", map[string]string{
+		"src/libfoo.map": mapFile("LIBFOO_1.0.0:foo_open", "LIBFOO_1.3.0:foo_ring_new", "LIBFOO_1.3.1:foo_ring_stats"),
+		"src/foo.c":      source(open0, ring0, "int foo_ring_stats(int fd) { return stats(fd); }"),
 	})
 	b.Checkout("main")
 	if err := b.Err(); err != nil {
@@ -162,6 +181,20 @@ features:
 		if err := os.WriteFile(filepath.Join(st.Kernels, name), raw, 0o644); err != nil {
 			return nil, err
 		}
+	}
+	st.Steps = []Step{
+		{"The lines: trunk, kernel lines 1.3 and 1.4 with their kernel baselines, and their stable lines.", []string{"status"}},
+		{"What trunk would release next, and why: a new kernel line, which needs its baseline kernel.", []string{"next"}},
+		{"Line 1.4 still carries a header sync the kernel reverted before 6.9: the gates refuse it.", []string{"next", "--line", "1.4"}},
+		{"Line 1.3 has a backported fix: a feature release of kernel line 1.3.", []string{"next", "--line", "1.3"}},
+		{"Someone pushed a new symbol to stable line 1.3.1: a stable line takes no new symbols, so it cannot release.", []string{"next", "--line", "release/v1.3.1"}},
+		{"What trunk has that line 1.3 lacks, commit by commit, in apply order.", []string{"backport", "plan", "--to", "1.3"}},
+		{"May the ABI addition go to stable line 1.3.1? No, and the rules say why.", []string{"backport", "check", st.Lookup, "--to", "release/v1.3.1"}},
+		{"Release 1.3.1.0 needs nothing kernel 6.7 lacks.", []string{"features", "check", "v1.3.1.0"}},
+		{"Release 1.4.0.0 needs a map type the kernel reverted before 6.9: the commits that added and removed it are named.", []string{"features", "check", "v1.4.0.0"}},
+		{"So cutting 1.4.1.0 is refused, and nothing is written.", []string{"cut", "--line", "1.4", "--dry-run"}},
+		{"Trunk synced the revert: cut 1.5.0.0 with its baseline kernel 6.10. The tag and the branches it opens are written together.", []string{"cut", "--kernel", "6.10"}},
+		{"The new kernel line 1.5 and its stable line 1.5.0.", []string{"status"}},
 	}
 	return st, nil
 }

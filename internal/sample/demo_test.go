@@ -2,6 +2,7 @@ package sample
 
 import (
 	"os/exec"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -16,7 +17,7 @@ func TestDemoIsReproducible(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.Dir, b.Kernels = a.Dir, a.Kernels
-	if *a != *b {
+	if !reflect.DeepEqual(a, b) {
 		t.Errorf("two builds differ: %+v vs %+v", a, b)
 	}
 	if _, err := exec.LookPath("git"); err != nil {
