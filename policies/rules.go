@@ -163,6 +163,9 @@ func tierFindings(f Facts, t target, selection bool) []Finding {
 // Verdicts of backport eligibility.
 type VerdictKind string
 
+// VerdictOrder lists the verdicts in the order a person reads a plan.
+var VerdictOrder = []VerdictKind{Eligible, NeedsPrerequisites, AlreadyApplied, NotNeeded, Forbidden}
+
 const (
 	Eligible           VerdictKind = "eligible"
 	NeedsPrerequisites VerdictKind = "needs-prerequisites"

@@ -1,13 +1,13 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tiered-release/tiered/branches"
+	"github.com/tiered-release/tiered/kernel"
 	"github.com/tiered-release/tiered/policies"
 )
 
@@ -32,41 +32,23 @@ func newNextCmd(g *globalOpts) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				np, err := policies.Next(s.repo, s.policy, st, line)
+				var kernels *kernel.Index
+				if s.policy.Features.BTF != "" {
+					if kernels, err = s.kernelIndex(""); err != nil {
+						return err
+					}
+				}
+				rep, err := policies.NextWithGates(s.repo, s.policy, st, line, kernels, s.repo.RefTarget)
 				if err != nil {
 					return err
-				}
-				// What cut would do: the same gates, when the version is
-				// decided (a new kernel line waits for its --kernel).
-				rep := nextReport{NextPlan: np, Gates: []policies.Gate{}}
-				if np.Bump != policies.BumpRefused && np.Bump != policies.BumpNone {
-					req := policies.CutRequest{Line: line, RefExists: s.repo.RefTarget}
-					if s.policy.Features.BTF != "" {
-						if req.Kernels, err = s.kernelIndex(""); err != nil {
-							return err
-						}
-					}
-					c, err := policies.PlanCut(s.repo, s.policy, st, req)
-					switch {
-					case errors.Is(err, policies.ErrNeedKernel):
-					case err != nil:
-						return err
-					default:
-						for _, g := range c.Gates {
-							if g.Name != policies.GateTiers {
-								rep.Gates = append(rep.Gates, g)
-							}
-						}
-						rep.Refused = c.Refused
-					}
 				}
 				if o.json {
 					err = writeJSON(w, rep)
 				} else {
-					printNext(w, np)
+					printNext(w, rep.NextPlan)
 					printGates(w, rep.Gates)
 				}
-				if err == nil && (np.Bump == policies.BumpRefused || rep.Refused) {
+				if err == nil && rep.No() {
 					return errNo
 				}
 				return err
@@ -88,13 +70,6 @@ func (s *session) line(st *branches.Status, name string) (*branches.Line, error)
 		return nil, &usageError{fmt.Errorf("--line %w", err)}
 	}
 	return l, nil
-}
-
-// nextReport is `tiered next --json`: the plan and the gates cut would run.
-type nextReport struct {
-	*policies.NextPlan
-	Gates   []policies.Gate `json:"gates"`
-	Refused bool            `json:"refused"`
 }
 
 func printNext(w io.Writer, np *policies.NextPlan) {

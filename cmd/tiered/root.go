@@ -59,6 +59,7 @@ and builds packages.`,
 		newCutCmd(g),
 		newPackageCmd(g),
 		newInitCmd(g),
+		newReportCmd(g),
 		newDemoCmd(),
 		newManCmd(),
 	)

@@ -195,6 +195,7 @@ features:
 		{"So cutting 1.4.1.0 is refused, and nothing is written.", []string{"cut", "--line", "1.4", "--dry-run"}},
 		{"Trunk synced the revert: cut 1.5.0.0 with its baseline kernel 6.10. The tag and the branches it opens are written together.", []string{"cut", "--kernel", "6.10"}},
 		{"The new kernel line 1.5 and its stable line 1.5.0.", []string{"status"}},
+		{"The release dashboard, as Markdown for a pull request (tiered report --out DIR writes it as an HTML page).", []string{"report", "--format", "markdown"}},
 	}
 	return st, nil
 }
