@@ -41,10 +41,10 @@ func HTML(title string, d *policies.Dashboard) ([]byte, error) {
 
 // Geometry of the line tree.
 const (
-	treeLeft   = 150 // room for line names
-	treeTop    = 28
-	treeRow    = 34 // between lines
-	treeWidth  = 1000 // the width the releases share, at 20 to 64 pixels each
+	treeLeft  = 150 // room for line names
+	treeTop   = 28
+	treeRow   = 34   // between lines
+	treeWidth = 1000 // the width the releases share, at 20 to 64 pixels each
 )
 
 // Tree draws the lines as SVG: trunk on top, each line a row forked from
