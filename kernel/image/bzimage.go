@@ -3,7 +3,6 @@ package image
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 )
@@ -161,5 +160,3 @@ func firstField(s string) string {
 	}
 	return s
 }
-
-var errNotELF = errors.New("not ELF")

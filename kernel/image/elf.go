@@ -44,11 +44,11 @@ func readELFKernel(r io.ReaderAt, size int64, lim limits) (*Kernel, error) {
 }
 
 func elfKernel(found elfFound) (*Kernel, error) {
-	spec, err := loadSpec(found.btf, nil)
+	spec, types, err := loadSpec(found.btf, nil)
 	if err != nil {
 		return nil, fmt.Errorf(".BTF: %w", err)
 	}
-	k := &Kernel{Spec: spec, Format: FormatELF, Banner: found.banner}
+	k := &Kernel{Spec: spec, Format: FormatELF, Banner: found.banner, Types: types}
 	if v, ok := strings.CutPrefix(found.banner, bannerPrefix); ok {
 		k.Version = firstField(v)
 	}

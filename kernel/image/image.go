@@ -126,6 +126,9 @@ type Kernel struct {
 	// ELF vmlinux's linux_banner ("Linux version 6.1.0-28-amd64 …").
 	// [Upstream] reads the upstream release from a distro's banner.
 	Banner string
+	// Types is the number of types the BTF declares, as bpftool counts
+	// them: type 0 (void) is not one.
+	Types int
 }
 
 // Load reads one kernel's BTF from path: raw BTF, an ELF vmlinux, a
@@ -221,11 +224,11 @@ func readKernel(r io.ReaderAt, size int64, lim limits) (*Kernel, error) {
 		if err != nil {
 			return nil, err
 		}
-		spec, err := loadSpec(data, nil)
+		spec, types, err := loadSpec(data, nil)
 		if err != nil {
 			return nil, err
 		}
-		return &Kernel{Spec: spec, Format: FormatRawBTF}, nil
+		return &Kernel{Spec: spec, Format: FormatRawBTF, Types: types}, nil
 	case bytes.HasPrefix(head, []byte("\x7fELF")):
 		return readELFKernel(r, size, lim)
 	case isBzImage(r, size):
@@ -256,11 +259,11 @@ func readCompressedKernel(c *codec, open func() io.Reader, lim limits) (*Kernel,
 		if err != nil {
 			return nil, within(c.name, err)
 		}
-		spec, err := loadSpec(data, nil)
+		spec, types, err := loadSpec(data, nil)
 		if err != nil {
 			return nil, within(c.name, err)
 		}
-		return &Kernel{Spec: spec, Format: FormatRawBTF, Compression: c.name}, nil
+		return &Kernel{Spec: spec, Format: FormatRawBTF, Compression: c.name, Types: types}, nil
 	case bytes.HasPrefix(head, []byte("\x7fELF")):
 		k, err := streamELFKernel(s)
 		if err != nil {
@@ -339,8 +342,52 @@ func readRawBTF(r io.Reader, size int64, lim limits) ([]byte, error) {
 	return data, nil
 }
 
+// countTypes returns how many types the BTF blob data declares, as
+// bpftool lists them (type 0, void, is not declared). It walks the type
+// section by each kind's size (Documentation/bpf/btf.rst, 2.2).
+func countTypes(data []byte) (int, error) {
+	var bo binary.ByteOrder = binary.LittleEndian
+	if binary.BigEndian.Uint16(data) == btfMagic {
+		bo = binary.BigEndian
+	}
+	hdrLen, typeOff, typeLen := uint64(bo.Uint32(data[4:])), uint64(bo.Uint32(data[8:])), uint64(bo.Uint32(data[12:]))
+	if hdrLen+typeOff+typeLen > uint64(len(data)) {
+		return 0, errors.New("BTF type section is out of bounds")
+	}
+	types := data[hdrLen+typeOff : hdrLen+typeOff+typeLen]
+	n := 0
+	for len(types) > 0 {
+		if len(types) < 12 {
+			return 0, fmt.Errorf("BTF type %d is cut short", n+1)
+		}
+		info := bo.Uint32(types[4:])
+		vlen, kind := int(info&0xffff), (info>>24)&0x1f
+		size := 12
+		switch kind {
+		case 1, 14, 17: // int, var, decl tag
+			size += 4
+		case 3: // array
+			size += 12
+		case 4, 5, 15, 19: // struct, union, datasec, enum64
+			size += 12 * vlen
+		case 6, 13: // enum, function prototype
+			size += 8 * vlen
+		case 2, 7, 8, 9, 10, 11, 12, 16, 18: // pointer, forward, typedef, volatile, const, restrict, function, float, type tag
+		default:
+			return 0, fmt.Errorf("BTF type %d has unknown kind %d", n+1, kind)
+		}
+		if size > len(types) {
+			return 0, fmt.Errorf("BTF type %d is cut short", n+1)
+		}
+		types = types[size:]
+		n++
+	}
+	return n, nil
+}
+
 // loadSpec parses BTF; with a base, as split BTF on top of it.
-func loadSpec(data []byte, base *btf.Spec) (*btf.Spec, error) {
+// It returns the number of types too.
+func loadSpec(data []byte, base *btf.Spec) (*btf.Spec, int, error) {
 	var spec *btf.Spec
 	var err error
 	if base == nil {
@@ -349,9 +396,13 @@ func loadSpec(data []byte, base *btf.Spec) (*btf.Spec, error) {
 		spec, err = btf.LoadSplitSpecFromReader(bytes.NewReader(data), base)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("parse BTF: %w", err)
+		return nil, 0, fmt.Errorf("parse BTF: %w", err)
 	}
-	return spec, nil
+	n, err := countTypes(data)
+	if err != nil {
+		return nil, 0, fmt.Errorf("parse BTF: %w", err)
+	}
+	return spec, n, nil
 }
 
 // noEOF turns an end of file where data was expected into
