@@ -268,8 +268,10 @@ type capture struct {
 	data     []byte
 }
 
+// newCapture allocates the whole range at once, so that a large one is
+// not copied as it grows: every range is checked against a limit first.
 func newCapture(off, end int64) *capture {
-	return &capture{off: off, end: end, data: make([]byte, 0, min(end-off, 1<<20))}
+	return &capture{off: off, end: end, data: make([]byte, 0, end-off)}
 }
 
 func (c *capture) next() int64 { return c.off + int64(len(c.data)) }
@@ -317,6 +319,7 @@ type elfScan struct {
 
 	scanBTF, scanBanner bool       // what a scanning pass looks for
 	btfCands            []*capture // candidates for .BTF, by content
+	candBytes           int64      // the sizes of btfCands, added
 	banners             []*capture // candidates for the banner
 }
 
@@ -383,10 +386,12 @@ func (e *elfScan) findCandidates(window []byte, at int64, scanned *int64, scanTo
 					continue
 				}
 				off := at + int64(i)
-				if n, _ := btfLen(window[i:]); n <= e.s.lim.btf && off+n <= scanTo {
+				// All candidates together are held to one BTF's limit.
+				if n, _ := btfLen(window[i:]); e.candBytes+n <= e.s.lim.btf && off+n <= scanTo {
 					c := newCapture(off, off+n)
 					c.fill(window, at)
 					e.btfCands = append(e.btfCands, c)
+					e.candBytes += n
 				}
 			}
 		}
@@ -493,6 +498,7 @@ func streamELF(s *stream, want elfWant) (elfFound, error) {
 			found.btf = b
 		}
 	}
+	e.btfCands = nil // found.btf keeps the one that was .BTF
 	var btfCap *capture
 	if found.btf == nil {
 		btfCap = newCapture(btfSec.off, btfSec.end)

@@ -21,7 +21,7 @@ const (
 
 	// MaxBTF bounds one BTF blob: raw BTF, or one .BTF section. A
 	// distro vmlinux's BTF is about 6 MiB, a module's a few KiB.
-	MaxBTF = 64 << 20
+	MaxBTF = 32 << 20
 
 	// MaxFile bounds the size of an input file on disk. Larger files are
 	// refused before they are read.

@@ -363,3 +363,62 @@ func TestLoadRefusesHugeInputsFast(t *testing.T) {
 		t.Logf("%s: refused in %v: %v", tc.name, took.Round(time.Millisecond), err)
 	}
 }
+
+// intBTF returns raw BTF of size bytes or a little less: as many
+// 16-byte integer types as fit, the most types per byte BTF allows.
+func intBTF(size int) []byte {
+	n := (size - 24 - 1) / 16
+	le := binary.LittleEndian
+	b := make([]byte, 24, 24+n*16+1)
+	le.PutUint16(b, btfMagic)
+	b[2] = 1
+	le.PutUint32(b[4:], 24)
+	le.PutUint32(b[12:], uint32(n*16))
+	le.PutUint32(b[16:], uint32(n*16))
+	le.PutUint32(b[20:], 1)
+	for range n {
+		b = le.AppendUint32(b, 0)     // no name
+		b = le.AppendUint32(b, 1<<24) // an integer
+		b = le.AppendUint32(b, 4)     // of 4 bytes
+		b = le.AppendUint32(b, 32)    // and 32 bits
+	}
+	return append(b, 0)
+}
+
+// BTF just under MaxBTF loads, in every form; just over, it is refused.
+// Under /usr/bin/time -v this is the worst case for memory.
+func TestLoadLargestBTF(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds 32 MiB of BTF")
+	}
+	dir := t.TempDir()
+	raw := intBTF(MaxBTF)
+	vmlinux := buildELF([]section{{name: ".rodata", typ: 1, data: []byte(testBanner + "\x00")}, {name: ".BTF", typ: 1, data: raw}}, false)
+	for name, data := range map[string][]byte{
+		"raw":     raw,
+		"raw.zst": compress(t, "zstd", raw),
+		"elf":     vmlinux,
+		"elf.xz":  compress(t, "xz", vmlinux),
+	} {
+		k, err := Load(writeFile(t, dir, name, data))
+		if err != nil {
+			t.Errorf("Load(%s): %v", name, err)
+			continue
+		}
+		if want := (len(raw) - 25) / 16; k.Types != want {
+			t.Errorf("Load(%s): %d types, want %d", name, k.Types, want)
+		}
+	}
+	over := intBTF(MaxBTF + 64)
+	overELF := buildELF([]section{{name: ".BTF", typ: 1, data: over}}, false)
+	for name, data := range map[string][]byte{
+		"over":        over,
+		"over.zst":    compress(t, "zstd", over),
+		"over-elf":    overELF,
+		"over-elf.xz": compress(t, "xz", overELF),
+	} {
+		if _, err := Load(writeFile(t, dir, name, data)); !errors.Is(err, ErrTooLarge) {
+			t.Errorf("Load(%s) = %v, want an error wrapping ErrTooLarge", name, err)
+		}
+	}
+}
