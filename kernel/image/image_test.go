@@ -178,7 +178,7 @@ func TestXZX86Filter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	code = code[:min(len(code), 4<<20)]
+	code = code[:min(len(code), 1<<20)]
 	packed := compress(t, "xz-x86", code)
 	zr, err := newXZReader(bytes.NewReader(packed))
 	if err != nil {

@@ -33,6 +33,7 @@ type xzReader struct {
 	block     io.Reader    // the current block's data; nil between blocks
 	counted   *countReader // the current block's compressed bytes
 	end       bool         // the index was reached
+	empty     int          // reads in a row that returned nothing
 	err       error        // sticky
 }
 
@@ -67,6 +68,13 @@ func (x *xzReader) Read(p []byte) (int, error) {
 			continue
 		}
 		n, err := x.block.Read(p)
+		if n == 0 && err == nil {
+			if x.empty++; x.empty > 100 {
+				x.err = io.ErrNoProgress
+			}
+			continue
+		}
+		x.empty = 0
 		if err == io.EOF {
 			x.err = x.endBlock()
 			x.block = nil
@@ -246,13 +254,18 @@ func (b *bcjX86Reader) Read(p []byte) (int, error) {
 		b.pos += uint32(b.unf)
 		n := copy(b.buf, b.buf[b.unf:b.end])
 		b.out, b.unf, b.end = 0, 0, n
-		for b.end < len(b.buf) && !b.eof {
+		for empty := 0; b.end < len(b.buf) && !b.eof; {
 			m, err := b.r.Read(b.buf[b.end:])
 			b.end += m
-			if err == io.EOF {
+			switch {
+			case err == io.EOF:
 				b.eof = true
-			} else if err != nil {
+			case err != nil:
 				return 0, err
+			case m == 0:
+				if empty++; empty > 100 {
+					return 0, io.ErrNoProgress
+				}
 			}
 		}
 		b.unf = b.x86(b.buf[:b.end])
