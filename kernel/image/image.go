@@ -64,6 +64,7 @@ type Error struct {
 	Err  error  // what was wrong; it may wrap one of the Err* conditions
 }
 
+// Error returns the file, a colon, and what was wrong with it.
 func (e *Error) Error() string { return e.Path + ": " + e.Err.Error() }
 
 // Unwrap returns e.Err.
@@ -99,6 +100,7 @@ const (
 	FormatBzImage                   // an x86 bzImage (vmlinuz)
 )
 
+// String returns the form's name: "raw BTF", "ELF" or "bzImage".
 func (f Format) String() string {
 	switch f {
 	case FormatRawBTF:

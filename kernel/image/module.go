@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"iter"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/cilium/ebpf/btf"
 )
@@ -218,7 +220,9 @@ func (s *Set) Module(name string) *Module {
 //     files whose names have no dot (/sys/kernel/btf/nf_conntrack).
 //
 // Other files, files whose names start with a dot, and subdirectories
-// are not read. Two modules of one name, or two kernels, are an error.
+// are not read. Two modules of one name, or two kernels, are an error;
+// so is a dir that is not a directory (a [*fs.PathError] wrapping
+// syscall.ENOTDIR).
 func LoadDir(dir string) (*Set, error) {
 	return loadDir(dir, defaultLimits)
 }
@@ -229,7 +233,8 @@ func loadDir(dir string, lim limits) (*Set, error) {
 		return nil, err
 	}
 	if !fi.IsDir() {
-		return nil, &Error{Path: dir, Err: errorf(ErrNotRegular, "not a directory")}
+		// Not os.ReadDir's own error: it would open a FIFO, and block.
+		return nil, &fs.PathError{Op: "readdir", Path: dir, Err: syscall.ENOTDIR}
 	}
 	ents, err := os.ReadDir(dir)
 	if err != nil {

@@ -3,6 +3,7 @@ package image
 import (
 	"errors"
 	"slices"
+	"syscall"
 	"testing"
 
 	"github.com/cilium/ebpf/btf"
@@ -141,7 +142,7 @@ func TestLoadDirRefuses(t *testing.T) {
 			t.Errorf("LoadDir(%s) = %+v, want an error", tc.name, set)
 		}
 	}
-	if _, err := LoadDir(writeFile(t, t.TempDir(), "vmlinux", raw)); !errors.Is(err, ErrNotRegular) {
-		t.Errorf("LoadDir(a file) = %v, want an error wrapping ErrNotRegular", err)
+	if _, err := LoadDir(writeFile(t, t.TempDir(), "vmlinux", raw)); !errors.Is(err, syscall.ENOTDIR) {
+		t.Errorf("LoadDir(a file) = %v, want an error wrapping ENOTDIR", err)
 	}
 }
