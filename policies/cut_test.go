@@ -179,6 +179,26 @@ func TestPlanCut(t *testing.T) {
 			},
 		},
 		{
+			// Before the fix of planNext, a kernel bump to 1.1.0.0, which
+			// the scheme writes 1.0.0: it passed every gate (1.1.0.0 sorts
+			// above 1.0.4.0) and would have tagged v1.0.0 after v1.4.0.
+			name:   "semver ABI line releases a feature",
+			scheme: versioning.SchemeSemver,
+			first:  "1.4.0",
+			build: func(r *repo, p *Policy) CutRequest {
+				r.commit("two", "libfoo: drop foo_close", map[string]string{mapPath: mapOpen}, "root")
+				r.tag("2.0.0", "two", "")
+				r.commit("feat", "libfoo: add foo_bar", map[string]string{"src/bar.c": "int bar;\n"}, "root")
+				r.line("trunk", "two")
+				return CutRequest{Line: r.line("1", "feat")}
+			},
+			want: func(r *repo) cutSummary {
+				return cutSummary{Version: "1.5.0", Tag: "v1.5.0", Previous: "1.4.0", Bump: BumpFeature,
+					Branches: []string{}, Gates: allPassed,
+					Reasons: map[string][]string{GateABI: {"2 export(s) (src/libfoo.map at the line's tip), kept from v1.4.0 to the last"}}}
+			},
+		},
+		{
 			name: "nothing-to-release",
 			build: func(r *repo, p *Policy) CutRequest {
 				return CutRequest{Line: r.line("1.0.0", "root")}

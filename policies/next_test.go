@@ -221,6 +221,40 @@ func TestNext(t *testing.T) {
 			commits: []string{"libfoo: fix open"},
 		},
 		{
+			// The branch of ABI 1, which the cut of 2.0.0 opened: semver
+			// has no kernel tier, so it releases features as trunk does.
+			name:   "semver ABI line, features",
+			scheme: versioning.SchemeSemver,
+			build: func(r *repo, p *Policy) *branches.Line {
+				r.commit("two", "libfoo: drop foo_close", map[string]string{mapPath: mapOpen}, "root")
+				r.tag("2.0.0", "two", "")
+				r.commit("feat", "libfoo: add foo_bar", map[string]string{"src/bar.c": "int bar;\n"}, "root")
+				return r.line("1", "feat")
+			},
+			want: func(r *repo) NextPlan {
+				return NextPlan{Line: "1", Current: "1.4.0", Next: "1.5.0", Bump: BumpFeature, Rules: []RuleID{},
+					Version: versioning.Version{ABI: 1, Feature: 5},
+					Reasons: []string{fmt.Sprintf("feature: %s %q", r.short("feat"), "libfoo: add foo_bar")}}
+			},
+			commits: []string{"libfoo: add foo_bar"},
+		},
+		{
+			name:   "semver ABI line, fixes only",
+			scheme: versioning.SchemeSemver,
+			build: func(r *repo, p *Policy) *branches.Line {
+				r.commit("two", "libfoo: drop foo_close", map[string]string{mapPath: mapOpen}, "root")
+				r.tag("2.0.0", "two", "")
+				r.commit("fix", fixes(r, "libfoo: fix open", "root"), map[string]string{"src/foo.c": "int foo = 1;\n"}, "root")
+				return r.line("1", "fix")
+			},
+			want: func(r *repo) NextPlan {
+				return NextPlan{Line: "1", Current: "1.4.0", Next: "1.4.1", Bump: BumpStable, Rules: []RuleID{},
+					Version: versioning.Version{ABI: 1, Feature: 4, Stable: 1},
+					Reasons: []string{fmt.Sprintf("fix: %s %q", r.short("fix"), "libfoo: fix open")}}
+			},
+			commits: []string{"libfoo: fix open"},
+		},
+		{
 			name: "final after a pre-release",
 			build: func(r *repo, p *Policy) *branches.Line {
 				r.commit("feat", "libfoo: add foo_bar", map[string]string{"src/bar.c": "int bar;\n"}, "root")
