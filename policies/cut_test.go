@@ -147,6 +147,20 @@ func TestPlanCut(t *testing.T) {
 			},
 		},
 		{
+			// The same branches as a cut of the new ABI without an rc.
+			name: "the final of a new ABI's rc opens the old ABI's branch",
+			build: func(r *repo, p *Policy) CutRequest {
+				r.commit("drop", "libfoo: drop foo_close", map[string]string{mapPath: mapOpen}, "root")
+				r.tag("2.0.0.0-rc.1", "drop", "libfoo 2.0.0.0-rc.1\n\nKernel-Baseline: 6.12\n")
+				r.commit("fix", fixes(r, "libfoo: fix open", "root"), map[string]string{"src/foo.c": "int foo = 1;\n"}, "drop")
+				return CutRequest{Line: r.line("trunk", "fix")}
+			},
+			want: func(r *repo) cutSummary {
+				return cutSummary{Version: "2.0.0.0", Tag: "v2.0.0.0", Kernel: "6.12", Previous: "2.0.0.0-rc.1", Bump: BumpFinal,
+					Branches: []string{"release/v2.0", "release/v2.0.0", "release/v1"}, Gates: allPassed, Reasons: map[string][]string{}}
+			},
+		},
+		{
 			name: "feature release on a kernel line opens its stable branch",
 			build: func(r *repo, p *Policy) CutRequest {
 				r.commit("feat", "libfoo: add foo_bar", map[string]string{"src/bar.c": "int bar;\n"}, "root")
@@ -863,6 +877,7 @@ func TestOpens(t *testing.T) {
 		{"four: a stable release", four, versioning.MustParse("1.5.2.1"), BumpStable, []string{}},
 		{"four: a new ABI", four, versioning.MustParse("2.0.0.0"), BumpABI, []string{"release/v2.0", "release/v2.0.0", "release/v1"}},
 		{"four: a final", four, versioning.MustParse("1.5.0.0"), BumpFinal, []string{"release/v1.5", "release/v1.5.0"}},
+		{"four: the final of a new ABI", four, versioning.MustParse("2.0.0.0"), BumpFinal, []string{"release/v2.0", "release/v2.0.0", "release/v1"}},
 		{"four: a pre-release", four, versioning.MustParse("1.5.0.0-rc.1"), BumpKernel, []string{}},
 		{"four: no branches", none, versioning.MustParse("2.0.0.0"), BumpABI, []string{}},
 		{"libbpf: a kernel line", libbpf, v3(1, 5, 0), BumpKernel, []string{"libbpf-1.5.0"}},
@@ -873,6 +888,8 @@ func TestOpens(t *testing.T) {
 		{"three numbers, line branches: a new ABI", kernelLines, v3(2, 0, 0), BumpABI, []string{"release/v2.0", "release/v1"}},
 		{"semver: a feature", semver, versioning.Version{ABI: 1, Feature: 3}, BumpFeature, []string{}},
 		{"semver: a new ABI", semver, versioning.Version{ABI: 2}, BumpABI, []string{"release/v1"}},
+		{"semver: the final of a new ABI", semver, versioning.Version{ABI: 2}, BumpFinal, []string{"release/v1"}},
+		{"semver: the final of a feature", semver, versioning.Version{ABI: 2, Feature: 1}, BumpFinal, []string{}},
 	}
 	for _, tt := range tests {
 		got := opens(tt.p, tt.p.Scheme, tt.v, tt.bump)
