@@ -60,3 +60,30 @@ LIBFOO_1.5.0 { foo_new; local: foo_hidden; } LIBFOO_1.4.0;
 		}
 	}
 }
+
+// Within keeps what one commit contributed to the net change of a range:
+// an addition that did not survive is no addition, a removal counts when
+// the symbol is gone or moved at the end, a move when the symbol's node
+// differs at the end (from any old node to any new one).
+func TestSymbolDiffWithin(t *testing.T) {
+	tests := []struct {
+		name   string
+		d, net SymbolDiff
+		want   SymbolDiff
+	}{
+		{"no net change", SymbolDiff{Added: []string{"a"}, Removed: []string{"b"}, Moved: []string{"c: N1 -> N2"}}, SymbolDiff{}, SymbolDiff{}},
+		{"addition that stayed", SymbolDiff{Added: []string{"a", "tmp"}}, SymbolDiff{Added: []string{"a"}}, SymbolDiff{Added: []string{"a"}}},
+		{"removal that stayed", SymbolDiff{Removed: []string{"b", "c"}}, SymbolDiff{Removed: []string{"b"}}, SymbolDiff{Removed: []string{"b"}}},
+		{"removal re-added elsewhere is a move", SymbolDiff{Removed: []string{"b"}}, SymbolDiff{Moved: []string{"b: N1 -> N2"}}, SymbolDiff{Removed: []string{"b"}}},
+		{"move, net from another node", SymbolDiff{Moved: []string{"c: N2 -> N3"}}, SymbolDiff{Moved: []string{"c: N1 -> N3"}}, SymbolDiff{Moved: []string{"c: N2 -> N3"}}},
+		{"move of a symbol later removed", SymbolDiff{Moved: []string{"c: N1 -> N2"}}, SymbolDiff{Removed: []string{"c"}}, SymbolDiff{Moved: []string{"c: N1 -> N2"}}},
+		{"move of a new symbol never shipped", SymbolDiff{Moved: []string{"n: N2 -> N3"}}, SymbolDiff{Added: []string{"n"}}, SymbolDiff{}},
+		{"moved back", SymbolDiff{Moved: []string{"c: N1 -> N2"}}, SymbolDiff{Moved: []string{"d: N1 -> N2"}}, SymbolDiff{}},
+	}
+	for _, tt := range tests {
+		got := tt.d.Within(tt.net)
+		if d := cmp.Diff(tt.want, got); d != "" {
+			t.Errorf("%s: %+v.Within(%+v) mismatch (-want +got):\n%s", tt.name, tt.d, tt.net, d)
+		}
+	}
+}

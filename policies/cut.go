@@ -601,7 +601,9 @@ func opens(p *Policy, scheme versioning.Scheme, v versioning.Version, bump Bump)
 	if scheme.Has(versioning.TierFeature) && scheme.Has(versioning.TierKernel) && first[versioning.TierFeature] && !b.Stable.HasVersion() {
 		add(b.Stable, versioning.TierFeature, v)
 	}
-	if bump == BumpABI && v.ABI > 0 && !b.ABI.HasVersion() {
+	// A.0.0.0 is only ever the first release of ABI A: its final opens
+	// the old ABI's branch as a cut without a pre-release does.
+	if (bump == BumpABI || bump == BumpFinal && first[versioning.TierABI]) && v.ABI > 0 && !b.ABI.HasVersion() {
 		old := v
 		old.ABI--
 		add(b.ABI, versioning.TierABI, old)

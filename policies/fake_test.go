@@ -1,12 +1,15 @@
 package policies
 
 import (
+	"crypto/sha1"
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
+	"testing"
 
 	"github.com/tiered-release/tiered/branches"
+	"github.com/tiered-release/tiered/versioning"
 )
 
 // fakeHistory is a map-backed History: commits with parents, messages
@@ -24,9 +27,10 @@ type fakeCommit struct {
 func newFake() *fakeHistory { return &fakeHistory{commits: map[string]*fakeCommit{}} }
 
 // add makes a commit on parents with the message; files change the
-// first parent's tree ("" deletes). Its sha is derived from a counter.
+// first parent's tree ("" deletes). Its sha is the sha-1 of a counter, so
+// abbreviated shas are unique as in a real repository.
 func (f *fakeHistory) add(msg string, files map[string]string, parents ...string) string {
-	sha := fmt.Sprintf("%040x", len(f.order)+0xc0ffee)
+	sha := fmt.Sprintf("%x", sha1.Sum(fmt.Appendf(nil, "commit %d", len(f.order))))
 	tree := map[string]string{}
 	if len(parents) > 0 {
 		for k, v := range f.commits[parents[0]].files {
@@ -65,13 +69,14 @@ func (f *fakeHistory) Commit(h string) (branches.Commit, error) {
 	return c.Commit, nil
 }
 
+// reach is every commit reachable from tips; unknown tips reach nothing.
 func (f *fakeHistory) reach(tips ...string) map[string]bool {
 	seen := map[string]bool{}
 	stack := slices.Clone(tips)
 	for len(stack) > 0 {
 		n := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		if n == "" || seen[n] {
+		if n == "" || seen[n] || f.commits[n] == nil {
 			continue
 		}
 		seen[n] = true
@@ -81,6 +86,9 @@ func (f *fakeHistory) reach(tips ...string) map[string]bool {
 }
 
 func (f *fakeHistory) Between(from []string, to string) ([]branches.Commit, error) {
+	if _, err := f.get(to); err != nil {
+		return nil, err
+	}
 	excl := f.reach(from...)
 	in := f.reach(to)
 	var out []branches.Commit
@@ -216,3 +224,128 @@ func (f *fakeHistory) FindBySubject(subject string) ([]string, error) {
 }
 
 var _ History = (*fakeHistory)(nil)
+
+// repo is a fake history with named commits, and the Status that
+// branches.Repo.Status would read from it, written by hand: releases with
+// their tags, and lines with their tips, releases and latest release.
+type repo struct {
+	t *testing.T
+	*fakeHistory
+	st  *branches.Status
+	sha map[string]string // commit name → sha
+}
+
+func newRepo(t *testing.T, scheme versioning.Scheme) *repo {
+	return &repo{t: t, fakeHistory: newFake(), st: &branches.Status{Scheme: scheme}, sha: map[string]string{}}
+}
+
+// commit adds the commit name with msg on the named parents (none: a
+// root); files change the first parent's tree ("" deletes).
+func (r *repo) commit(name, msg string, files map[string]string, parents ...string) string {
+	r.t.Helper()
+	if _, dup := r.sha[name]; dup {
+		r.t.Fatalf("commit %q twice", name)
+	}
+	shas := make([]string, len(parents))
+	for i, p := range parents {
+		shas[i] = r.at(p)
+	}
+	r.sha[name] = r.add(msg, files, shas...)
+	return r.sha[name]
+}
+
+// at is the sha of the named commit.
+func (r *repo) at(name string) string {
+	r.t.Helper()
+	sha, ok := r.sha[name]
+	if !ok {
+		r.t.Fatalf("no commit %q", name)
+	}
+	return sha
+}
+
+// short is the abbreviated sha of the named commit, as messages write it.
+func (r *repo) short(name string) string { return branches.Short(r.at(name)) }
+
+// tag releases version (as the scheme writes it) at the named commit,
+// tagged "v"+version; a non-empty annotation makes the tag annotated.
+func (r *repo) tag(version, at, annotation string) branches.Release {
+	r.t.Helper()
+	v, err := r.st.Scheme.Parse(version)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	rel := branches.Release{Version: v, Name: r.st.Scheme.Format(v), Tag: "v" + version, Commit: r.at(at),
+		Annotated: annotation != "", Message: annotation}
+	r.st.Releases = append(r.st.Releases, rel)
+	slices.SortFunc(r.st.Releases, func(a, b branches.Release) int { return a.Version.Compare(b.Version) })
+	return rel
+}
+
+// line adds the line name ("trunk", or a prefix: "1", "1.4", "1.4.2")
+// with its tip at the named commit, read as branches reads it: trunk
+// holds the releases its tip reaches, another line those of its prefix;
+// Latest is the highest release the tip reaches. Tag releases first.
+func (r *repo) line(name, tip string) *branches.Line {
+	r.t.Helper()
+	scheme := r.st.Scheme
+	l := &branches.Line{Name: name, Tier: branches.TierTrunk, Prefix: versioning.TrunkPrefix, Tip: r.at(tip)}
+	if name != branches.TierTrunk {
+		p, err := versioning.ParsePrefix(scheme, name)
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		l.Prefix, l.Parent = p, branches.TierTrunk
+		switch p.Tier {
+		case versioning.TierABI:
+			l.Tier = branches.TierABI
+		case versioning.TierKernel:
+			l.Tier = branches.TierKernel
+		default:
+			l.Tier = branches.TierStable
+		}
+	}
+	reach := r.reach(l.Tip)
+	for i := range r.st.Releases {
+		rel := &r.st.Releases[i]
+		if l.Prefix.IsTrunk() {
+			rel.OnTrunk = reach[rel.Commit]
+			if !rel.OnTrunk {
+				continue
+			}
+		} else if !l.Prefix.Contains(rel.Version) {
+			continue
+		}
+		l.Releases = append(l.Releases, *rel)
+		if reach[rel.Commit] {
+			latest := *rel
+			l.Latest = &latest
+		}
+	}
+	var from []string
+	if l.Latest != nil {
+		from = []string{l.Latest.Commit}
+	}
+	between, _ := r.Between(from, l.Tip)
+	l.Unreleased = len(between)
+	r.st.Lines = append(r.st.Lines, l)
+	return l
+}
+
+// symbolMap writes a version script: each node is "NODE sym sym…".
+func symbolMap(nodes ...string) string {
+	var b strings.Builder
+	for i, n := range nodes {
+		f := strings.Fields(n)
+		fmt.Fprintf(&b, "%s {\n\tglobal:\n", f[0])
+		for _, sym := range f[1:] {
+			fmt.Fprintf(&b, "\t\t%s;\n", sym)
+		}
+		if i == 0 {
+			b.WriteString("\tlocal:\n\t\t*;\n};\n")
+		} else {
+			fmt.Fprintf(&b, "} %s;\n", strings.Fields(nodes[i-1])[0])
+		}
+	}
+	return b.String()
+}

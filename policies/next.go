@@ -151,10 +151,14 @@ func planNext(h History, p *Policy, st *branches.Status, line *branches.Line) (*
 	case line.Tier == branches.TierTrunk && len(breaks) > 0:
 		np.Bump, np.Version = BumpABI, bumpIn(versioning.TierABI, versioning.TrunkPrefix)
 		describe("ABI break:", breaks)
-	case line.Tier == branches.TierTrunk && !scheme.Has(versioning.TierKernel):
-		// Plain semver on trunk.
+	case (line.Tier == branches.TierTrunk || line.Tier == branches.TierABI) && !scheme.Has(versioning.TierKernel):
+		// Plain semver on trunk, and on an ABI line: no kernel tier to open.
+		abi := versioning.PrefixOf(base, versioning.TierABI)
+		if line.Tier == branches.TierABI {
+			abi = line.Prefix
+		}
 		if len(additions)+len(features) > 0 {
-			np.Bump, np.Version = BumpFeature, bumpIn(versioning.TierFeature, versioning.PrefixOf(base, versioning.TierABI))
+			np.Bump, np.Version = BumpFeature, bumpIn(versioning.TierFeature, abi)
 		} else {
 			np.Bump, np.Version = BumpStable, bumpIn(versioning.TierStable, versioning.PrefixOf(base, versioning.TierFeature))
 		}

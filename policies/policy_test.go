@@ -87,6 +87,42 @@ func TestLoadOrDefault(t *testing.T) {
 	}
 }
 
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "tiered.yaml")
+	if err := os.WriteFile(good, []byte("trunk: master\nkernels:\n  \"1.4\": \"6.9\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for name, load := range map[string]func(string) (*Policy, error){"Load": Load, "LoadOrDefault": LoadOrDefault} {
+		p, err := load(good)
+		if err != nil {
+			t.Fatalf("%s(%s) err = %v", name, good, err)
+		}
+		if p.File != good || p.Trunk != "master" || p.Kernels["1.4"].String() != "6.9" {
+			t.Errorf("%s(%s) = File %q, Trunk %q, Kernels %v; want the file's values", name, good, p.File, p.Trunk, p.Kernels)
+		}
+	}
+
+	// A bad file is an error even where a missing one is not.
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("trunk: main\nbranches:\n  stable: \"v{minor}\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := LoadOrDefault(bad)
+	var fe *FileError
+	if !errors.As(err, &fe) || p != nil {
+		t.Fatalf("LoadOrDefault(bad) = %v, %v; want a *FileError", p, err)
+	}
+	if fe.File != bad || fe.Line != 3 || fe.Key != "branches.stable" || errors.Unwrap(fe) != fe.Err {
+		t.Errorf("FileError = {%q %d %q %v}, want {%q 3 branches.stable …} unwrapping to its Err", fe.File, fe.Line, fe.Key, fe.Err, bad)
+	}
+
+	// A directory is no policy file, and no missing one either.
+	if p, err := LoadOrDefault(dir); err == nil || errors.Is(err, os.ErrNotExist) {
+		t.Errorf("LoadOrDefault(a directory) = %v, %v; want an error that is not ErrNotExist", p, err)
+	}
+}
+
 func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob("testdata/policy/*.yaml")
 	for _, file := range files {
