@@ -151,16 +151,16 @@ func BuildDashboard(h History, p *Policy, st *branches.Status, o DashboardOption
 			if err != nil {
 				return nil, err
 			}
-			lr.Backports = summarize(pl, o.Top)
+			lr.Backports = summarizePlan(pl, o.Top)
 		}
 		d.Lines = append(d.Lines, lr)
 	}
 	return d, nil
 }
 
-// summarize counts a plan's verdicts and keeps the first candidates to
+// summarizePlan counts a plan's verdicts and keeps the first candidates to
 // apply: eligible ones, then those needing prerequisites.
-func summarize(pl *Plan, top int) *BackportSummary {
+func summarizePlan(pl *Plan, top int) *BackportSummary {
 	s := &BackportSummary{From: pl.From, Counts: map[VerdictKind]int{}, Top: []Verdict{}}
 	for _, v := range pl.Commits {
 		s.Counts[v.Verdict]++

@@ -134,7 +134,7 @@ func TestNext(t *testing.T) {
 				return NextPlan{Line: "1.0", Current: "1.0.0.0", Next: "1.0.1.0", Bump: BumpFeature, Rules: []RuleID{},
 					Version: versioning.MustParse("1.0.1.0"),
 					Reasons: []string{
-						"only fixes: a kernel line releases A.K.(F+1).0; to ship fixes alone, release them on the stable line 1.0.0",
+						"only fixes: a kernel line releases A.K.(F+1).0; to ship fixes alone, release them on the stable line 1.0.0, which does not exist yet: create branch release/v1.0.0 at v1.0.0.0",
 						fmt.Sprintf("fix: %s %q", r.short("fix"), "libfoo: fix open"),
 					}}
 			},
