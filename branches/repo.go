@@ -123,6 +123,9 @@ func Open(dir string) (*Repo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open repository %s: %w", dir, err)
 	}
+	if err := checkShallow(r); err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
 	// Reopen the same object store keeping pack files open, with a larger
 	// object cache: go-git's default reopens the pack for every object,
 	// which dominated a plan over a large history.
@@ -155,6 +158,9 @@ func (r *Repo) WorkTree() string {
 func (r *Repo) Resolve(rev string) (string, error) {
 	if rev == "" {
 		return "", fmt.Errorf("empty revision: %w", ErrUnknownRef)
+	}
+	if err := checkRevision(rev); err != nil {
+		return "", err
 	}
 	h, err := r.r.ResolveRevision(plumbing.Revision(rev))
 	if err != nil {

@@ -300,9 +300,15 @@ func (d *decoder) kernels(n *yaml.Node, p *Policy) {
 		d.errorf(n, "kernels", "want a mapping of kernel line to kernel release, have %s", describe(n))
 		return
 	}
+	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		key := "kernels." + k.Value
+		if seen[k.Value] {
+			d.errorf(k, key, "key appears twice")
+			continue
+		}
+		seen[k.Value] = true
 		pre, err := versioning.ParsePrefix(p.Scheme, k.Value)
 		if err != nil || pre.Tier != versioning.TierKernel {
 			d.errorf(k, key, "%q is not a kernel line of scheme %s (write ABI.kernel, e.g. \"1.4\")", k.Value, p.Scheme)

@@ -1,0 +1,173 @@
+package branches
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing/storer"
+)
+
+// Errors for repositories and revisions that would give wrong answers.
+var (
+	// ErrShallow: the repository is a shallow clone. Its history ends at
+	// its shallow boundary, so ancestry, fork points and every "not on
+	// the line" would be wrong.
+	ErrShallow = errors.New("shallow clone: run git fetch --unshallow (tiered needs the whole history)")
+	// ErrRevisionSyntax: a revision uses syntax tiered does not read
+	// (reflogs, paths, peeling, ranges), which go-git would read as
+	// something else.
+	ErrRevisionSyntax = errors.New("unsupported revision syntax")
+	// ErrConfig: a git configuration file cannot be read.
+	ErrConfig = errors.New("unreadable git configuration")
+)
+
+// checkShallow refuses a shallow clone.
+func checkShallow(r *git.Repository) error {
+	s, ok := r.Storer.(storer.ShallowStorer)
+	if !ok {
+		return nil
+	}
+	commits, err := s.Shallow()
+	if err != nil {
+		return fmt.Errorf("read shallow file: %w", err)
+	}
+	if len(commits) > 0 {
+		return fmt.Errorf("%w: %d shallow commits", ErrShallow, len(commits))
+	}
+	return nil
+}
+
+// revisionForm is what tiered reads as a revision: a ref or sha, then
+// first-parent (~N) and parent (^N) steps.
+var revisionForm = regexp.MustCompile(`^[^~^:@{}\\\s?*\[]+(?:[~^][0-9]*)*$`)
+
+// checkRevision refuses revision syntax tiered does not support, so that
+// HEAD@{5}, x:path, ^{tree} or a..b is an error, never read as another
+// commit. It returns an error wrapping [ErrRevisionSyntax].
+func checkRevision(rev string) error {
+	if rev == "HEAD" || rev == "@" {
+		return nil
+	}
+	if !revisionForm.MatchString(rev) || strings.Contains(rev, "..") || strings.HasPrefix(rev, "-") {
+		return fmt.Errorf("%q: %w (use a branch, a tag or a sha, optionally with ~N or ^N)", rev, ErrRevisionSyntax)
+	}
+	return nil
+}
+
+// maxIncludeDepth bounds include.path chains, as git's own limit does.
+const maxIncludeDepth = 10
+
+// identityFrom reads user.name and user.email from git configuration
+// files in order of precedence (local, global, system), following
+// include.path as git does: a missing included file is ignored, one that
+// exists but cannot be read is an error wrapping [ErrConfig].
+func identityFrom(files []string) (name, email string, err error) {
+	for _, f := range files {
+		n, e, err := configIdentity(f, 0)
+		if err != nil {
+			return "", "", err
+		}
+		if name == "" {
+			name = n
+		}
+		if email == "" {
+			email = e
+		}
+	}
+	return name, email, nil
+}
+
+// configIdentity reads one configuration file: the last user.name and
+// user.email it sets, its included files read where the include is.
+func configIdentity(file string, depth int) (name, email string, err error) {
+	f, err := os.Open(file)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrInvalid) {
+		return "", "", nil
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("%s: %w: %v", file, ErrConfig, err)
+	}
+	defer f.Close()
+	section := ""
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || line[0] == '#' || line[0] == ';' {
+			continue
+		}
+		if line[0] == '[' {
+			end := strings.IndexByte(line, ']')
+			if end < 0 {
+				continue
+			}
+			section = strings.ToLower(strings.TrimSpace(line[1:end]))
+			line = strings.TrimSpace(line[end+1:])
+			if line == "" {
+				continue
+			}
+		}
+		key, value, _ := strings.Cut(line, "=")
+		key = strings.ToLower(strings.TrimSpace(key))
+		value = configValue(value)
+		switch {
+		case section == "user" && key == "name":
+			name = value
+		case section == "user" && key == "email":
+			email = value
+		case section == "include" && key == "path" && value != "":
+			if depth >= maxIncludeDepth {
+				return "", "", fmt.Errorf("%s: %w: include.path nested more than %d deep", file, ErrConfig, maxIncludeDepth)
+			}
+			path := value
+			if rest, ok := strings.CutPrefix(path, "~/"); ok {
+				home, _ := os.UserHomeDir()
+				path = filepath.Join(home, rest)
+			} else if !filepath.IsAbs(path) {
+				path = filepath.Join(filepath.Dir(file), path)
+			}
+			n, e, err := configIdentity(path, depth+1)
+			if err != nil {
+				return "", "", fmt.Errorf("%s: include.path %s: %w", file, value, err)
+			}
+			if n != "" {
+				name = n
+			}
+			if e != "" {
+				email = e
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return "", "", fmt.Errorf("%s: %w: %v", file, ErrConfig, err)
+	}
+	return name, email, nil
+}
+
+// configValue reads a value: comments cut, quotes removed.
+func configValue(v string) string {
+	v = strings.TrimSpace(v)
+	var b strings.Builder
+	quoted := false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case c == '\\' && i+1 < len(v):
+			i++
+			b.WriteByte(v[i])
+		case (c == '#' || c == ';') && !quoted:
+			return strings.TrimSpace(b.String())
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return strings.TrimSpace(b.String())
+}
