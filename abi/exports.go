@@ -71,9 +71,25 @@ func FromMap(m SymbolMap, from string) *Exports {
 	return e
 }
 
+// MaxLibrary bounds a library file [LoadLibrary] reads: its dynamic
+// symbol table is read whole.
+const MaxLibrary = 1 << 30
+
 // LoadLibrary reads the dynamic symbols a built shared library
 // defines, with their version nodes (.gnu.version_d), and its soname.
 func LoadLibrary(path string) (*Exports, error) {
+	// A FIFO, a device or a directory would block or never end: look
+	// before opening.
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a shared library: %w", path, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a shared library: not a regular file (%s)", path, fi.Mode().Type())
+	}
+	if fi.Size() > MaxLibrary {
+		return nil, fmt.Errorf("%s: not a shared library: %d bytes, over the %d-byte limit", path, fi.Size(), int64(MaxLibrary))
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a shared library: %w", path, err)

@@ -4,6 +4,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -177,5 +179,21 @@ func TestParseAnnotationEdges(t *testing.T) {
 				t.Errorf("ParseAnnotation(%q) exports mismatch (-want +got):\n%s", tt.annotation, d)
 			}
 		})
+	}
+}
+
+// A FIFO or a directory where a library is wanted is refused at once,
+// never read.
+func TestLoadLibraryNotRegular(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	for _, p := range []string{fifo, dir, "/dev/zero"} {
+		_, err := LoadLibrary(p)
+		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("LoadLibrary(%s) = %v, want a refusal", p, err)
+		}
 	}
 }
