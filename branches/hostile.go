@@ -45,8 +45,9 @@ func checkShallow(r *git.Repository) error {
 }
 
 // revisionForm is what tiered reads as a revision: a ref or sha, then
-// first-parent (~N) and parent (^N) steps.
-var revisionForm = regexp.MustCompile(`^[^~^:@{}\\\s?*\[]+(?:[~^][0-9]*)*$`)
+// first-parent (~N) and parent (^N) steps, and at the end, perhaps, the
+// youngest commit whose message matches: ^{/text}.
+var revisionForm = regexp.MustCompile(`^[^~^:@{}\\\s?*\[]+(?:[~^][0-9]*)*(?:\^\{/[^{}]+\})?$`)
 
 // checkRevision refuses revision syntax tiered does not support, so that
 // HEAD@{5}, x:path, ^{tree} or a..b is an error, never read as another
@@ -56,7 +57,7 @@ func checkRevision(rev string) error {
 		return nil
 	}
 	if !revisionForm.MatchString(rev) || strings.Contains(rev, "..") || strings.HasPrefix(rev, "-") {
-		return fmt.Errorf("%q: %w (use a branch, a tag or a sha, optionally with ~N or ^N)", rev, ErrRevisionSyntax)
+		return fmt.Errorf("%q: %w (use a branch, a tag or a sha, optionally with ~N, ^N or ^{/text})", rev, ErrRevisionSyntax)
 	}
 	return nil
 }

@@ -8,7 +8,7 @@ import (
 )
 
 func TestCheckRevision(t *testing.T) {
-	for _, rev := range []string{"HEAD", "@", "main", "v1.4.7", "refs/heads/release/v1.4", "libbpf-1.4.7", "1a2b3c4", "main~3", "v1.4.7^", "HEAD^2~1", "origin/master"} {
+	for _, rev := range []string{"HEAD", "@", "main", "v1.4.7", "refs/heads/release/v1.4", "libbpf-1.4.7", "1a2b3c4", "main~3", "v1.4.7^", "HEAD^2~1", "origin/master", "master^{/fix attach return value}"} {
 		if err := checkRevision(rev); err != nil {
 			t.Errorf("checkRevision(%q) = %v, want nil", rev, err)
 		}

@@ -482,6 +482,11 @@ func (c *Cut) abiGate(h History, p *Policy, st *branches.Status, req CutRequest,
 			c.gate(GateABI, GateSkipped, "no ABI data (pass --lib PATH to a built library, or set abi.symbol_map in tiered.yaml)")
 			return nil
 		}
+		// A configured map the line does not have is a wrong policy, not
+		// an empty ABI: "0 exports, kept" would pass a gate it cannot judge.
+		if _, err := h.ReadFile(req.Line.Tip, p.ABI.SymbolMap); errors.Is(err, branches.ErrNoFile) {
+			return &ConfiguredFileError{Key: "abi.symbol_map", Path: p.ABI.SymbolMap, Rev: req.Line.Name, Commit: req.Line.Tip}
+		}
 		m, err := readSymbolMap(h, p.ABI.SymbolMap, req.Line.Tip)
 		if err != nil {
 			return err

@@ -2,6 +2,7 @@ package policies
 
 import (
 	"fmt"
+	"io/fs"
 	"strings"
 )
 
@@ -46,4 +47,29 @@ func (l ErrorList) Unwrap() []error {
 		errs[i] = e
 	}
 	return errs
+}
+
+// ConfiguredFileError reports a file the policy names that a revision
+// does not have: a header copy, a manifest, a symbol map. Data that is
+// configured but missing is an error, never "nothing to check". It is
+// fs.ErrNotExist.
+type ConfiguredFileError struct {
+	Key    string // the policy key: "abi.symbol_map"
+	Path   string
+	Rev    string // the revision as the user named it, or the line
+	Commit string
+}
+
+func (e *ConfiguredFileError) Error() string {
+	return fmt.Sprintf("%s %s: no such file at %s (%s) (fix %s in tiered.yaml)", e.Key, e.Path, e.Rev, shortSHA(e.Commit), e.Key)
+}
+
+// Is makes errors.Is(err, fs.ErrNotExist) true.
+func (e *ConfiguredFileError) Is(target error) bool { return target == fs.ErrNotExist }
+
+func shortSHA(sha string) string {
+	if len(sha) > 12 {
+		return sha[:12]
+	}
+	return sha
 }
