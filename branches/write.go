@@ -14,7 +14,6 @@ import (
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
-	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
 // ErrRefChanged reports that a ref was not what a write expected: it
@@ -173,7 +172,7 @@ func (r *Repo) restore(u RefUpdate) error {
 // returns the function that releases them. In-memory repositories (tests)
 // need no locks.
 func (r *Repo) lockRefs(updates []RefUpdate) (func(), error) {
-	fs, ok := r.r.Storer.(*filesystem.Storage)
+	fs, ok := r.fsStorage()
 	if !ok {
 		return func() {}, nil
 	}
@@ -274,7 +273,7 @@ func (r *Repo) RefsFingerprint() (string, error) {
 // CacheDir is where tiered may keep derived data for this repository:
 // tiered/ inside the git directory, "" for an in-memory repository.
 func (r *Repo) CacheDir() string {
-	fsStore, ok := r.r.Storer.(*filesystem.Storage)
+	fsStore, ok := r.fsStorage()
 	if !ok {
 		return ""
 	}
