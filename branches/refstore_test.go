@@ -93,6 +93,10 @@ func TestCheckRefName(t *testing.T) {
 			t.Errorf("CheckRefName(%q) = %v, want a *RefNameError", name, err)
 		}
 	}
+	repo, commit := newWriteRepo(t, "")
+	if err := repo.Write(nil, []RefUpdate{{Name: "refs/heads/a..b", New: commit}}, WriteOptions{}); !errors.Is(err, ErrBadRefName) {
+		t.Errorf("Write(refs/heads/a..b) = %v, want ErrBadRefName", err)
+	}
 }
 
 // git check-ref-format agrees with CheckRefName on the names both judge.
