@@ -141,44 +141,67 @@ func acquireLock(path, tmpDir string, wait time.Duration) (*lockFile, error) {
 // its place and reports true. Otherwise it returns the *LockError to
 // report, or nil if the lock file changed as it looked.
 func takeOverDead(path string, tmp *os.File) (bool, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
+	dead, err := inspectLock(path)
+	if dead == nil {
 		return false, err
 	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return false, err
-	}
-	data, _ := io.ReadAll(io.LimitReader(f, 512))
-	lerr := &LockError{Lock: path, Age: time.Since(info.ModTime())}
-	free, err := flock(f)
-	if err != nil {
-		return false, lerr
-	}
-	pid, host, ours := parseLockMarker(string(data))
-	if !free {
-		if ours {
-			lerr.Holder = "tiered (pid " + pid + ")"
-		}
-		return false, lerr
-	}
-	// We hold the flock of the file we opened: is it still the lock file?
-	// Whoever replaces or removes a tiered lock file holds its flock, so
-	// while we hold it, the answer cannot change.
-	if cur, err := os.Lstat(path); err != nil || !os.SameFile(cur, info) {
-		return false, nil
-	}
-	if !ours || host != hostname() {
-		return false, lerr
-	}
+	defer dead.Close()
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return false, err
 	}
 	return true, nil
+}
+
+// removeDeadLock removes the lock file path if a tiered that died on this
+// host left it.
+func removeDeadLock(path string) {
+	if dead, _ := inspectLock(path); dead != nil {
+		os.Remove(path)
+		dead.Close()
+	}
+}
+
+// inspectLock opens the lock file path. If a tiered that died on this host
+// left it, it returns it open and under this process's flock: whoever
+// replaces or removes a tiered lock file holds its flock, so while the
+// caller keeps it open, path stays that file. Otherwise it returns the
+// *LockError describing the lock, or nil if it vanished or changed as it
+// looked.
+func inspectLock(path string) (*os.File, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	data, _ := io.ReadAll(io.LimitReader(f, 512))
+	lerr := &LockError{Lock: path, Age: time.Since(info.ModTime())}
+	pid, host, ours := parseLockMarker(string(data))
+	free, err := flock(f)
+	switch {
+	case err != nil:
+	case !free && ours:
+		lerr.Holder = "tiered (pid " + pid + ")"
+	case !free:
+	case !sameFile(path, info):
+		f.Close()
+		return nil, nil
+	case ours && host == hostname():
+		return f, nil
+	}
+	f.Close()
+	return nil, lerr
+}
+
+func sameFile(path string, info fs.FileInfo) bool {
+	cur, err := os.Lstat(path)
+	return err == nil && os.SameFile(cur, info)
 }
 
 func parseLockMarker(data string) (pid, host string, ok bool) {

@@ -161,6 +161,9 @@ func (r *Repo) writeFiles(s *refStore, tag *TagObject, updates []RefUpdate, opts
 	if err := checkConflicts(updates, existing); err != nil {
 		return err
 	}
+	// Lock files tiered processes that died left anywhere, even of refs
+	// this write does not touch, would stop git: clear them.
+	s.removeDeadLocks()
 	// git's locks: each ref's, then packed-refs' (waiting for it a second,
 	// as git does, since writers of other refs take it too).
 	for _, u := range updates {
@@ -465,6 +468,21 @@ func (s *refStore) lock(name string, wait time.Duration) (*lockFile, error) {
 		return nil, fmt.Errorf("lock %s: %w", name, err)
 	}
 	return l, nil
+}
+
+// removeDeadLocks removes the lock files of refs and of packed-refs that
+// tiered processes which died on this host left.
+func (s *refStore) removeDeadLocks() {
+	if !flockSupported {
+		return
+	}
+	removeDeadLock(s.path("packed-refs") + ".lock")
+	filepath.WalkDir(filepath.Join(s.commonDir, "refs"), func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".lock") {
+			removeDeadLock(path)
+		}
+		return nil
+	})
 }
 
 // writePacked replaces packed-refs by p: written whole, synced, renamed

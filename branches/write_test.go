@@ -436,12 +436,19 @@ func TestWriteLockOfTiered(t *testing.T) {
 	}
 	held.release()
 
-	os.WriteFile(lock, []byte(lockMarker+"pid=999999 host="+hostname()+"\n"), 0o644)
+	// A dead tiered's locks: of a ref the write takes, and of another,
+	// which would stop git; the write clears both.
+	dead := []byte(lockMarker + "pid=999999 host=" + hostname() + "\n")
+	other := filepath.Join(dir, "refs", "heads", "other.lock")
+	os.WriteFile(lock, dead, 0o644)
+	os.WriteFile(other, dead, 0o644)
 	if err := repo.Write(tag, updates, WriteOptions{}); err != nil {
 		t.Errorf("Write over a dead tiered's lock: %v", err)
 	}
-	if _, err := os.Stat(lock); !os.IsNotExist(err) {
-		t.Errorf("dead tiered's lock still there: %v", err)
+	for _, l := range []string{lock, other} {
+		if _, err := os.Stat(l); !os.IsNotExist(err) {
+			t.Errorf("dead tiered's lock %s still there: %v", l, err)
+		}
 	}
 	if got := refs(t, repo); got["refs/tags/v1.4.1.0"] != updates[0].New {
 		t.Errorf("refs after taking over a dead lock: %v", got)
