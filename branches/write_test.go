@@ -548,3 +548,34 @@ func TestWriteBrokenRef(t *testing.T) {
 		t.Errorf("Write over a broken ref file = %v, want %s", err, want)
 	}
 }
+
+// In a linked work tree, refs, packed-refs and their reflogs are the
+// common directory's; HEAD's reflog is the work tree's own.
+func TestWriteLinkedWorkTree(t *testing.T) {
+	dir, first, second := gitRepo(t)
+	wt := filepath.Join(t.TempDir(), "wt")
+	mustGit(t, dir, "worktree", "add", "-q", "-b", "topic", wt, "main")
+	repo, err := Open(wt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tag, updates := release(t, repo, first)
+	updates[2] = RefUpdate{Name: "refs/heads/topic", New: first, Old: second}
+	if err := repo.Write(tag, updates, WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	got := mustGit(t, dir, "for-each-ref", "--format=%(refname)", "refs/heads/release", "refs/heads/topic", "refs/tags/v1.4.1.0")
+	if want := "refs/heads/release/v1.4.1\nrefs/heads/topic\nrefs/tags/v1.4.1.0\n"; got != want {
+		t.Errorf("refs seen from the main work tree:\n%s\nwant\n%s", got, want)
+	}
+	if out := mustGit(t, wt, "reflog", "show", "--format=%H %gs", "HEAD"); !strings.HasPrefix(out, first+" tiered: release v1.4.1.0\n") {
+		t.Errorf("the linked work tree's HEAD reflog: %q", out)
+	}
+	if out := mustGit(t, dir, "reflog", "show", "--format=%gs", "HEAD"); strings.Contains(out, "tiered") {
+		t.Errorf("the main work tree's HEAD reflog names the write: %q", out)
+	}
+	if left := leftovers(t, filepath.Join(dir, ".git", "worktrees")); slices.ContainsFunc(left, func(s string) bool { return !strings.Contains(s, "logs") }) {
+		t.Errorf("left in the work tree's git directory: %q", left)
+	}
+	mustGit(t, dir, "fsck", "--strict", "--no-dangling")
+}
