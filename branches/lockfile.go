@@ -226,7 +226,8 @@ func parseLockMarker(data string) (pid, host string, ok bool) {
 
 // createLock takes the lock as git does, with O_CREAT|O_EXCL, where flock
 // or hard links are missing: a lock left by a writer that died is then
-// only reported.
+// only reported, but where flock works, a killed writer's lock can be
+// empty (killed before it wrote who it is) and is only reported too.
 func createLock(path string, wait time.Duration) (*lockFile, error) {
 	deadline := time.Now().Add(wait)
 	for pause := time.Millisecond; ; pause = min(2*pause, 100*time.Millisecond) {
@@ -238,7 +239,11 @@ func createLock(path string, wait time.Duration) (*lockFile, error) {
 			continue
 		}
 		if err == nil {
-			fmt.Fprintf(f, "%spid=%d host=%s\n", lockMarker, os.Getpid(), hostname())
+			// Under flock before it names us, if the system has it:
+			// a lock naming a tiered that nobody holds is taken over.
+			if ok, err := flock(f); ok && err == nil {
+				fmt.Fprintf(f, "%spid=%d host=%s\n", lockMarker, os.Getpid(), hostname())
+			}
 			return &lockFile{path: path, f: f}, nil
 		}
 		if !errors.Is(err, fs.ErrExist) {

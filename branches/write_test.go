@@ -579,3 +579,23 @@ func TestWriteLinkedWorkTree(t *testing.T) {
 	}
 	mustGit(t, dir, "fsck", "--strict", "--no-dangling")
 }
+
+// A lock taken the fallback way (O_CREAT|O_EXCL, where hard links fail) by
+// a running tiered is never taken over.
+func TestCreateLockHeld(t *testing.T) {
+	if !flockSupported {
+		t.Skip("no flock(2) here")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "refs", "heads", "x.lock")
+	held, err := createLock(path, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.release()
+	_, err = acquireLock(path, filepath.Join(dir, "tiered"), 0)
+	var le *LockError
+	if !errors.As(err, &le) || le.Holder == "" {
+		t.Errorf("acquireLock beside a running holder = %v, want a *LockError naming it", err)
+	}
+}
