@@ -103,7 +103,11 @@ func acquireLock(path, tmpDir string, wait time.Duration) (*lockFile, error) {
 		return nil, err
 	}
 	deadline := time.Now().Add(wait)
-	for pause := time.Millisecond; ; pause = min(2*pause, 100*time.Millisecond) {
+	for try, pause := 0, time.Millisecond; ; try, pause = try+1, min(2*pause, 100*time.Millisecond) {
+		if try == 100 {
+			// Others take and drop the lock faster than we can look.
+			return nil, &LockError{Lock: path}
+		}
 		err := os.Link(tmp.Name(), path)
 		switch {
 		case err == nil:
