@@ -4,5 +4,7 @@
 //
 // It exports plain values ([Commit], [Tag], [Line], [Release]), never go-git
 // types, and knows nothing of release rules: package policies judges what
-// this package reads. It writes refs only when a release is cut.
+// this package reads. It writes refs only when a release is cut, as git
+// writes them (lock files, fsync, rename, reflog), all or none even under
+// kill -9; readers never take or mind a lock (see [Repo.Write]).
 package branches

@@ -11,8 +11,6 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/go-git/go-git/v5/storage/filesystem"
-
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 )
@@ -124,7 +122,7 @@ func buildGraph(r *Repo) (*graph, error) {
 // numbers of every commit it lists, without decoding a commit object. A
 // repository without one, or with a split chain, is read from its objects.
 func (g *graph) loadCommitGraph(r *Repo) error {
-	fsStore, ok := r.r.Storer.(*filesystem.Storage)
+	fsStore, ok := r.fsStorage()
 	if !ok {
 		return nil
 	}

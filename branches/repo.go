@@ -135,11 +135,36 @@ func Open(dir string) (*Repo, error) {
 			wt = w.Filesystem
 		}
 		st := filesystem.NewStorageWithOptions(fsStore.Filesystem(), cache.NewObjectLRU(objectCache), filesystem.Options{KeepDescriptors: true})
-		if r2, err := git.Open(st, wt); err == nil {
+		// Refs are read as git reads them (see refStorage), so that a
+		// lock file or a write in progress never fails a reader.
+		rs := &refStorage{Storage: st, refs: newRefStore(st.Filesystem().Root())}
+		if r2, err := git.Open(rs, wt); err == nil {
 			r = r2
 		}
 	}
 	return &Repo{r: r, dir: dir}, nil
+}
+
+// fsStorage returns go-git's storage of a repository on disk.
+func (r *Repo) fsStorage() (*filesystem.Storage, bool) {
+	switch s := r.r.Storer.(type) {
+	case *refStorage:
+		return s.Storage, true
+	case *filesystem.Storage:
+		return s, true
+	}
+	return nil, false
+}
+
+// files returns the refs of a repository on disk, nil for one in memory.
+func (r *Repo) files() *refStore {
+	switch s := r.r.Storer.(type) {
+	case *refStorage:
+		return s.refs
+	case *filesystem.Storage:
+		return newRefStore(s.Filesystem().Root())
+	}
+	return nil
 }
 
 // WorkTree returns the root of the repository's work tree, or "" for a bare
