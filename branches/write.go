@@ -422,7 +422,7 @@ func (r *Repo) reflogSignature(tag *TagObject, opts WriteOptions) (Signature, st
 		sig = tag.Tagger
 	}
 	if sig.Name == "" {
-		sig.Name, sig.Email = r.Identity()
+		sig.Name, sig.Email, _ = r.Identity() // an unreadable include already failed the tagger
 	}
 	if sig.When.IsZero() {
 		sig.When = time.Now()
@@ -589,10 +589,31 @@ func (r *Repo) writeObject(s *refStore, obj plumbing.EncodedObject) (err error) 
 }
 
 // Identity is the committer identity git would use: user.name and
-// user.email from the repository's, the global and the system config.
-// Empty fields are unset.
-func (r *Repo) Identity() (name, email string) {
-	for _, scope := range []config.Scope{config.LocalScope, config.GlobalScope, config.SystemScope} {
+// user.email from the repository's config, then the global ones
+// (~/.gitconfig, $XDG_CONFIG_HOME/git/config), following include.path as
+// git does, then the system config. Empty fields are unset. An included
+// file that exists but cannot be read is an error wrapping [ErrConfig].
+func (r *Repo) Identity() (name, email string, err error) {
+	var files []string
+	if fs := r.files(); fs != nil {
+		files = append(files, filepath.Join(fs.commonDir, "config"))
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		files = append(files, filepath.Join(home, ".gitconfig"))
+	}
+	xdg := os.Getenv("XDG_CONFIG_HOME")
+	if xdg == "" {
+		if home, err := os.UserHomeDir(); err == nil {
+			xdg = filepath.Join(home, ".config")
+		}
+	}
+	if xdg != "" {
+		files = append(files, filepath.Join(xdg, "git", "config"))
+	}
+	if name, email, err = identityFrom(files); err != nil {
+		return "", "", err
+	}
+	for _, scope := range []config.Scope{config.LocalScope, config.SystemScope} {
 		cfg, err := r.r.ConfigScoped(scope)
 		if err != nil {
 			continue
@@ -604,7 +625,7 @@ func (r *Repo) Identity() (name, email string) {
 			email = cfg.User.Email
 		}
 	}
-	return name, email
+	return name, email, nil
 }
 
 // RefTarget returns the sha a ref points at, if it exists.

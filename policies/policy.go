@@ -11,6 +11,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/tiered-release/tiered/branches"
 	"github.com/tiered-release/tiered/versioning"
 )
 
@@ -230,6 +231,22 @@ func (d *decoder) pattern(key string, n *yaml.Node, out *versioning.Pattern, all
 		}
 		d.errorf(n, key, "%v", err)
 		return
+	}
+	// Every name the pattern gives must be a ref name git accepts: a
+	// pattern with "..", "//" or a leading "-" would write outside refs/.
+	prefix := "refs/heads/"
+	if key == "tags" {
+		prefix = "refs/tags/"
+	}
+	for _, v := range []versioning.Version{{ABI: 1, Kernel: 4, Feature: 2, Stable: 1}, {ABI: 1, Kernel: 5, Pre: "rc.1"}} {
+		if err := branches.CheckRefName(prefix + p.Expand(versioning.SchemeFour, v)); err != nil {
+			var re *branches.RefNameError
+			if errors.As(err, &re) {
+				err = fmt.Errorf("names refs git refuses: %s gives %s (%s)", s, strings.TrimPrefix(re.Name, prefix), re.Reason)
+			}
+			d.errorf(n, key, "%v", err)
+			return
+		}
 	}
 	*out = p
 }

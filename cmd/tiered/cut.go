@@ -131,7 +131,10 @@ func (s *session) writeCut(c *policies.Cut, opts branches.WriteOptions) error {
 // user.name and user.email from git config.
 func (s *session) tagger(now func() time.Time) (branches.Signature, error) {
 	name, email := os.Getenv("GIT_COMMITTER_NAME"), os.Getenv("GIT_COMMITTER_EMAIL")
-	cfgName, cfgEmail := s.repo.Identity()
+	cfgName, cfgEmail, err := s.repo.Identity()
+	if err != nil {
+		return branches.Signature{}, err
+	}
 	if name == "" {
 		name = cfgName
 	}

@@ -43,8 +43,9 @@ func exitCode(err error, stderr io.Writer) int {
 		me *kernel.ManifestError
 		le *branches.LineError
 		re *policies.ReleaseError
+		ne *branches.RefNameError
 	)
-	if errors.As(err, &ue) || errors.As(err, &fe) || errors.As(err, &me) || errors.As(err, &le) || errors.As(err, &re) ||
+	if errors.As(err, &ue) || errors.As(err, &fe) || errors.As(err, &me) || errors.As(err, &le) || errors.As(err, &re) || errors.As(err, &ne) ||
 		errors.Is(err, policies.ErrNoRelease) || errors.Is(err, versioning.ErrSyntax) {
 		return 2
 	}
