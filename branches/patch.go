@@ -470,10 +470,22 @@ func hunks(oldText, newText string) []Hunk {
 	xh := xdiff.Hunks(a, b, xdiff.Diff(a, b), contextLines)
 	out := make([]Hunk, len(xh))
 	for i, h := range xh {
-		lines := make([]string, len(h.Lines))
+		// One new string per hunk, sliced into lines: the patch keeps
+		// neither the files alive nor an allocation per line.
+		var buf strings.Builder
+		size := 0
+		for _, l := range h.Lines {
+			size += len(l.Text)
+		}
+		buf.Grow(size)
+		for _, l := range h.Lines {
+			buf.WriteByte(byte(l.Op))
+			buf.WriteString(strings.TrimSuffix(l.Text, "\n"))
+		}
+		text, lines := buf.String(), make([]string, len(h.Lines))
 		for k, l := range h.Lines {
-			// A new string, so the patch does not keep the file alive.
-			lines[k] = string(l.Op) + strings.TrimSuffix(l.Text, "\n")
+			n := 1 + len(strings.TrimSuffix(l.Text, "\n"))
+			lines[k], text = text[:n], text[n:]
 		}
 		out[i] = Hunk{OldStart: h.OldPos + 1, Lines: lines}
 	}
