@@ -79,7 +79,7 @@ func Hunks(a, b []string, edits []Edit, context int) []Hunk {
 		after := min(context, len(a)-(f.Old+f.Del), len(b)-(f.New+f.Ins))
 		e1, e2 := f.Old+f.Del+after, f.New+f.Ins+after
 		h := Hunk{OldPos: s1, OldLen: e1 - s1, NewPos: s2, NewLen: e2 - s2}
-		h.Lines = make([]Line, 0, max(e1-s1, e2-s2)+f.Ins)
+		h.Lines = make([]Line, 0, e1-s1+e2-s2)
 		j := s2 // next line of b to print as context
 		for _, ed := range edits[first : last+1] {
 			for ; j < ed.New; j++ {
