@@ -1,42 +1,50 @@
 package branches
 
 import (
-	"bytes"
 	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
-	"sort"
+	"path"
+	"slices"
 	"strings"
-	"time"
 
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
-	"github.com/sergi/go-diff/diffmatchpatch"
+
+	"github.com/tiered-release/tiered/branches/internal/xdiff"
 )
 
 // contextLines is git's default diff context.
 const contextLines = 3
 
-// maxDiffBytes bounds the files diffed line by line. Larger ones (generated
-// headers such as a 3 MiB vmlinux.h, whose regeneration costs a line diff
-// about a minute) are treated like binary files: hashed by blob id, never
-// checked for prerequisites.
-const maxDiffBytes = 1 << 20
+// bigFileBytes is git's core.bigFileThreshold default: git diffs larger
+// files as binary, and so does Patch (hashed by blob id). Below it a file
+// costs a line diff over interned lines: the largest vmlinux.h
+// regeneration in libbpf's history (3.4 MB to 2.1 MB, 230,000 lines
+// changed) takes under a second, where the character diff this replaced
+// took minutes (see also BenchmarkPatchLargeFile).
+const bigFileBytes = 512 << 20
 
 // Patch is a commit's change against its first parent, as unified-diff
-// hunks with git's default three lines of context.
+// hunks with git's default three lines of context: the patch `git show`
+// prints, renames detected.
 type Patch struct {
 	Commit string
-	Files  []FilePatch // sorted by path, as git diff orders them
+	Files  []FilePatch // in the order git diff prints them: by path (a rename by its new path)
 }
 
 // FilePatch is the change of one file. An added file has OldPath "", a
-// deleted one NewPath "". Renames are a deletion and an addition.
+// deleted one NewPath "". A renamed file has both paths, and Similarity
+// holds git's "similarity index" of the two versions, in percent; its
+// hunks turn the old content into the new one. A file whose type changes
+// (a regular file becomes a symlink, say) is a deletion and an addition.
 type FilePatch struct {
 	OldPath, NewPath string
 	OldMode, NewMode uint32 // 0 when absent
-	Binary           bool
-	OldID, NewID     string // blob ids
+	Binary           bool   // binary content, a submodule, or a file over 512 MiB: no hunks
+	OldID, NewID     string // blob ids ("" when absent)
+	Similarity       int    // of a rename, in percent
 	Hunks            []Hunk
 }
 
@@ -78,7 +86,9 @@ func (h Hunk) Added() []string {
 }
 
 // Patch computes the change commit makes against its first parent (against
-// nothing for a root commit). Results are cached.
+// nothing for a root commit) as `git show` does by default: git's line
+// diff, and renames detected as diff.renames=true detects them. Results
+// are cached.
 func (r *Repo) Patch(commit string) (*Patch, error) {
 	if p, ok := r.patches.Load(commit); ok {
 		return p.(*Patch), nil
@@ -91,58 +101,354 @@ func (r *Repo) Patch(commit string) (*Patch, error) {
 	if err != nil {
 		return nil, fmt.Errorf("diff %s: %w", Short(commit), err)
 	}
-	p := &Patch{Commit: commit}
+	// git's order: by path; a file whose type changes is a deletion
+	// followed by an addition, neither of them a rename candidate.
+	slices.SortStableFunc(changes, func(a, b fileChange) int { return strings.Compare(a.path, b.path) })
+	var pairs []filePair
 	for _, ch := range changes {
-		fp := FilePatch{}
-		var oldText, newText string
-		if ch.from.Mode != 0 {
-			fp.OldPath, fp.OldMode, fp.OldID = ch.path, uint32(ch.from.Mode), ch.from.Hash.String()
-		}
-		if ch.to.Mode != 0 {
-			fp.NewPath, fp.NewMode, fp.NewID = ch.path, uint32(ch.to.Mode), ch.to.Hash.String()
-		}
-		if isSubmodule(ch.from.Mode) || isSubmodule(ch.to.Mode) {
-			fp.Binary = true
-			p.Files = append(p.Files, fp)
+		if ch.from.Mode != 0 && ch.to.Mode != 0 && typeOf(ch.from.Mode) != typeOf(ch.to.Mode) {
+			pairs = append(pairs,
+				filePair{path: ch.path, from: ch.from, typeChange: true},
+				filePair{path: ch.path, to: ch.to, typeChange: true})
 			continue
 		}
-		for _, side := range []struct {
-			e    object.TreeEntry
-			text *string
-		}{{ch.from, &oldText}, {ch.to, &newText}} {
-			if side.e.Mode == 0 {
-				continue
-			}
-			data, size, err := r.blob(side.e.Hash, maxDiffBytes)
-			if err != nil {
-				return nil, fmt.Errorf("read %s at %s: %w", ch.path, Short(commit), err)
-			}
-			if size > maxDiffBytes || bytes.IndexByte(data[:min(len(data), 8000)], 0) >= 0 {
-				fp.Binary = true
-				continue
-			}
-			*side.text = string(data)
-		}
-		if !fp.Binary {
-			fp.Hunks = hunks(oldText, newText)
-		}
-		p.Files = append(p.Files, fp)
+		pairs = append(pairs, filePair{path: ch.path, from: ch.from, to: ch.to})
 	}
-	sort.Slice(p.Files, func(i, j int) bool { return p.Files[i].Path() < p.Files[j].Path() })
+	blobs := newBlobReader(r)
+	if err := detectRenames(pairs, blobs); err != nil {
+		return nil, fmt.Errorf("detect renames in %s: %w", Short(commit), err)
+	}
+	p := &Patch{Commit: commit}
+	for _, fp := range pairs {
+		if fp.renamedAway {
+			continue
+		}
+		f := FilePatch{}
+		oldPath := fp.path
+		if fp.renameFrom >= 0 {
+			src := pairs[fp.renameFrom]
+			fp.from, oldPath = src.from, src.path
+			f.Similarity = fp.score * 100 / xdiff.MaxScore
+		}
+		if fp.from.Mode != 0 {
+			f.OldPath, f.OldMode, f.OldID = oldPath, uint32(fp.from.Mode), fp.from.Hash.String()
+		}
+		if fp.to.Mode != 0 {
+			f.NewPath, f.NewMode, f.NewID = fp.path, uint32(fp.to.Mode), fp.to.Hash.String()
+		}
+		if err := blobs.fill(&f, fp.from, fp.to); err != nil {
+			return nil, fmt.Errorf("read %s at %s: %w", fp.path, Short(commit), err)
+		}
+		p.Files = append(p.Files, f)
+	}
 	r.patches.Store(commit, p)
 	return p, nil
 }
 
-func isSubmodule(m filemode.FileMode) bool { return m == filemode.Submodule }
+// filePair is one entry of git's diff queue: a change of one path, or,
+// once renames are detected, a rename.
+type filePair struct {
+	path       string
+	from, to   object.TreeEntry // a zero side is absent
+	typeChange bool             // half of a type change: never renamed
 
-type diffLine struct {
-	op   byte // ' ', '-', '+'
-	text string
-	old  int // 1-based line in the old file (for ' ' and '-')
+	renameFrom  int  // for a rename's destination: index of its source; -1 if none
+	renamedAway bool // a deletion whose file was renamed
+	score       int  // of the rename, out of xdiff.MaxScore
 }
 
-// hunks diffs two texts line by line and groups the changes as xdiff does:
-// changes whose gap is at most 2×context equal lines share a hunk.
+// typeOf is the file type bits of a mode (S_IFMT).
+func typeOf(m filemode.FileMode) uint32 { return uint32(m) & 0o170000 }
+
+func isRegular(m filemode.FileMode) bool { return typeOf(m) == 0o100000 }
+
+func isSubmodule(m filemode.FileMode) bool { return m == filemode.Submodule }
+
+// blobReader reads blobs for one patch, each once.
+type blobReader struct {
+	r    *Repo
+	data map[plumbing.Hash][]byte
+	size map[plumbing.Hash]int64
+}
+
+func newBlobReader(r *Repo) *blobReader {
+	return &blobReader{r: r, data: map[plumbing.Hash][]byte{}, size: map[plumbing.Hash]int64{}}
+}
+
+// read returns a blob's content, or nil if it is larger than git diffs,
+// and its size.
+func (b *blobReader) read(h plumbing.Hash) ([]byte, int64, error) {
+	if d, ok := b.data[h]; ok {
+		return d, int64(len(d)), nil
+	}
+	if n, ok := b.size[h]; ok && n > bigFileBytes {
+		return nil, n, nil
+	}
+	d, n, err := b.r.blob(h, bigFileBytes)
+	if err != nil {
+		return nil, 0, err
+	}
+	b.size[h] = n
+	if n > bigFileBytes {
+		return nil, n, nil
+	}
+	b.data[h] = d
+	return d, n, nil
+}
+
+// sizeOf returns a blob's size without reading it.
+func (b *blobReader) sizeOf(h plumbing.Hash) (int64, error) {
+	if n, ok := b.size[h]; ok {
+		return n, nil
+	}
+	o, err := b.r.r.BlobObject(h)
+	if err != nil {
+		return 0, err
+	}
+	b.size[h] = o.Size
+	return o.Size, nil
+}
+
+// fill sets f's hunks, or Binary, from the two sides' contents.
+func (b *blobReader) fill(f *FilePatch, from, to object.TreeEntry) error {
+	if isSubmodule(from.Mode) || isSubmodule(to.Mode) {
+		f.Binary = true
+		return nil
+	}
+	var text [2]string
+	for k, e := range []object.TreeEntry{from, to} {
+		if e.Mode == 0 {
+			continue
+		}
+		data, size, err := b.read(e.Hash)
+		if err != nil {
+			return err
+		}
+		if size > bigFileBytes || xdiff.IsBinary(data) {
+			f.Binary = true
+			continue
+		}
+		text[k] = string(data)
+	}
+	if !f.Binary && f.OldID != f.NewID {
+		f.Hunks = hunks(text[0], text[1])
+	}
+	return nil
+}
+
+// The scores of git's default rename detection, out of xdiff.MaxScore.
+const (
+	renameScore   = xdiff.MaxScore / 2                           // -M50%: a rename keeps half its content
+	basenameScore = renameScore + (xdiff.MaxScore-renameScore)/2 // a same-basename rename keeps 75%
+	renameLimit   = 1000                                         // diff.renameLimit: inexact detection only up to 1000×1000 pairs
+)
+
+// detectRenames pairs deleted files (sources) with added ones
+// (destinations) as git's diffcore-rename does with git's defaults:
+// identical contents first (preferring an unused source with the same
+// basename), then a source and a destination whose basenames are unique
+// among the rest and equal, if 75% similar, then the best remaining pairs
+// at least 50% similar, each destination considering its four most
+// similar sources. It marks the renames in pairs.
+func detectRenames(pairs []filePair, blobs *blobReader) error {
+	var srcs, dsts []int
+	for i := range pairs {
+		pairs[i].renameFrom = -1
+		switch p := &pairs[i]; {
+		case p.typeChange:
+		case p.from.Mode == 0:
+			dsts = append(dsts, i)
+		case p.to.Mode == 0:
+			srcs = append(srcs, i)
+		}
+	}
+	if len(srcs) == 0 || len(dsts) == 0 {
+		return nil
+	}
+	used := map[int]bool{} // sources renamed
+	record := func(dst, src, score int) {
+		pairs[dst].renameFrom, pairs[dst].score = src, score
+		pairs[src].renamedAway = true
+		used[src] = true
+	}
+	renamed := func(dst int) bool { return pairs[dst].renameFrom >= 0 }
+
+	// Identical contents.
+	byHash := map[plumbing.Hash][]int{} // sources by blob, in order
+	for _, s := range srcs {
+		byHash[pairs[s].from.Hash] = append(byHash[pairs[s].from.Hash], s)
+	}
+	for _, d := range dsts {
+		to := pairs[d].to
+		best, bestScore, tries := -1, -1, 100
+		for _, s := range byHash[to.Hash] {
+			from := pairs[s].from
+			if used[s] || (!isRegular(from.Mode) || !isRegular(to.Mode)) && from.Mode != to.Mode {
+				continue
+			}
+			score := 1 // unused
+			if sameBasename(pairs[s].path, pairs[d].path) {
+				score++
+			}
+			if score > bestScore {
+				best, bestScore = s, score
+				if score == 2 {
+					break
+				}
+			}
+			if tries--; tries == 0 {
+				break // too many twins: take the best so far
+			}
+		}
+		if best >= 0 {
+			record(d, best, xdiff.MaxScore)
+		}
+	}
+	srcs = slices.DeleteFunc(srcs, func(s int) bool { return used[s] })
+
+	sim := similarity{blobs: blobs, spans: map[plumbing.Hash]*xdiff.Spans{}}
+
+	// Unique basenames.
+	unique := func(idx []int, skip func(int) bool) map[string]int {
+		m := map[string]int{}
+		for _, i := range idx {
+			if skip(i) {
+				continue
+			}
+			base := path.Base(pairs[i].path)
+			if _, dup := m[base]; dup {
+				m[base] = -1
+			} else {
+				m[base] = i
+			}
+		}
+		return m
+	}
+	srcByBase := unique(srcs, func(int) bool { return false })
+	dstByBase := unique(dsts, renamed)
+	for _, s := range srcs {
+		base := path.Base(pairs[s].path)
+		d, ok := dstByBase[base]
+		if !ok || d < 0 || srcByBase[base] < 0 || renamed(d) {
+			continue
+		}
+		score, err := sim.score(pairs[s].from, pairs[d].to, basenameScore)
+		if err != nil {
+			return err
+		}
+		if score >= basenameScore {
+			record(d, s, score)
+		}
+	}
+	srcs = slices.DeleteFunc(srcs, func(s int) bool { return used[s] })
+	dsts = slices.DeleteFunc(dsts, renamed)
+	if len(srcs) == 0 || len(dsts) == 0 || len(srcs)*len(dsts) > renameLimit*renameLimit {
+		return nil
+	}
+
+	// The best of the rest.
+	type candidate struct {
+		src, dst  int // -1 for an unused slot
+		score     int
+		nameScore int
+	}
+	compare := func(a, b candidate) int {
+		switch {
+		case a.dst < 0 && b.dst < 0:
+			return 0
+		case a.dst < 0:
+			return 1
+		case b.dst < 0:
+			return -1
+		case a.score == b.score:
+			return b.nameScore - a.nameScore
+		}
+		return b.score - a.score
+	}
+	const perDst = 4
+	mx := make([]candidate, 0, perDst*len(dsts))
+	for _, d := range dsts {
+		m := []candidate{{dst: -1}, {dst: -1}, {dst: -1}, {dst: -1}}
+		for _, s := range srcs {
+			score, err := sim.score(pairs[s].from, pairs[d].to, renameScore)
+			if err != nil {
+				return err
+			}
+			c := candidate{src: s, dst: d, score: score}
+			if sameBasename(pairs[s].path, pairs[d].path) {
+				c.nameScore = 1
+			}
+			worst := 0
+			for k := 1; k < perDst; k++ {
+				if compare(m[k], m[worst]) > 0 {
+					worst = k
+				}
+			}
+			if compare(m[worst], c) > 0 {
+				m[worst] = c
+			}
+		}
+		mx = append(mx, m...)
+	}
+	slices.SortStableFunc(mx, compare)
+	for _, c := range mx {
+		if c.dst < 0 || c.score < renameScore {
+			break
+		}
+		if renamed(c.dst) || used[c.src] {
+			continue
+		}
+		record(c.dst, c.src, c.score)
+	}
+	return nil
+}
+
+// sameBasename reports whether two paths end in the same file name.
+func sameBasename(a, b string) bool { return path.Base(a) == path.Base(b) }
+
+// similarity scores rename candidates, summarising each blob once.
+type similarity struct {
+	blobs *blobReader
+	spans map[plumbing.Hash]*xdiff.Spans
+}
+
+// score estimates, out of xdiff.MaxScore, how much of dst's content comes
+// from src, as git's estimate_similarity: 0 for anything but regular
+// files, and for sizes too far apart for minScore.
+func (s *similarity) score(src, dst object.TreeEntry, minScore int) (int, error) {
+	if !isRegular(src.Mode) || !isRegular(dst.Mode) {
+		return 0, nil
+	}
+	srcSize, err := s.blobs.sizeOf(src.Hash)
+	if err != nil {
+		return 0, err
+	}
+	dstSize, err := s.blobs.sizeOf(dst.Hash)
+	if err != nil {
+		return 0, err
+	}
+	maxSize, baseSize := max(srcSize, dstSize), min(srcSize, dstSize)
+	if maxSize*(xdiff.MaxScore-int64(minScore)) < (maxSize-baseSize)*xdiff.MaxScore || dstSize == 0 {
+		return 0, nil
+	}
+	var spans [2]*xdiff.Spans
+	for k, h := range []plumbing.Hash{src.Hash, dst.Hash} {
+		if spans[k] = s.spans[h]; spans[k] != nil {
+			continue
+		}
+		data, _, err := s.blobs.read(h)
+		if err != nil {
+			return 0, err
+		}
+		if data == nil {
+			return 0, nil // over bigFileBytes: not worth it
+		}
+		sp := xdiff.CountSpans(data, !xdiff.IsBinary(data))
+		s.spans[h], spans[k] = &sp, &sp
+	}
+	return int(xdiff.Copied(*spans[0], *spans[1]) * xdiff.MaxScore / uint64(maxSize)), nil
+}
+
 // DiffFiles diffs two versions of a text file into a FilePatch, as Patch
 // does for each file a commit changes; "" is an absent side. It lets
 // tests build patches without a repository.
@@ -157,70 +463,31 @@ func DiffFiles(oldPath, newPath, oldText, newText string) FilePatch {
 	return fp
 }
 
+// hunks diffs two texts line by line as `git diff` does (package xdiff):
+// changes whose gap is at most 2×context equal lines share a hunk.
 func hunks(oldText, newText string) []Hunk {
-	var lines []diffLine
-	oldNo := 1
-	var dels, adds []diffLine
-	flush := func() {
-		lines = append(lines, dels...)
-		lines = append(lines, adds...)
-		dels, adds = dels[:0], adds[:0]
-	}
-	// A time limit turns on diffmatchpatch's half-match speed-up, which
-	// keeps large syncs (thousands of changed lines) fast; an hour never
-	// expires, so the result does not depend on the machine. Without it,
-	// 1% more patch-ids agree with git and a libbpf plan takes 60× longer.
-	dmp := diffmatchpatch.New()
-	dmp.DiffTimeout = time.Hour
-	a, b, table := dmp.DiffLinesToRunes(oldText, newText)
-	for _, d := range dmp.DiffCharsToLines(dmp.DiffMainRunes(a, b, false), table) {
-		for _, text := range splitLines(d.Text) {
-			switch d.Type {
-			case diffmatchpatch.DiffEqual:
-				flush()
-				lines = append(lines, diffLine{' ', text, oldNo})
-				oldNo++
-			case diffmatchpatch.DiffDelete:
-				dels = append(dels, diffLine{'-', text, oldNo})
-				oldNo++
-			case diffmatchpatch.DiffInsert:
-				adds = append(adds, diffLine{'+', text, oldNo})
-			}
+	a, b := xdiff.Split(oldText), xdiff.Split(newText)
+	xh := xdiff.Hunks(a, b, xdiff.Diff(a, b), contextLines)
+	out := make([]Hunk, len(xh))
+	for i, h := range xh {
+		// One new string per hunk, sliced into lines: the patch keeps
+		// neither the files alive nor an allocation per line.
+		var buf strings.Builder
+		size := 0
+		for _, l := range h.Lines {
+			size += len(l.Text)
 		}
-	}
-	flush()
-	var out []Hunk
-	for i := 0; i < len(lines); {
-		if lines[i].op == ' ' {
-			i++
-			continue
+		buf.Grow(size)
+		for _, l := range h.Lines {
+			buf.WriteByte(byte(l.Op))
+			buf.WriteString(strings.TrimSuffix(l.Text, "\n"))
 		}
-		start := max(0, i-contextLines)
-		for start < i && lines[start].op != ' ' {
-			start++
+		text, lines := buf.String(), make([]string, len(h.Lines))
+		for k, l := range h.Lines {
+			n := 1 + len(strings.TrimSuffix(l.Text, "\n"))
+			lines[k], text = text[:n], text[n:]
 		}
-		end := i
-		for {
-			for end < len(lines) && lines[end].op != ' ' {
-				end++
-			}
-			gap := 0
-			for end+gap < len(lines) && lines[end+gap].op == ' ' {
-				gap++
-			}
-			if end+gap < len(lines) && gap <= 2*contextLines {
-				end += gap
-				continue
-			}
-			end = min(len(lines), end+min(gap, contextLines))
-			break
-		}
-		h := Hunk{OldStart: lines[start].old}
-		for _, l := range lines[start:end] {
-			h.Lines = append(h.Lines, string(l.op)+l.text)
-		}
-		out = append(out, h)
-		i = end
+		out[i] = Hunk{OldStart: h.OldPos + 1, Lines: lines}
 	}
 	return out
 }
@@ -234,16 +501,39 @@ func splitLines(s string) []string {
 	return strings.Split(s, "\n")
 }
 
-// ID returns the patch's `git patch-id --stable`: per file, the SHA-1 of
-// the diff header and hunk lines with all whitespace removed, summed over
-// files as 20-byte little-endian numbers, so file order does not matter.
-// Binary files, and files over 1 MiB, hash their blob ids, as git does for
-// binary files of full-index patches.
+// ID returns the patch's `git patch-id --stable`, as git computes it from
+// `git show --full-index` of the commit: per file, the SHA-1 of the diff
+// header and hunk lines with all white space removed (index lines and
+// "\ No newline" markers left out), summed as 20-byte little-endian numbers,
+// so file order does not matter. Binary files hash their full blob ids;
+// git's default abbreviated ids give a different, repository-dependent
+// patch-id. Git's quirks are kept: a file without hunks (an empty file,
+// a pure mode change or rename) is hashed together with the next file, and
+// the header line after a binary file is skipped. An empty patch has no
+// patch-id in git; ID returns forty zeros.
 func (p *Patch) ID() string {
 	var sum [sha1.Size]byte
+	if len(p.Files) == 0 {
+		return hex.EncodeToString(sum[:])
+	}
+	h := sha1.New()
+	add := func(s string) { h.Write(stripSpace(s)) }
+	flush := func() {
+		var carry uint16
+		d := h.Sum(nil)
+		h.Reset()
+		for i := range sum {
+			carry += uint16(sum[i]) + uint16(d[i])
+			sum[i] = byte(carry)
+			carry >>= 8
+		}
+	}
+	inHunks, afterBinary := false, false
 	for _, f := range p.Files {
-		h := sha1.New()
-		add := func(s string) { h.Write(stripSpace(s)) }
+		if inHunks {
+			flush()
+			inHunks = false
+		}
 		a, b := f.OldPath, f.NewPath
 		if a == "" {
 			a = b
@@ -251,7 +541,10 @@ func (p *Patch) ID() string {
 		if b == "" {
 			b = a
 		}
-		add("diff --git a/" + a + " b/" + b)
+		if !afterBinary {
+			add("diff --git " + quotePath("a/"+a) + " " + quotePath("b/"+b))
+		}
+		afterBinary = false
 		switch {
 		case f.OldMode == 0:
 			add(fmt.Sprintf("new file mode %06o", f.NewMode))
@@ -261,41 +554,112 @@ func (p *Patch) ID() string {
 			add(fmt.Sprintf("old mode %06o", f.OldMode))
 			add(fmt.Sprintf("new mode %06o", f.NewMode))
 		}
-		if f.Binary {
-			h.Write([]byte(f.OldID + f.NewID))
-		} else if len(f.Hunks) > 0 {
+		if f.OldPath != "" && f.NewPath != "" && f.OldPath != f.NewPath {
+			add(fmt.Sprintf("similarity index %d%%", f.Similarity))
+			add("rename from " + quotePath(f.OldPath))
+			add("rename to " + quotePath(f.NewPath))
+		}
+		// A binary file hashes its blob ids, a text file its hunks, and
+		// one whose content is unchanged (a mode change, a pure rename)
+		// only its header.
+		lines := f.lines()
+		switch {
+		case f.Binary && lines == nil && f.OldID != f.NewID:
+			h.Write([]byte(fullID(f.OldID) + fullID(f.NewID)))
+			flush()
+			afterBinary = true
+		case len(lines) > 0:
 			if f.OldMode == 0 {
 				add("--- /dev/null")
 			} else {
-				add("--- a/" + a)
+				add("--- " + quotePath("a/"+a))
 			}
 			if f.NewMode == 0 {
 				add("+++ /dev/null")
 			} else {
-				add("+++ b/" + b)
+				add("+++ " + quotePath("b/"+b))
 			}
-			for _, hk := range f.Hunks {
-				for _, l := range hk.Lines {
-					add(l)
-				}
+			for _, l := range lines {
+				add(l)
 			}
-		}
-		var carry uint16
-		d := h.Sum(nil)
-		for i := range sum {
-			carry += uint16(sum[i]) + uint16(d[i])
-			sum[i] = byte(carry)
-			carry >>= 8
+			inHunks = true
 		}
 	}
+	flush()
 	return hex.EncodeToString(sum[:])
 }
 
+// lines returns the hunk lines git prints for f: its hunks', or for a
+// submodule the "Subproject commit" lines.
+func (f FilePatch) lines() []string {
+	if !isSubmodule(filemode.FileMode(f.OldMode)) && !isSubmodule(filemode.FileMode(f.NewMode)) {
+		var out []string
+		for _, h := range f.Hunks {
+			out = append(out, h.Lines...)
+		}
+		return out
+	}
+	if f.OldID == f.NewID {
+		return nil
+	}
+	var out []string
+	if f.OldMode != 0 {
+		out = append(out, "-Subproject commit "+f.OldID)
+	}
+	if f.NewMode != 0 {
+		out = append(out, "+Subproject commit "+f.NewID)
+	}
+	return out
+}
+
+// fullID is a blob id as `git diff --full-index` writes it: forty zeros
+// for an absent side.
+func fullID(id string) string {
+	if id == "" {
+		return strings.Repeat("0", 40)
+	}
+	return id
+}
+
+// quotePath quotes a path as git does with core.quotePath on: in double
+// quotes, with C escapes, if it holds a control character, a quote, a
+// backslash or a byte over 0x7f.
+func quotePath(s string) string {
+	need := false
+	for i := 0; i < len(s) && !need; i++ {
+		c := s[i]
+		need = c < 0x20 || c == '"' || c == '\\' || c >= 0x7f
+	}
+	if !need {
+		return s
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c >= 0x07 && c <= 0x0d:
+			b.WriteByte('\\')
+			b.WriteByte("abtnvfr"[c-0x07])
+		case c < 0x20 || c >= 0x7f:
+			fmt.Fprintf(&b, "\\%03o", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// stripSpace removes what git's isspace calls white space: space, tab,
+// newline and carriage return (not vertical tab or form feed).
 func stripSpace(s string) []byte {
 	b := make([]byte, 0, len(s))
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
-		case ' ', '\t', '\n', '\r', '\v', '\f':
+		case ' ', '\t', '\n', '\r':
 		default:
 			b = append(b, s[i])
 		}
