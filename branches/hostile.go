@@ -11,7 +11,9 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/storer"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
 // Errors for repositories and revisions that would give wrong answers.
@@ -24,22 +26,48 @@ var (
 	// (reflogs, paths, peeling, ranges), which go-git would read as
 	// something else.
 	ErrRevisionSyntax = errors.New("unsupported revision syntax")
+	// ErrRewritten: grafts or replace refs make git show another history
+	// than the repository's objects hold.
+	ErrRewritten = errors.New("history rewritten by grafts or replace refs")
 	// ErrConfig: a git configuration file cannot be read.
 	ErrConfig = errors.New("unreadable git configuration")
 )
 
-// checkShallow refuses a shallow clone.
-func checkShallow(r *git.Repository) error {
-	s, ok := r.Storer.(storer.ShallowStorer)
-	if !ok {
-		return nil
+// checkHistory refuses a repository whose history, as git shows it, is
+// not the history its objects hold: a shallow clone, grafts, replace refs.
+// go-git reads the objects as they are, so its answers would differ from
+// git's.
+func checkHistory(r *git.Repository) error {
+	if s, ok := r.Storer.(storer.ShallowStorer); ok {
+		commits, err := s.Shallow()
+		if err != nil {
+			return fmt.Errorf("read shallow file: %w", err)
+		}
+		if len(commits) > 0 {
+			return fmt.Errorf("%w: %d shallow commits", ErrShallow, len(commits))
+		}
 	}
-	commits, err := s.Shallow()
+	if fsStore, ok := r.Storer.(*filesystem.Storage); ok {
+		common := newRefStore(fsStore.Filesystem().Root()).commonDir
+		if _, err := os.Stat(filepath.Join(common, "info", "grafts")); err == nil {
+			return fmt.Errorf("%w: info/grafts rewrites parents, which tiered does not read (git replace --convert-graft-file turns it into replace refs; remove those too)", ErrRewritten)
+		}
+	}
+	refs, err := r.References()
 	if err != nil {
-		return fmt.Errorf("read shallow file: %w", err)
+		return err
 	}
-	if len(commits) > 0 {
-		return fmt.Errorf("%w: %d shallow commits", ErrShallow, len(commits))
+	defer refs.Close()
+	var replaced string
+	refs.ForEach(func(ref *plumbing.Reference) error {
+		if strings.HasPrefix(ref.Name().String(), "refs/replace/") {
+			replaced = ref.Name().String()
+			return storer.ErrStop
+		}
+		return nil
+	})
+	if replaced != "" {
+		return fmt.Errorf("%w: %s replaces an object, which git shows and tiered does not read (git replace -d it, or answer from a clone without it)", ErrRewritten, replaced)
 	}
 	return nil
 }

@@ -24,6 +24,8 @@ import (
 var (
 	// ErrNotRepository: the directory is not a git repository.
 	ErrNotRepository = errors.New("not a git repository")
+	// ErrMissingObject: an object a ref names is not in the repository.
+	ErrMissingObject = errors.New("object missing")
 	// ErrUnknownRef: a revision names no commit.
 	ErrUnknownRef = errors.New("unknown revision")
 	// ErrNoFile: a path does not exist at a commit. It is also
@@ -123,7 +125,7 @@ func Open(dir string) (*Repo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open repository %s: %w", dir, err)
 	}
-	if err := checkShallow(r); err != nil {
+	if err := checkHistory(r); err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
 	// Reopen the same object store keeping pack files open, with a larger
@@ -276,7 +278,16 @@ func (r *Repo) Tags() ([]Tag, error) {
 				break
 			}
 		}
-		if _, err := r.r.CommitObject(hash); err != nil {
+		obj, err := r.r.Storer.EncodedObject(plumbing.AnyObject, hash)
+		if errors.Is(err, plumbing.ErrObjectNotFound) {
+			// A release whose objects are gone is not "no release": the
+			// answers would silently leave it out.
+			return fmt.Errorf("tag %s names %s, which is missing from the repository (%w; git fsck names what else is, git fetch may restore it)", t.Name, Short(hash.String()), ErrMissingObject)
+		}
+		if err != nil {
+			return fmt.Errorf("tag %s: read %s: %w", t.Name, Short(hash.String()), err)
+		}
+		if obj.Type() != plumbing.CommitObject {
 			return nil // a tag of a tree or blob is no release
 		}
 		t.Commit = hash.String()
