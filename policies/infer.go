@@ -113,7 +113,7 @@ func Infer(s Survey) (*Inference, error) {
 	}
 	p.UAPI.Headers = headers
 	if len(headers) > 0 {
-		note("uapi.headers: %d copies of kernel UAPI headers (%s)", len(headers), shortList(headers, 4))
+		note("uapi.headers: %s of kernel UAPI headers (%s)", plural(len(headers), "copy", "copies"), shortList(headers, 4))
 	} else {
 		note("uapi.headers: none (no */uapi/linux/*.h in %s): the features gate has nothing to check", p.Trunk)
 	}
@@ -414,4 +414,11 @@ func shortList(xs []string, n int) string {
 		return strings.Join(xs, ", ")
 	}
 	return strings.Join(xs[:n], ", ") + fmt.Sprintf(", and %d more", len(xs)-n)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
