@@ -60,6 +60,7 @@ and builds packages.`,
 		newPackageCmd(g),
 		newInitCmd(g),
 		newReportCmd(g),
+		newCICmd(g),
 		newDemoCmd(),
 		newManCmd(),
 	)
