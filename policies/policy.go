@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -100,6 +101,49 @@ func Load(path string) (*Policy, error) {
 		return nil, err
 	}
 	return Parse(path, data)
+}
+
+// Repository is where [LoadRepo] looks for a policy: a work tree, or
+// the commit HEAD names in a bare repository.
+type Repository interface {
+	WorkTree() string
+	Resolve(rev string) (string, error)
+	ReadFile(commit, path string) ([]byte, error)
+}
+
+// LoadRepo reads a repository's policy: tiered.yaml at the root of its
+// work tree or, in a bare repository, tiered.yaml committed on HEAD; the
+// built-in default when there is none.
+func LoadRepo(r Repository) (*Policy, error) {
+	if wt := r.WorkTree(); wt != "" {
+		return LoadOrDefault(filepath.Join(wt, DefaultFile))
+	}
+	head, err := r.Resolve("HEAD")
+	if err != nil {
+		return Default(), nil
+	}
+	data, err := r.ReadFile(head, DefaultFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Default(), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return Parse(DefaultFile+"@HEAD", data)
+}
+
+// Layout is how package branches reads the repository's lines under this
+// policy.
+func (p *Policy) Layout() branches.Layout {
+	return branches.Layout{
+		Scheme:       p.Scheme,
+		Trunk:        p.Trunk,
+		Tags:         p.Tags,
+		ABIBranch:    p.Branches.ABI,
+		KernelBranch: p.Branches.Kernel,
+		StableBranch: p.Branches.Stable,
+		Kernels:      p.Kernels,
+	}
 }
 
 // LoadOrDefault is [Load], but a missing file gives [Default].

@@ -3,14 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
-	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
-	"github.com/tiered-release/tiered/branches"
 	"github.com/tiered-release/tiered/internal/answers"
 	"github.com/tiered-release/tiered/policies"
+	"github.com/tiered-release/tiered/report"
 )
 
 type backportOpts struct {
@@ -134,7 +132,7 @@ func newBackportCheckCmd(g *globalOpts) *cobra.Command {
 				if o.json {
 					err = writeJSON(w, v)
 				} else {
-					printVerdicts(w, []policies.Verdict{*v}, true)
+					report.Verdicts(w, []policies.Verdict{*v}, true)
 				}
 				if err == nil && v.Verdict == policies.Forbidden {
 					return errNo
@@ -170,26 +168,11 @@ func newBackportPlanCmd(g *globalOpts) *cobra.Command {
 					return writeJSON(w, pl)
 				}
 				fmt.Fprintf(w, "plan for %s from %s: %d commits\n", pl.Line, pl.From, len(pl.Commits))
-				printVerdicts(w, pl.Commits, false)
+				report.Verdicts(w, pl.Commits, false)
 				return nil
 			})
 		},
 	}
 	o.flags(cmd, true)
 	return cmd
-}
-
-func printVerdicts(w io.Writer, vs []policies.Verdict, long bool) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "COMMIT\tVERDICT\tRULES\tSUBJECT")
-	for _, v := range vs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", branches.Short(v.Commit), v.Verdict, dash(joinRules(v.Rules)), v.Subject)
-		for _, r := range v.Reasons {
-			fmt.Fprintf(tw, "\t\t\t  %s\n", r)
-		}
-		if long && len(v.Prerequisites) > 0 {
-			fmt.Fprintf(tw, "\t\t\t  apply first: %s\n", strings.Join(v.Prerequisites, " "))
-		}
-	}
-	tw.Flush()
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
@@ -95,7 +94,7 @@ writes a JUnit report.`,
 			case "markdown":
 				_, err = w.Write(report.CIMarkdown(c))
 			default:
-				printCI(w, c)
+				report.CI(w, c)
 			}
 			if err == nil && c.Failed {
 				return errNo
@@ -110,26 +109,6 @@ writes a JUnit report.`,
 	cmd.Flags().StringVar(&o.btf, "btf", "", "kernel BTF for kernel-too-new and the features gate: a `PATH` (default: features.btf)")
 	cmd.Flags().StringVar(&o.format, "format", "text", "text, markdown or json")
 	return cmd
-}
-
-func printCI(w io.Writer, c *policies.PullRequestCheck) {
-	verdict := "passes"
-	if c.Failed {
-		verdict = "fails"
-	}
-	fmt.Fprintf(w, "pull request %s into %s (from %s): %s\n", c.Range, c.Line, c.From, verdict)
-	vs := make([]policies.Verdict, len(c.Commits))
-	for i, x := range c.Commits {
-		vs[i] = x.Verdict
-		if x.Upstream != "" {
-			vs[i].Reasons = append([]string{"backports " + x.Upstream[:12]}, x.Reasons...)
-		}
-	}
-	printVerdicts(w, vs, true)
-	if r := c.Release; r != nil {
-		printNext(w, r.NextPlan)
-		printGates(w, r.Gates)
-	}
 }
 
 // appendFile appends data to a file, creating it.

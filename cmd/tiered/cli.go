@@ -111,13 +111,12 @@ func newManCmd() *cobra.Command {
 }
 
 // completeLines completes a line flag with the repository's lines.
-func completeLines(g *globalOpts) func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+func completeLines(g *globalOpts) completer {
 	return func(cmd *cobra.Command, args []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
-		s, st, err := g.openStatus()
+		_, st, err := g.openStatus()
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		_ = s
 		var out []cobra.Completion
 		for _, l := range st.Lines {
 			for _, name := range []string{l.Name, l.Branch} {
@@ -131,7 +130,7 @@ func completeLines(g *globalOpts) func(*cobra.Command, []string, string) ([]cobr
 }
 
 // completeReleases completes a revision with the release tags.
-func completeReleases(g *globalOpts) func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+func completeReleases(g *globalOpts) completer {
 	return func(cmd *cobra.Command, args []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		_, st, err := g.openStatus()
 		if err != nil {
@@ -148,6 +147,36 @@ func completeReleases(g *globalOpts) func(*cobra.Command, []string, string) ([]c
 }
 
 // completeWords completes a flag with fixed values.
-func completeWords(words ...string) func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+func completeWords(words ...string) completer {
 	return cobra.FixedCompletions(words, cobra.ShellCompDirectiveNoFileComp)
+}
+
+// completer completes a flag's value or a command's arguments.
+type completer = func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective)
+
+// registerCompletions completes line names, release tags and fixed
+// values from the repository, for the shell completions cobra writes
+// (tiered completion bash|zsh|fish). An empty flag completes arguments.
+func registerCompletions(root *cobra.Command, g *globalOpts) {
+	lines, releases := completeLines(g), completeReleases(g)
+	for _, c := range []struct {
+		path, flag string
+		f          completer
+	}{
+		{"next", "line", lines}, {"cut", "line", lines},
+		{"backport check", "to", lines}, {"backport check", "from", lines}, {"backport check", "at", releases},
+		{"backport plan", "to", lines}, {"backport plan", "from", lines}, {"backport plan", "at", releases},
+		{"features check", "line", lines}, {"features check", "", releases},
+		{"package", "release", releases}, {"package", "format", completeWords("deb", "rpm", "deb,rpm")},
+		{"ci", "to", lines}, {"ci", "from", lines},
+	} {
+		cmd, _, err := root.Find(strings.Fields(c.path))
+		switch {
+		case err != nil || cmd == root:
+		case c.flag == "":
+			cmd.ValidArgsFunction = c.f
+		case cmd.Flags().Lookup(c.flag) != nil:
+			cmd.RegisterFlagCompletionFunc(c.flag, c.f)
+		}
+	}
 }

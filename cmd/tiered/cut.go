@@ -3,11 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -15,6 +13,7 @@ import (
 	"github.com/tiered-release/tiered/abi"
 	"github.com/tiered-release/tiered/branches"
 	"github.com/tiered-release/tiered/policies"
+	"github.com/tiered-release/tiered/report"
 	"github.com/tiered-release/tiered/versioning"
 )
 
@@ -53,7 +52,7 @@ to judge by is reported as skipped. Exit 1 when a gate refuses.`,
 			if o.json {
 				err = writeJSON(cmd.OutOrStdout(), c)
 			} else {
-				printCut(cmd.OutOrStdout(), c)
+				report.Cut(cmd.OutOrStdout(), c)
 			}
 			if err == nil && c.Refused {
 				return errNo
@@ -175,69 +174,4 @@ func parseGitDate(s string) (time.Time, error) {
 		t = t.In(z.Location())
 	}
 	return t, nil
-}
-
-func printCut(w io.Writer, c *policies.Cut) {
-	at := branches.Short(c.Commit)
-	switch {
-	case c.Version == "":
-		fmt.Fprintf(w, "cut on line %s at %s: refused\n", c.Line, at)
-	default:
-		fmt.Fprintf(w, "cut %s on line %s (%s bump) at %s\n", c.Version, c.Line, c.Bump, at)
-	}
-	for _, r := range c.Reasons {
-		fmt.Fprintf(w, "  %s\n", r)
-	}
-	printGates(w, c.Gates)
-	switch {
-	case c.Refused:
-		fmt.Fprintln(w, "refused: nothing written")
-		return
-	case c.DryRun:
-		fmt.Fprintln(w, "would write (dry run):")
-	default:
-		fmt.Fprintln(w, "wrote:")
-	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, u := range c.Updates {
-		if strings.HasPrefix(u.Name, "refs/tags/") {
-			fmt.Fprintf(tw, "  %s\ttag %s -> %s\n", u.Name, branches.Short(u.New), at)
-		} else {
-			fmt.Fprintf(tw, "  %s\t%s\n", u.Name, branches.Short(u.New))
-		}
-	}
-	tw.Flush()
-	fmt.Fprintln(w, "annotation:")
-	for _, l := range strings.Split(strings.TrimRight(c.Annotation, "\n"), "\n") {
-		fmt.Fprintf(w, "  | %s\n", l)
-	}
-}
-
-// printGates lists gates, one line each, further reasons indented below.
-func printGates(w io.Writer, gates []policies.Gate) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, g := range gates {
-		status := string(g.Status)
-		if g.Status == policies.GateFailed && len(g.Rules) > 0 {
-			status += ": " + joinRules(g.Rules)
-		}
-		if len(g.Reasons) == 0 {
-			fmt.Fprintf(tw, "gate %s\t%s\n", g.Name, status)
-			continue
-		}
-		fmt.Fprintf(tw, "gate %s\t%s\t%s\n", g.Name, status, g.Reasons[0])
-		for _, r := range g.Reasons[1:] {
-			fmt.Fprintf(tw, "\t\t%s\n", r)
-		}
-	}
-	tw.Flush()
-}
-
-// joinRules writes rule IDs as a comma-separated list.
-func joinRules(rules []policies.RuleID) string {
-	s := make([]string, len(rules))
-	for i, r := range rules {
-		s[i] = string(r)
-	}
-	return strings.Join(s, ",")
 }

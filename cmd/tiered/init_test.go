@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/tiered-release/tiered/report"
 )
 
 // lineSummary is what a policy must read the same: every line and its
@@ -21,7 +22,7 @@ func statusLines(t *testing.T, args ...string) []lineSummary {
 	if code := run(append(args, "--no-cache", "status", "--json"), &out, &errb); code != 0 {
 		t.Fatalf("tiered %v status: exit %d\n%s", args, code, errb.String())
 	}
-	var rep statusReport
+	var rep report.StatusReport
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/tiered-release/tiered/branches"
 	"github.com/tiered-release/tiered/kernel"
 	"github.com/tiered-release/tiered/policies"
+	"github.com/tiered-release/tiered/report"
 )
 
 type nextOpts struct {
@@ -45,8 +46,8 @@ func newNextCmd(g *globalOpts) *cobra.Command {
 				if o.json {
 					err = writeJSON(w, rep)
 				} else {
-					printNext(w, rep.NextPlan)
-					printGates(w, rep.Gates)
+					report.Next(w, rep.NextPlan)
+					report.Gates(w, rep.Gates)
 				}
 				if err == nil && rep.No() {
 					return errNo
@@ -70,22 +71,4 @@ func (s *session) line(st *branches.Status, name string) (*branches.Line, error)
 		return nil, &usageError{fmt.Errorf("--line %w", err)}
 	}
 	return l, nil
-}
-
-func printNext(w io.Writer, np *policies.NextPlan) {
-	cur := np.Current
-	if cur == "" {
-		cur = "(none)"
-	}
-	switch np.Bump {
-	case policies.BumpNone:
-		fmt.Fprintf(w, "line %s: at %s, nothing to release\n", np.Line, cur)
-	case policies.BumpRefused:
-		fmt.Fprintf(w, "line %s: at %s, no release possible (%s)\n", np.Line, cur, joinRules(np.Rules))
-	default:
-		fmt.Fprintf(w, "line %s: %s -> %s (%s bump)\n", np.Line, cur, np.Next, np.Bump)
-	}
-	for _, r := range np.Reasons {
-		fmt.Fprintf(w, "  %s\n", r)
-	}
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -71,38 +70,6 @@ and builds packages.`,
 	return root
 }
 
-// registerCompletions completes line names, release tags and fixed
-// values from the repository, for the shell completions cobra writes
-// (tiered completion bash|zsh|fish).
-func registerCompletions(root *cobra.Command, g *globalOpts) {
-	lines, releases := completeLines(g), completeReleases(g)
-	for _, c := range []struct {
-		path  []string
-		flags map[string]func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective)
-		args  func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective)
-	}{
-		{[]string{"next"}, map[string]func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective){"line": lines}, nil},
-		{[]string{"cut"}, map[string]func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective){"line": lines}, nil},
-		{[]string{"backport", "check"}, map[string]func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective){"to": lines, "from": lines}, nil},
-		{[]string{"backport", "plan"}, map[string]func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective){"to": lines, "from": lines, "at": releases}, nil},
-		{[]string{"features", "check"}, map[string]func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective){"line": lines}, releases},
-		{[]string{"package"}, map[string]func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective){"release": releases, "format": completeWords("deb", "rpm", "deb,rpm")}, nil},
-	} {
-		cmd, _, err := root.Find(c.path)
-		if err != nil || cmd == root {
-			continue
-		}
-		for name, f := range c.flags {
-			if cmd.Flags().Lookup(name) != nil {
-				cmd.RegisterFlagCompletionFunc(name, f)
-			}
-		}
-		if c.args != nil {
-			cmd.ValidArgsFunction = c.args
-		}
-	}
-}
-
 // session is an open repository and its policy.
 type session struct {
 	repo    *branches.Repo
@@ -147,35 +114,7 @@ func (g *globalOpts) loadPolicy(repo *branches.Repo) (*policies.Policy, error) {
 	if g.config != "" {
 		return policies.Load(g.config)
 	}
-	if wt := repo.WorkTree(); wt != "" {
-		return policies.LoadOrDefault(filepath.Join(wt, policies.DefaultFile))
-	}
-	// A bare repository: the policy committed on HEAD, if any.
-	head, err := repo.Resolve("HEAD")
-	if err != nil {
-		return policies.Default(), nil
-	}
-	data, err := repo.ReadFile(head, policies.DefaultFile)
-	if errors.Is(err, branches.ErrNoFile) {
-		return policies.Default(), nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return policies.Parse(policies.DefaultFile+"@HEAD", data)
-}
-
-func (s *session) layout() branches.Layout {
-	p := s.policy
-	return branches.Layout{
-		Scheme:       p.Scheme,
-		Trunk:        p.Trunk,
-		Tags:         p.Tags,
-		ABIBranch:    p.Branches.ABI,
-		KernelBranch: p.Branches.Kernel,
-		StableBranch: p.Branches.Stable,
-		Kernels:      p.Kernels,
-	}
+	return policies.LoadRepo(repo)
 }
 
 // openStatus opens the repository and reads its lines: what every command
@@ -185,7 +124,7 @@ func (g *globalOpts) openStatus() (*session, *branches.Status, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := s.repo.Status(s.layout())
+	st, err := s.status()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -246,7 +185,7 @@ type answerEntry struct {
 // policy misreads them.
 func (s *session) status() (*branches.Status, error) {
 	start := time.Now()
-	st, err := s.repo.Status(s.layout())
+	st, err := s.repo.Status(s.policy.Layout())
 	if err != nil {
 		return nil, err
 	}
