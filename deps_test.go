@@ -66,6 +66,7 @@ func TestImportDirection(t *testing.T) {
 		"report":              {"versioning", "branches", "kernel", "abi", "policies", "internal/atomicfile", "internal/spdx"},
 		"internal/atomicfile": {},
 		"internal/spdx":       {},
+		"internal/pkgcheck":   {},
 		"internal/answers":    {"internal/atomicfile"},
 		"internal/sample":     {},
 		"internal/synth":      {},

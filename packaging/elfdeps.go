@@ -33,6 +33,11 @@ func rpmELFDeps(f *file, runtime bool) (requires, provides []string, err error) 
 	for _, l := range libs {
 		requires = append(requires, l+"()"+mark)
 	}
+	// A file with only GNU-style hash tables needs a dynamic linker that
+	// reads them, as elfdeps says.
+	if hasDynTag(ef, elf.DT_GNU_HASH) && !hasDynTag(ef, elf.DT_HASH) {
+		requires = append(requires, "rtld(GNU_HASH)")
+	}
 	for _, n := range needs {
 		for _, d := range n.Needs {
 			requires = append(requires, fmt.Sprintf("%s(%s)%s", n.Name, d.Dep, mark))
@@ -53,8 +58,15 @@ func rpmELFDeps(f *file, runtime bool) (requires, provides []string, err error) 
 	return slices.Compact(requires), slices.Compact(provides), nil
 }
 
+// hasDynTag reports whether an ELF file's dynamic section has tag.
+func hasDynTag(ef *elf.File, tag elf.DynTag) bool {
+	vals, err := ef.DynValue(tag)
+	return err == nil && len(vals) > 0
+}
+
 // debLibraries maps the sonames a library commonly needs to the Debian
-// packages that ship them (what dpkg-shlibdeps would look up).
+// packages that ship them: the unversioned fallback on a build machine
+// without a dpkg database to ask (see shlibDeps).
 var debLibraries = map[string]string{
 	"libc.so.6": "libc6", "libm.so.6": "libc6", "libpthread.so.0": "libc6", "libdl.so.2": "libc6",
 	"librt.so.1": "libc6", "libresolv.so.2": "libc6",
@@ -64,29 +76,6 @@ var debLibraries = map[string]string{
 	"libstdc++.so.6": "libstdc++6",
 }
 
-// debELFDeps names the Debian packages a library's DT_NEEDED entries come
-// from. An unknown library is refused: name its package in the package's
-// depends: in tiered.yaml.
-func debELFDeps(f *file) ([]string, error) {
-	ef, err := elf.NewFile(bytes.NewReader(f.Data))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", f.Path, err)
-	}
-	defer ef.Close()
-	libs, _ := ef.ImportedLibraries()
-	var out []string
-	for _, l := range libs {
-		pkg, ok := debLibraries[l]
-		if !ok {
-			return nil, fmt.Errorf("%s needs %s, and tiered does not know its Debian package: add it to the package's depends: in tiered.yaml", f.Path, l)
-		}
-		if !slices.Contains(out, pkg) {
-			out = append(out, pkg)
-		}
-	}
-	return out, nil
-}
-
 // debControl writes the shlibs and symbols control files of a library
 // package. The symbols file gives each symbol the first release that
 // exported it under its node, which dpkg-gensymbols cannot know: a
@@ -94,18 +83,24 @@ func debELFDeps(f *file) ([]string, error) {
 // what it uses.
 func (b *Build) debControl(lib *file, pkg string) map[string][]byte {
 	exports, err := exportsOf(lib)
-	if err != nil || len(exports) == 0 {
-		return map[string][]byte{
-			"shlibs": fmt.Appendf(nil, "%s %d %s (>= %s)\n", b.Library, b.ABI, pkg, b.Version.Upstream),
-		}
+	// Versions carry the epoch: (>= 1.1.2) would let 0:1.1.2 satisfy
+	// what only 1:1.1.2 provides.
+	epoch := ""
+	if b.Version.Epoch > 0 {
+		epoch = fmt.Sprintf("%d:", b.Version.Epoch)
 	}
-	current := b.Version.Upstream
+	current := epoch + b.Version.Upstream
 	if b.Version.Pre != "" {
 		current += "~" + b.Version.Pre
 	}
+	if err != nil || len(exports) == 0 {
+		return map[string][]byte{
+			"shlibs": fmt.Appendf(nil, "%s %d %s (>= %s)\n", b.Library, b.ABI, pkg, current),
+		}
+	}
 	since := func(e abi.Export) string {
 		if v, ok := b.Since[e]; ok {
-			return v
+			return epoch + v
 		}
 		return current
 	}

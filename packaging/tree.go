@@ -169,8 +169,9 @@ func readELF(data []byte) (*elfInfo, string) {
 }
 
 // checkLibraries refuses a shared library whose soname has no file or
-// symlink beside it, and an unstripped ELF file.
-func checkLibraries(files []*file) error {
+// symlink beside it, and, when nothing strips them (noStrip), an
+// unstripped ELF file.
+func checkLibraries(files []*file, noStrip bool) error {
 	byPath := map[string]*file{}
 	for _, f := range files {
 		byPath[f.Path] = f
@@ -180,8 +181,8 @@ func checkLibraries(files []*file) error {
 		if f.ELF == nil {
 			continue
 		}
-		if !f.ELF.Stripped {
-			errs = append(errs, treeError(f.Path, "is not stripped (strip --strip-unneeded it, or install with install -s; Debian and Fedora ship debug info in separate packages)"))
+		if !f.ELF.Stripped && noStrip {
+			errs = append(errs, treeError(f.Path, "is not stripped, and --no-strip says not to strip it (strip --strip-unneeded it, or let tiered strip it into a debug package)"))
 		}
 		if f.Soname == "" || path.Base(f.Path) == f.Soname {
 			continue
