@@ -89,6 +89,11 @@ func (s *session) packageBuild(st *branches.Status, o *packageOpts) (*packaging.
 			return nil, usagef("--format %q: unknown format (use deb, rpm or deb,rpm)", f)
 		}
 	}
+	for _, u := range o.upgradeFrom {
+		if f, v, ok := strings.Cut(u, "="); ok && (f != "deb" && f != "rpm" || v == "") || u == "" {
+			return nil, usagef("--upgrade-from %q: write VERSION, deb=VERSION or rpm=VERSION", u)
+		}
+	}
 	head := ""
 	if o.release == "" {
 		var err error
