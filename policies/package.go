@@ -12,10 +12,11 @@ import (
 )
 
 // IsLicenseFile reports whether a file at the repository's root is one
-// of its license files: LICENSE, LICENSE.*, LICENCE, LICENCE.*, COPYING*.
+// of its license files: LICENSE, LICENSE.*, LICENSE-* (LICENSE-MIT), the
+// same spelt LICENCE, and COPYING*.
 func IsLicenseFile(name string) bool {
 	for _, p := range []string{"LICENSE", "LICENCE"} {
-		if name == p || strings.HasPrefix(name, p+".") {
+		if name == p || strings.HasPrefix(name, p+".") || strings.HasPrefix(name, p+"-") {
 			return true
 		}
 	}
