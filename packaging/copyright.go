@@ -157,6 +157,18 @@ func (b *Build) license() (*license, error) {
 	return &license{expr: expr, copyright: []byte(c.String()), files: b.LicenseFiles}, nil
 }
 
+// CopyrightFile is the Debian copyright file (DEP-5) the build's
+// packages carry, from License, LicenseFiles, Copyright, Homepage and
+// Library: for projects that package themselves some other way (tiered's
+// own .goreleaser.yaml) and want the same file.
+func (b *Build) CopyrightFile() ([]byte, error) {
+	l, err := b.license()
+	if err != nil {
+		return nil, err
+	}
+	return l.copyright, nil
+}
+
 // upstreamName is the project's name: the library's.
 func (b *Build) upstreamName() string { return b.Library }
 
