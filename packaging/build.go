@@ -231,7 +231,13 @@ func (b *Build) Run() (*Result, error) {
 				return nil, fmt.Errorf("build %s %s: %w", format, info.Name, err)
 			}
 			if format == "deb" && u.spec.Kind == "runtime" && w.lib != nil && slices.Contains(u.files, w.lib) {
-				extra := b.debControl(w.lib, info.Name)
+				dev := ""
+				for _, o := range units {
+					if o.spec.Kind == "dev" && dev == "" {
+						dev = names[o]
+					}
+				}
+				extra := b.debControl(w.lib, info.Name, dev)
 				if data, err = addDebControl(data, extra, b.Date); err != nil {
 					return nil, fmt.Errorf("add shlibs and symbols to %s: %w", info.Name, err)
 				}

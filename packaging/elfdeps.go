@@ -81,7 +81,7 @@ var debLibraries = map[string]string{
 // exported it under its node, which dpkg-gensymbols cannot know: a
 // program built against it then depends on the oldest library that has
 // what it uses.
-func (b *Build) debControl(lib *file, pkg string) map[string][]byte {
+func (b *Build) debControl(lib *file, pkg, dev string) map[string][]byte {
 	exports, err := exportsOf(lib)
 	// Versions carry the epoch: (>= 1.1.2) would let 0:1.1.2 satisfy
 	// what only 1:1.1.2 provides.
@@ -125,6 +125,10 @@ func (b *Build) debControl(lib *file, pkg string) map[string][]byte {
 	slices.Sort(lines)
 	var sym strings.Builder
 	fmt.Fprintf(&sym, "%s %s #MINVER#\n", lib.Soname, pkg)
+	if dev != "" {
+		// What dpkg-shlibdeps checks a program's build against.
+		fmt.Fprintf(&sym, "* Build-Depends-Package: %s\n", dev)
+	}
 	for _, l := range lines {
 		sym.WriteString(l + "\n")
 	}
