@@ -47,8 +47,9 @@ const debianLibbpf = "1:1.1.2-0+deb12u1"
 // them): no more lintian errors and warnings than Debian's, the same
 // files apart from documentation, the same versioned Depends, the same
 // exported symbols, a dbgsym package whose debug file is the library's
-// by build id, and a version that upgrades over Debian's. The rpms must
-// pass rpmlint (Fedora's configuration, run unprivileged).
+// by build id, and a version that upgrades over Debian's; built twice,
+// the same bytes. The rpms must pass rpmlint (Fedora's configuration,
+// run unprivileged).
 func TestPackageLibbpf(t *testing.T) {
 	repo := os.Getenv("TIERED_LIBBPF")
 	if repo == "" {
@@ -101,6 +102,16 @@ func TestPackageLibbpf(t *testing.T) {
 	}
 	step("tiered package", start)
 	t.Logf("tiered package:\n%s", stdout.String())
+	// Again: the same bytes.
+	stdout.Reset()
+	if code := run([]string{"--repo", src, "--config", config, "--no-cache", "package", "--release", "v1.1.2", "--root", root, "--out", dist + "2"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("tiered package, again: exit %d\n%s", code, stderr.String())
+	}
+	a, _ := os.ReadFile(filepath.Join(dist, "SHA256SUMS"))
+	b, _ := os.ReadFile(filepath.Join(dist+"2", "SHA256SUMS"))
+	if !bytes.Equal(a, b) || len(a) == 0 {
+		t.Errorf("two builds differ:\n%s\n%s", a, b)
+	}
 	ours := func(name string) string {
 		t.Helper()
 		files, _ := filepath.Glob(filepath.Join(dist, name))
