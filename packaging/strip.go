@@ -37,8 +37,9 @@ func (s *stripped) debugPath(dst string) string {
 func isArchive(data []byte) bool { return bytes.HasPrefix(data, []byte("!<arch>\n")) }
 
 // stripTree strips, as Debian's dh_strip and rpm's find-debuginfo do,
-// copies of the tree's ELF files in a temporary directory (the install
-// tree is never modified): a shared library loses what
+// copies of the tree's programs and shared libraries in a temporary
+// directory (the install tree is never modified; object files and kernel
+// modules are left as they are): a shared library loses what
 // strip --strip-unneeded removes, an executable its symbols, each keeps
 // its debug info apart (objcopy --only-keep-debug) and gets a
 // .gnu_debuglink to it. Static archives are returned stripped of debug
@@ -49,7 +50,7 @@ func stripTree(tree []*file, work string) (map[*file]*stripped, map[*file][]byte
 	var elfs, ars []*file
 	for _, f := range tree {
 		switch {
-		case f.ELF != nil && !f.ELF.Stripped:
+		case f.ELF != nil && f.ELF.Linked && !f.ELF.Stripped:
 			elfs = append(elfs, f)
 		case !f.isLink() && isArchive(f.Data):
 			ars = append(ars, f)
