@@ -363,6 +363,39 @@ func (r *Repo) ReadFile(commit, path string) ([]byte, error) {
 	return data, nil
 }
 
+// ListDir lists the names of the files (not directories) in dir at
+// commit, sorted; dir "" is the root. It returns an error wrapping
+// [ErrNoFile] if dir is not a directory there.
+func (r *Repo) ListDir(commit, dir string) ([]string, error) {
+	root, err := r.rootTree(commit)
+	if err != nil {
+		return nil, err
+	}
+	tree := root
+	if dir != "" {
+		e, ok, err := r.entryAt(root, dir)
+		if err != nil {
+			return nil, fmt.Errorf("read %s at %s: %w", dir, Short(commit), err)
+		}
+		if !ok || e.Mode != filemode.Dir {
+			return nil, fmt.Errorf("%s at %s: %w", dir, Short(commit), ErrNoFile)
+		}
+		tree = e.Hash
+	}
+	entries, err := r.tree(tree)
+	if err != nil {
+		return nil, fmt.Errorf("read %s at %s: %w", dir, Short(commit), err)
+	}
+	var names []string
+	for _, e := range entries {
+		if e.Mode.IsFile() {
+			names = append(names, e.Name)
+		}
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
 // FileID returns the blob id of path at commit, or "" if it does not exist
 // there: a cheap way to tell whether a commit changed a file.
 func (r *Repo) FileID(commit, path string) (string, error) {

@@ -76,8 +76,44 @@ func TestOpenErrors(t *testing.T) {
 	if _, err := r.ReadFile(head, "no/such/file"); !errors.Is(err, ErrNoFile) {
 		t.Errorf("ReadFile(missing) err = %v, want ErrNoFile", err)
 	}
+	if _, err := r.ListDir(head, "no/such/dir"); !errors.Is(err, ErrNoFile) {
+		t.Errorf("ListDir(missing) err = %v, want ErrNoFile", err)
+	}
 	if _, err := r.Status(Layout{Trunk: "main", Tags: libbpfLayout.Tags}); !errors.Is(err, ErrUnknownRef) {
 		t.Errorf("Status(trunk main) err = %v, want ErrUnknownRef", err)
+	}
+}
+
+// ListDir lists a directory's files as git ls-tree does.
+func TestListDir(t *testing.T) {
+	dir := fixture(t, "libbpf")
+	r, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, _ := r.Resolve("HEAD")
+	for _, d := range []string{"", "src"} {
+		got, err := r.ListDir(head, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		arg := "HEAD"
+		if d != "" {
+			arg += ":" + d
+		}
+		out, err := gitOut(t, dir, "ls-tree", "--format=%(objecttype) %(path)", arg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for _, l := range strings.Split(out, "\n") {
+			if name, ok := strings.CutPrefix(l, "blob "); ok {
+				want = append(want, name)
+			}
+		}
+		if strings.Join(got, " ") != strings.Join(want, " ") || len(got) == 0 {
+			t.Errorf("ListDir(%q) = %q, git ls-tree says %q", d, got, want)
+		}
 	}
 }
 

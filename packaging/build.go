@@ -6,7 +6,6 @@ import (
 	"debug/elf"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -16,12 +15,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goreleaser/chglog"
 	"github.com/goreleaser/nfpm/v2"
 	"github.com/goreleaser/nfpm/v2/deb"
 	"github.com/goreleaser/nfpm/v2/files"
 	"github.com/goreleaser/nfpm/v2/rpm"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/tiered-release/tiered/abi"
 	"github.com/tiered-release/tiered/internal/atomicfile"
@@ -31,38 +28,67 @@ import (
 var Formats = []string{"deb", "rpm"}
 
 // Build describes the packages of one release (or dev build) from one
-// install tree. Every input is a value: Build reads the install tree and
-// writes the output directory, nothing else.
+// install tree. Every input is a value: Build reads the install tree,
+// the build machine's dpkg database and binutils, and writes the output
+// directory, nothing else.
 type Build struct {
-	// Root is the install tree (make install DESTDIR=Root).
+	// Root is the install tree (make install DESTDIR=Root). It is only
+	// read: stripping works on copies.
 	Root string
 	// Out is where packages, SHA256SUMS and manifest.json are written.
 	Out string
 	// Formats to build; nil means both.
 	Formats []string
 	// Library is the soname base ("libfoo"); "" takes the tree's only
-	// shared library's.
+	// shared library's. It names the source package.
 	Library string
 	// ABI is the release's ABI, which the soname must carry.
 	ABI uint64
-	// Version is the package version.
+	// Version is the package version, with the policy's epoch.
 	Version Version
-	// Specs describe the packages; nil gives a runtime and a dev package.
+	// Specs describe the packages; nil gives a runtime and a dev package
+	// (and, when Static, an rpm -static package).
 	Specs []Spec
 	// Maintainer is "Name <email>".
 	Maintainer string
-	// Summary is the one-line description; Homepage is optional.
-	Summary, Homepage string
-	// License is the project's license text (the Debian copyright file).
-	License []byte
+	// Summary is the one-line description, Description the paragraphs
+	// under it (both formats); Homepage is optional.
+	Summary, Description, Homepage string
+	// License is an SPDX expression; "" takes the license files' word.
+	License string
+	// LicenseFiles are the project's license files at the release: the
+	// copyright file's texts, rpm's %license files.
+	LicenseFiles []LicenseFile
+	// Copyright lists the copyright holders ("2015 The Libbpf Authors");
+	// nil reads them from LicenseFiles.
+	Copyright []string
 	// Changes are the commits since the previous release, oldest first.
 	Changes []Change
+	// Earlier are the earlier releases the packaged commit descends
+	// from, newest first: the changelog's older entries.
+	Earlier []Release
 	// Date stamps every file, the changelog and the package headers
 	// (SOURCE_DATE_EPOCH): the same inputs give the same bytes.
 	Date time.Time
 	// Since maps each export to the first upstream version that exported
 	// it, for the Debian symbols file; exports it lacks are new in Version.
 	Since map[abi.Export]string
+	// NoStrip refuses unstripped ELF files instead of stripping them
+	// into debug packages.
+	NoStrip bool
+	// Static splits static archives into an rpm -static package.
+	Static bool
+	// DebPackages names the Debian package of a pkg-config module or a
+	// soname where the build machine's dpkg database does not.
+	DebPackages map[string]string
+	// UpgradeFrom are distribution versions the packages must sort
+	// above ("1:1.1.2-0+deb12u1"), in dpkg's order for debs and rpm's
+	// for rpms; a "deb=" or "rpm=" prefix checks one format only.
+	UpgradeFrom []string
+	// System is the root of the build machine's filesystem, whose dpkg
+	// database says which packages ship the libraries and pkg-config
+	// modules the tree needs; "" is "/".
+	System string
 }
 
 // Spec describes one package to build: tiered.yaml's packages: entries.
@@ -74,9 +100,25 @@ type Spec struct {
 	Description string
 }
 
+// Kinds of the packages Build makes itself, beside Spec's.
+const (
+	kindStatic = "static"
+	kindDebug  = "debug"
+)
+
 // Change is one changelog line.
 type Change struct {
 	Commit, Subject string
+}
+
+// Release is an earlier release, for the changelog: its version, date,
+// who released it, its changes and how many more it had.
+type Release struct {
+	Version    Version
+	Date       time.Time
+	Maintainer string
+	Changes    []Change
+	More       int
 }
 
 // Package is one built package (DESIGN §9 keys).
@@ -97,16 +139,29 @@ type Result struct {
 	Manifest  string    `json:"manifest"`
 }
 
-// unit is one package to build, before it is given a format.
+// unit is one package to build.
 type unit struct {
 	spec  Spec
 	files []*file
+	of    *unit // a debug or static package: the package it serves
+}
+
+// built is what one run knows of the tree, for every package.
+type built struct {
+	lib      *file
+	arch     string
+	license  *license
+	stripped map[*file]*stripped
+	archives map[*file][]byte // static archives stripped of debug info
+	db       *dpkgDB
+	stage    string
 }
 
 // Run builds every package, then writes them all, each through a
 // temporary file and a rename: a failure leaves no package half-written
 // and none of this build's packages written. Refusals of the install tree
-// wrap [ErrBadTree].
+// wrap [ErrBadTree]; what tiered.yaml must say, [ErrNeedsPolicy]; a
+// version that does not upgrade is an *[UpgradeError].
 func (b *Build) Run() (*Result, error) {
 	formats := b.Formats
 	if len(formats) == 0 {
@@ -117,53 +172,57 @@ func (b *Build) Run() (*Result, error) {
 			return nil, fmt.Errorf("unknown package format %q (use deb or rpm)", f)
 		}
 	}
-	if len(b.License) == 0 {
-		return nil, errors.New("no license text: Debian needs a copyright file (add LICENSE or COPYING to the repository)")
+	if err := b.checkUpgrade(formats); err != nil {
+		return nil, err
 	}
 	tree, err := readTree(b.Root)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkLibraries(tree); err != nil {
+	if err := checkLibraries(tree, b.NoStrip); err != nil {
 		return nil, err
 	}
-	lib, err := b.library(tree)
+	w := &built{arch: archOf(tree)}
+	if w.lib, err = b.library(tree); err != nil {
+		return nil, err
+	}
+	base, err := b.split(tree, w.lib)
 	if err != nil {
 		return nil, err
 	}
-	units, err := b.split(tree, lib)
-	if err != nil {
+	if w.license, err = b.license(); err != nil {
 		return nil, err
 	}
-	arch := archOf(tree)
-	stage, err := os.MkdirTemp("", "tiered-package-")
-	if err != nil {
+	if w.stage, err = os.MkdirTemp("", "tiered-package-"); err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(stage)
+	defer os.RemoveAll(w.stage)
+	if !b.NoStrip {
+		if w.stripped, w.archives, err = stripTree(tree, filepath.Join(w.stage, "strip")); err != nil {
+			return nil, err
+		}
+	}
+	w.db = newDpkgDB(b.System, w.arch)
 
-	type built struct {
+	type output struct {
 		pkg  Package
 		data []byte
 	}
-	var out []built
+	var out []output
 	for _, format := range formats {
-		names := map[string]string{} // "runtime" → the runtime package's name
+		units := b.formatUnits(format, base, w)
+		names := map[*unit]string{}
 		seen := map[string]bool{}
 		for _, u := range units {
-			n := packageName(u.spec, format, b.ABI)
+			n := b.name(u, format)
 			if seen[n] {
 				return nil, fmt.Errorf("two packages are named %s in %s: give each a name of its own in tiered.yaml", n, format)
 			}
 			seen[n] = true
-			if u.spec.Kind == "runtime" {
-				if _, ok := names["runtime"]; !ok {
-					names["runtime"] = packageName(u.spec, format, b.ABI)
-				}
-			}
+			names[u] = n
 		}
 		for i, u := range units {
-			info, err := b.info(u, format, arch, lib, names, filepath.Join(stage, fmt.Sprintf("%s-%d", format, i)))
+			info, err := b.info(u, units, names, format, w, filepath.Join(w.stage, fmt.Sprintf("%s-%d", format, i)))
 			if err != nil {
 				return nil, err
 			}
@@ -171,10 +230,23 @@ func (b *Build) Run() (*Result, error) {
 			if err != nil {
 				return nil, fmt.Errorf("build %s %s: %w", format, info.Name, err)
 			}
-			if format == "deb" && u.spec.Kind == "runtime" && lib != nil {
-				extra := b.debControl(lib, info.Name)
+			if format == "deb" && u.spec.Kind == "runtime" && w.lib != nil && slices.Contains(u.files, w.lib) {
+				dev := ""
+				for _, o := range units {
+					if o.spec.Kind == "dev" && dev == "" {
+						dev = names[o]
+					}
+				}
+				extra := b.debControl(w.lib, info.Name, dev)
 				if data, err = addDebControl(data, extra, b.Date); err != nil {
 					return nil, fmt.Errorf("add shlibs and symbols to %s: %w", info.Name, err)
+				}
+			}
+			if format == "rpm" && u.spec.Kind != "runtime" {
+				// The source rpm is the project's, not this subpackage's.
+				src := fmt.Sprintf("%s-%s.src.rpm", b.Library, strings.TrimPrefix(b.Version.RPMFull(), b.Version.epoch()))
+				if data, err = setSourceRPM(data, src); err != nil {
+					return nil, fmt.Errorf("set the source rpm of %s: %w", info.Name, err)
 				}
 			}
 			pkger, _ := nfpm.Get(format)
@@ -183,9 +255,9 @@ func (b *Build) Run() (*Result, error) {
 			if format == "rpm" {
 				version = b.Version.RPMFull()
 			}
-			out = append(out, built{Package{
+			out = append(out, output{Package{
 				Path: filepath.Join(b.Out, pkger.ConventionalFileName(info)), Format: format,
-				Name: info.Name, Version: version, Arch: archName(format, arch),
+				Name: info.Name, Version: version, Arch: archName(format, w.arch),
 				SHA256: hex.EncodeToString(sum[:]), Kind: u.spec.Kind,
 			}, data})
 		}
@@ -215,6 +287,36 @@ func (b *Build) Run() (*Result, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// checkUpgrade refuses a version that does not sort above each
+// --upgrade-from version, in the order of each format built.
+func (b *Build) checkUpgrade(formats []string) error {
+	for _, from := range b.UpgradeFrom {
+		only := ""
+		if f, v, ok := strings.Cut(from, "="); ok {
+			if !slices.Contains(Formats, f) {
+				return fmt.Errorf("--upgrade-from %q: unknown format %q (write deb=VERSION, rpm=VERSION or VERSION)", from, f)
+			}
+			only, from = f, v
+		}
+		if from == "" {
+			return fmt.Errorf("--upgrade-from: no version")
+		}
+		for _, format := range formats {
+			if only != "" && only != format {
+				continue
+			}
+			ours, cmp := b.Version.Deb(), CompareDeb
+			if format == "rpm" {
+				ours, cmp = b.Version.RPMFull(), CompareRPM
+			}
+			if cmp(ours, from) <= 0 {
+				return &UpgradeError{Format: format, Version: ours, From: from}
+			}
+		}
+	}
+	return nil
 }
 
 // library finds the shared library the packages are named after.
@@ -271,13 +373,9 @@ func (b *Build) split(tree []*file, lib *file) ([]*unit, error) {
 		if lib == nil {
 			return nil, fmt.Errorf("%w: no shared library in %s and no packages: in tiered.yaml", ErrBadTree, b.Root)
 		}
-		summary := b.Summary
-		if summary == "" {
-			summary = b.Library
-		}
 		specs = []Spec{
-			{Name: b.Library + "{abi}", Kind: "runtime", Description: summary + " (shared library)"},
-			{Name: b.Library + "-dev", Kind: "dev", Description: summary + " (development files)"},
+			{Name: b.Library + "{abi}", Kind: "runtime"},
+			{Name: b.Library + "-dev", Kind: "dev"},
 		}
 	}
 	units := make([]*unit, len(specs))
@@ -326,6 +424,66 @@ func (u *unit) claims(f *file, lib *file) bool {
 		}
 	}
 	return false
+}
+
+// formatUnits are the packages of one format: the split's, with static
+// archives in their own rpm package when asked (Fedora's -static), and a
+// debug package (Debian's -dbgsym, rpm's -debuginfo) for each package
+// whose ELF files were stripped.
+func (b *Build) formatUnits(format string, base []*unit, w *built) []*unit {
+	var units []*unit
+	for _, u := range base {
+		c := *u
+		units = append(units, &c)
+	}
+	if format == "rpm" && b.Static && len(b.Specs) == 0 {
+		for _, u := range units {
+			if u.spec.Kind != "dev" {
+				continue
+			}
+			st := &unit{spec: Spec{Name: b.Library + "-static", Kind: kindStatic}, of: u}
+			var kept []*file
+			for _, f := range u.files {
+				if !f.isLink() && isArchive(f.Data) {
+					st.files = append(st.files, f)
+				} else {
+					kept = append(kept, f)
+				}
+			}
+			if len(st.files) > 0 && len(kept) > 0 {
+				u.files = kept
+				units = append(units, st)
+			}
+			break
+		}
+	}
+	var debug []*unit
+	for _, u := range units {
+		d := &unit{spec: Spec{Kind: kindDebug}, of: u}
+		for _, f := range u.files {
+			if s := w.stripped[f]; s != nil && len(s.debug) > 0 {
+				d.files = append(d.files, f)
+			}
+		}
+		if len(d.files) > 0 {
+			debug = append(debug, d)
+		}
+	}
+	return append(units, debug...)
+}
+
+// name is a unit's package name in a format.
+func (b *Build) name(u *unit, format string) string {
+	switch u.spec.Kind {
+	case kindDebug:
+		if format == "deb" {
+			return b.name(u.of, format) + "-dbgsym"
+		}
+		return b.name(u.of, format) + "-debuginfo"
+	case kindStatic:
+		return u.spec.Name
+	}
+	return packageName(u.spec, format, b.ABI)
 }
 
 // globMatch is path.Match, with "**" standing for any number of path
@@ -416,6 +574,13 @@ var rpmArch = map[string]string{
 	"ppc64el": "ppc64le", "s390x": "s390x", "all": "noarch",
 }
 
+// rpmISA is rpm's %{_isa} of an architecture: "(x86-64)", as
+// arch-qualified dependencies write it.
+var rpmISA = map[string]string{
+	"amd64": "(x86-64)", "arm64": "(aarch-64)", "i386": "(x86-32)", "armhf": "(arm-32)", "riscv64": "(riscv-64)",
+	"ppc64el": "(ppc-64)", "s390x": "(s390-64)",
+}
+
 func archName(format, arch string) string {
 	if format == "rpm" {
 		return rpmArch[arch]
@@ -438,49 +603,97 @@ func libdir(format, arch string) string {
 	return "usr/lib"
 }
 
+// rpmSystemDirs are the directories Fedora's filesystem package owns (and
+// the pkg-config directories, owned by the pkg-config that .pc files'
+// packages require): an rpm owns every other directory it creates.
+var rpmSystemDirs = []string{
+	"/", "/etc", "/usr", "/usr/bin", "/usr/sbin", "/usr/include", "/usr/lib", "/usr/lib64", "/usr/libexec",
+	"/usr/share", "/usr/share/doc", "/usr/share/licenses", "/usr/share/man", "/usr/share/info", "/usr/share/locale",
+	"/usr/share/aclocal", "/usr/lib/debug", "/usr/lib/systemd", "/usr/lib/systemd/system", "/usr/lib/systemd/user",
+	"/usr/lib64/pkgconfig", "/usr/lib/pkgconfig", "/usr/share/pkgconfig",
+	"/usr/share/man/man1", "/usr/share/man/man2", "/usr/share/man/man3", "/usr/share/man/man4", "/usr/share/man/man5",
+	"/usr/share/man/man6", "/usr/share/man/man7", "/usr/share/man/man8",
+}
+
 // info describes one package to nfpm. Files are staged under stage: the
-// copies nfpm reads, relocated, pkg-config files rewritten.
-func (b *Build) info(u *unit, format, arch string, lib *file, names map[string]string, stage string) (*nfpm.Info, error) {
-	name := packageName(u.spec, format, b.ABI)
+// copies nfpm reads, stripped, relocated, pkg-config files rewritten.
+func (b *Build) info(u *unit, units []*unit, names map[*unit]string, format string, w *built, stage string) (*nfpm.Info, error) {
+	name := names[u]
+	arch := w.arch
 	ld := libdir(format, arch)
-	ver, rel := b.Version.Upstream, b.Version.Revision
+	kind := u.spec.Kind
 	info := &nfpm.Info{
 		Name: name, Arch: arch, Platform: "linux",
-		Version: ver, Prerelease: b.Version.Pre, Release: rel, VersionSchema: "none",
-		Maintainer: b.Maintainer, Homepage: b.Homepage, License: licenseName(b.License),
+		Version: b.Version.Upstream, Prerelease: b.Version.Pre, Release: b.Version.Revision, VersionSchema: "none",
+		Maintainer: b.Maintainer, Homepage: b.Homepage, License: w.license.expr.String(),
 		Priority: "optional", MTime: b.Date,
+	}
+	if b.Version.Epoch > 0 {
+		info.Epoch = strconv.FormatUint(uint64(b.Version.Epoch), 10)
 	}
 	if format == "rpm" {
 		info.Prerelease = strings.ReplaceAll(b.Version.Pre, "-", "_")
 	}
-	summary := u.spec.Description
-	if summary == "" {
-		summary = b.Summary
+	synopsis, long := b.describe(u, names, format, w)
+	info.Description = synopsis + "\n" + long
+	info.RPM = nfpm.RPM{Summary: synopsis, BuildHost: "tiered", Packager: b.Maintainer, Group: "Development/Libraries"}
+	if format == "rpm" {
+		// rpm's Summary is the synopsis, capitalised as rpm wants it
+		// (unless its first word is cased already: eBPF); %description
+		// is the rest.
+		info.RPM.Summary = capitalize(synopsis)
+		info.Description = long
 	}
-	if summary == "" {
-		summary = name
-	}
-	info.Description = summary + "\n" + wrap(extended(u, b, lib), 72)
-	info.RPM = nfpm.RPM{Summary: summary, BuildHost: "tiered", Packager: b.Maintainer, Group: "Development/Libraries"}
-	info.Deb.Fields = map[string]string{}
-	if u.spec.Kind == "runtime" {
+	info.Deb.Fields = map[string]string{"Source": b.Library}
+	isa := rpmISA[arch]
+	evr := b.Version.RPMFull()
+	switch kind {
+	case "runtime":
 		info.Section = "libs"
 		info.RPM.Group = "System Environment/Libraries"
-		if lib != nil {
-			info.Deb.Fields["Multi-Arch"] = "same"
+		if slices.ContainsFunc(u.files, func(f *file) bool { return f.ELF != nil && f.ELF.Shared }) {
 			info.Deb.Triggers.ActivateNoAwait = []string{"ldconfig"}
 		}
-	} else {
+	case kindDebug:
+		info.Section = "debug"
+		info.RPM.Group = "Development/Debug"
+	default:
 		info.Section = "libdevel"
-		if arch != "all" {
-			info.Deb.Fields["Multi-Arch"] = "same"
+	}
+	if arch != "all" {
+		info.Deb.Fields["Multi-Arch"] = "same"
+		if format == "rpm" {
+			// What rpmbuild provides, so that %{?_isa} requires resolve.
+			info.Provides = append(info.Provides, fmt.Sprintf("%s%s = %s", name, isa, evr))
 		}
-		if rt, ok := names["runtime"]; ok && lib != nil {
-			if format == "deb" {
-				info.Depends = append(info.Depends, fmt.Sprintf("%s (= %s)", rt, b.Version.Deb()))
-			} else {
-				info.Depends = append(info.Depends, fmt.Sprintf("%s = %s", rt, b.Version.RPMFull()))
+	}
+	// Dependencies on our own packages, exact as distributions make them.
+	own := func(other *unit) string {
+		if format == "deb" {
+			return fmt.Sprintf("%s (= %s)", names[other], b.Version.Deb())
+		}
+		return fmt.Sprintf("%s%s = %s", names[other], isa, evr)
+	}
+	switch kind {
+	case "dev":
+		for _, o := range units {
+			if o.spec.Kind == "runtime" && w.lib != nil && slices.Contains(o.files, w.lib) {
+				info.Depends = append(info.Depends, own(o))
 			}
+		}
+	case kindStatic:
+		info.Depends = append(info.Depends, own(u.of))
+	case kindDebug:
+		if format == "deb" {
+			info.Depends = append(info.Depends, own(u.of))
+			info.Deb.Fields["Auto-Built-Package"] = "debug-symbols"
+			var ids []string
+			for _, f := range u.files {
+				if id := w.stripped[f].buildID; id != "" {
+					ids = append(ids, id)
+				}
+			}
+			info.Deb.Fields["Build-Ids"] = strings.Join(ids, " ")
 		}
 	}
 	info.Depends = append(info.Depends, u.spec.Depends...)
@@ -488,93 +701,239 @@ func (b *Build) info(u *unit, format, arch string, lib *file, names map[string]s
 	if err := os.MkdirAll(stage, 0o755); err != nil {
 		return nil, err
 	}
-	dirs := map[string]bool{}
-	for _, f := range u.files {
-		dst := "/" + relocate(f.Path, ld)
-		for d := path.Dir(dst); d != "/" && !dirs[d]; d = path.Dir(d) {
-			dirs[d] = true
+	owner := func(mode os.FileMode) *files.ContentFileInfo {
+		return &files.ContentFileInfo{Owner: "root", Group: "root", Mode: mode, MTime: b.Date}
+	}
+	stageFile := func(rel string, data []byte) (string, error) {
+		src := filepath.Join(stage, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(src), 0o755); err != nil {
+			return "", err
 		}
+		return src, os.WriteFile(src, data, 0o644)
+	}
+	var dsts []string
+	add := func(c *files.Content) {
+		info.Contents = append(info.Contents, c)
+		dsts = append(dsts, c.Destination)
+	}
+
+	if kind == kindDebug {
+		for _, f := range u.files {
+			s := w.stripped[f]
+			dst := s.debugPath("/" + relocate(f.Path, ld))
+			src, err := stageFile("debug"+dst, s.debug)
+			if err != nil {
+				return nil, err
+			}
+			add(&files.Content{Source: src, Destination: dst, FileInfo: owner(0o644)})
+			if format == "rpm" && s.buildID != "" {
+				info.Provides = append(info.Provides, "debuginfo(build-id) = "+s.buildID)
+			}
+		}
+	}
+	ours := b.ourLibraries(units, names, format)
+	debDeps := newDebDeps()
+	var pcs []*file
+	provided := map[string]bool{}
+	for _, o := range units {
+		for _, f := range o.files {
+			if strings.HasSuffix(f.Path, ".pc") {
+				provided[pcModule(f.Path)] = true
+			}
+		}
+	}
+	for _, f := range u.files {
+		if kind == kindDebug {
+			break
+		}
+		dst := "/" + relocate(f.Path, ld)
 		if f.isLink() {
-			info.Contents = append(info.Contents, &files.Content{
-				Source: f.Link, Destination: dst, Type: files.TypeSymlink,
-				FileInfo: &files.ContentFileInfo{Owner: "root", Group: "root", MTime: b.Date},
-			})
+			add(&files.Content{Source: f.Link, Destination: dst, Type: files.TypeSymlink, FileInfo: owner(0o777)})
 			continue
 		}
 		data := f.Data
+		if s := w.stripped[f]; s != nil {
+			data = s.data
+		}
+		if a, ok := w.archives[f]; ok && format == "deb" {
+			// dh_strip strips static archives of debug info; rpmlint
+			// wants it kept (static-library-without-debuginfo).
+			data = a
+		}
 		if strings.HasSuffix(f.Path, ".pc") {
 			data = rewritePC(data, ld)
+			pcs = append(pcs, &file{Path: f.Path, Data: data})
 			if format == "rpm" {
 				if v := pcVersion(data); v != "" {
-					info.Provides = append(info.Provides, fmt.Sprintf("pkgconfig(%s) = %s", strings.TrimSuffix(path.Base(f.Path), ".pc"), v))
+					info.Provides = append(info.Provides, fmt.Sprintf("pkgconfig(%s) = %s", pcModule(f.Path), v))
 				}
 			}
 		}
-		src := filepath.Join(stage, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(src), 0o755); err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(src, data, 0o644); err != nil {
+		src, err := stageFile("files/"+f.Path, data)
+		if err != nil {
 			return nil, err
 		}
 		mode := f.Mode &^ 0o022
 		if f.ELF != nil && f.ELF.Shared {
-			mode = 0o644 // Debian and Fedora ship libraries non-executable
+			// Debian ships shared libraries non-executable (lintian:
+			// shared-library-is-executable); rpm executable, as
+			// find-debuginfo needs and rpmlint checks.
+			mode = 0o644
+			if format == "rpm" {
+				mode = 0o755
+			}
 		}
-		info.Contents = append(info.Contents, &files.Content{
-			Source: src, Destination: dst,
-			FileInfo: &files.ContentFileInfo{Owner: "root", Group: "root", Mode: mode, MTime: b.Date},
-		})
-		if format == "rpm" && f.ELF != nil {
-			req, prov, err := rpmELFDeps(f, u.spec.Kind == "runtime")
+		add(&files.Content{Source: src, Destination: dst, FileInfo: owner(mode)})
+		if f.ELF == nil {
+			continue
+		}
+		if format == "rpm" {
+			req, prov, err := rpmELFDeps(f, kind == "runtime")
 			if err != nil {
 				return nil, err
 			}
 			info.Depends = appendNew(info.Depends, req...)
 			info.Provides = appendNew(info.Provides, prov...)
+		} else if err := b.shlibDeps(f, w.db, ours, debDeps); err != nil {
+			return nil, err
 		}
-		if format == "deb" && f.ELF != nil && u.spec.Kind == "runtime" {
-			deps, err := debELFDeps(f)
+	}
+	info.Depends = appendNew(info.Depends, debDeps.list()...)
+	if len(pcs) > 0 {
+		deps, err := b.pcDeps(format, pcs, provided, w.db)
+		if err != nil {
+			return nil, err
+		}
+		info.Depends = appendNew(info.Depends, deps...)
+		if format == "rpm" {
+			info.Depends = appendNew(info.Depends, "/usr/bin/pkg-config")
+		}
+	}
+	// The license and the changelog.
+	switch {
+	case format == "deb" && kind == kindDebug:
+		// As debhelper's dbgsym packages: the doc directory is the
+		// library's, which the package depends on exactly.
+		add(&files.Content{Source: names[u.of], Destination: "/usr/share/doc/" + name, Type: files.TypeSymlink, FileInfo: owner(0o777)})
+	case format == "deb":
+		src, err := stageFile("copyright", w.license.copyright)
+		if err != nil {
+			return nil, err
+		}
+		add(&files.Content{Source: src, Destination: "/usr/share/doc/" + name + "/copyright", FileInfo: owner(0o644)})
+	case kind != kindDebug:
+		for _, lf := range w.license.files {
+			src, err := stageFile("licenses/"+lf.Name, lf.Data)
 			if err != nil {
 				return nil, err
 			}
-			info.Depends = appendNew(info.Depends, deps...)
+			add(&files.Content{Source: src, Destination: "/usr/share/licenses/" + name + "/" + lf.Name, Type: files.TypeRPMLicense, FileInfo: owner(0o644)})
 		}
 	}
-	// The copyright file, the changelog.
-	licenseSrc := filepath.Join(stage, "LICENSE")
-	if err := os.WriteFile(licenseSrc, b.License, 0o644); err != nil {
-		return nil, err
+	if !(format == "deb" && kind == kindDebug) {
+		changelog, err := b.changelog(format, filepath.Join(stage, "changelog.yml"))
+		if err != nil {
+			return nil, err
+		}
+		info.Changelog = changelog
 	}
-	if format == "deb" {
-		info.Contents = append(info.Contents, &files.Content{Source: licenseSrc, Destination: "/usr/share/doc/" + name + "/copyright",
-			FileInfo: &files.ContentFileInfo{Owner: "root", Group: "root", Mode: 0o644, MTime: b.Date}})
-	} else {
-		info.Contents = append(info.Contents, &files.Content{Source: licenseSrc, Destination: "/usr/share/licenses/" + name + "/LICENSE",
-			Type: files.TypeRPMLicense, FileInfo: &files.ContentFileInfo{Owner: "root", Group: "root", Mode: 0o644, MTime: b.Date}})
+	if format == "rpm" {
+		// Own the directories the package creates, as Fedora requires.
+		for _, d := range ownedDirs(dsts) {
+			info.Contents = append(info.Contents, &files.Content{Destination: d, Type: files.TypeDir, FileInfo: owner(0o755)})
+		}
 	}
-	changelog, err := b.changelog(format, name, stage)
-	if err != nil {
-		return nil, err
-	}
-	info.Changelog = changelog
 	slices.Sort(info.Provides)
 	return nfpm.WithDefaults(info), nil
 }
 
-// extended is the long description: what the package holds.
-func extended(u *unit, b *Build, lib *file) string {
-	what := b.Summary
-	if what == "" {
-		what = b.Library
+// ownedDirs are the parent directories of paths that no system package
+// owns, sorted.
+func ownedDirs(paths []string) []string {
+	var out []string
+	for _, p := range paths {
+		for d := path.Dir(p); d != "/" && d != "."; d = path.Dir(d) {
+			if !slices.Contains(rpmSystemDirs, d) && !slices.Contains(out, d) {
+				out = append(out, d)
+			}
+		}
 	}
+	slices.Sort(out)
+	return out
+}
+
+// ourLibraries maps each soname the packages of a format ship to the
+// dependency on the package that ships it, for the ELF files of other
+// packages; the same package depends on nothing ("").
+func (b *Build) ourLibraries(units []*unit, names map[*unit]string, format string) map[string]string {
+	out := map[string]string{}
+	for _, u := range units {
+		if u.spec.Kind == kindDebug {
+			continue
+		}
+		for _, f := range u.files {
+			if f.Soname != "" && !f.isLink() {
+				if format == "deb" {
+					out[f.Soname] = fmt.Sprintf("%s (= %s)", names[u], b.Version.Deb())
+				} else {
+					out[f.Soname] = ""
+				}
+			}
+		}
+	}
+	return out
+}
+
+// capitalize upper-cases the first letter of a text whose first word is
+// all lower case.
+func capitalize(s string) string {
+	word, _, _ := strings.Cut(s, " ")
+	if word == "" || strings.ToLower(word) != word || word[0] < 'a' || word[0] > 'z' {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// describe is a package's synopsis and long description: the project's
+// summary and description, and what this package holds.
+func (b *Build) describe(u *unit, names map[*unit]string, format string, w *built) (string, string) {
+	summary := b.Summary
+	if summary == "" {
+		summary = b.Library + " library"
+	}
+	about := strings.TrimSpace(b.Description)
+	if about == "" {
+		about = summary + "."
+		if r := []rune(about); len(r) > 0 {
+			about = strings.ToUpper(string(r[0])) + string(r[1:])
+		}
+	}
+	var synopsis, holds string
 	switch {
-	case u.spec.Kind == "runtime" && lib != nil:
-		return fmt.Sprintf("%s.\nThis package contains the shared library %s (ABI %d).", what, lib.Soname, b.ABI)
+	case u.spec.Kind == kindDebug && format == "rpm":
+		// As find-debuginfo names them.
+		return "Debug information for package " + names[u.of], wrap(fmt.Sprintf("This package provides debug information for package %s, found by its build ids.", names[u.of]), 72)
+	case u.spec.Kind == kindDebug:
+		// As debhelper names them.
+		return "debug symbols for " + names[u.of], wrap(fmt.Sprintf("This package contains the debug symbols of %s: the DWARF data that gdb, perf and other debuggers read, found by the build ids of the files they describe.", names[u.of]), 72)
+	case u.spec.Description != "":
+		synopsis, holds = u.spec.Description, ""
+	case u.spec.Kind == "runtime" && w.lib != nil && slices.Contains(u.files, w.lib):
+		synopsis = summary + " (shared library)"
+		holds = fmt.Sprintf("This package contains the shared library %s.", w.lib.Soname)
 	case u.spec.Kind == "runtime":
-		return what + ".\nThis package contains the run-time files."
+		synopsis, holds = summary+" (run-time files)", "This package contains the run-time files."
+	case u.spec.Kind == kindStatic:
+		synopsis, holds = summary+" (static library)", "This package contains the static library, to link programs with statically."
+	default:
+		synopsis = summary + " (development files)"
+		holds = fmt.Sprintf("This package contains what programs are compiled against %s with: headers, the link library and pkg-config files.", b.Library)
 	}
-	return fmt.Sprintf("%s.\nThis package contains the files to develop with %s: headers, the link library and pkg-config files.", what, b.Library)
+	long := wrap(about, 72)
+	if holds != "" {
+		long += "\n\n" + wrap(holds, 72)
+	}
+	return synopsis, long
 }
 
 // wrap breaks text into lines of at most width columns, keeping its
@@ -614,53 +973,6 @@ func pcVersion(data []byte) string {
 		}
 	}
 	return ""
-}
-
-// licenseName guesses the SPDX id of a license text for rpm's License tag.
-func licenseName(text []byte) string {
-	t := string(text)
-	switch {
-	case strings.Contains(t, "SPDX-License-Identifier:"):
-		i := strings.Index(t, "SPDX-License-Identifier:")
-		line, _, _ := strings.Cut(t[i+len("SPDX-License-Identifier:"):], "\n")
-		return strings.TrimSpace(strings.Trim(strings.TrimSpace(line), "*/"))
-	case strings.Contains(t, "Permission is hereby granted, free of charge"):
-		return "MIT"
-	case strings.Contains(t, "Apache License") && strings.Contains(t, "Version 2.0"):
-		return "Apache-2.0"
-	case strings.Contains(t, "GNU LESSER GENERAL PUBLIC LICENSE") && strings.Contains(t, "2.1"):
-		return "LGPL-2.1-only"
-	case strings.Contains(t, "GNU GENERAL PUBLIC LICENSE") && strings.Contains(t, "Version 2"):
-		return "GPL-2.0-only"
-	case strings.Contains(t, "Redistribution and use in source and binary forms"):
-		return "BSD-2-Clause"
-	}
-	return "LicenseRef-see-copyright"
-}
-
-// changelog writes the chglog file nfpm renders into both formats: one
-// entry, this version, with the commits since the previous release.
-func (b *Build) changelog(format, name, stage string) (string, error) {
-	version := b.Version.Deb()
-	if format == "rpm" {
-		version = b.Version.RPMFull()
-	}
-	entry := &chglog.ChangeLog{
-		Semver: version, Date: b.Date.UTC(), Packager: b.Maintainer,
-		ChangeLogOverridables: chglog.ChangeLogOverridables{Deb: &chglog.ChangelogDeb{Urgency: "medium", Distributions: []string{"unstable"}}},
-	}
-	for _, c := range b.Changes {
-		entry.Changes = append(entry.Changes, &chglog.ChangeLogChange{Commit: c.Commit, Note: c.Subject})
-	}
-	if len(entry.Changes) == 0 {
-		entry.Changes = append(entry.Changes, &chglog.ChangeLogChange{Note: "Release " + version + "."})
-	}
-	data, err := yaml.Marshal(chglog.ChangeLogEntries{entry})
-	if err != nil {
-		return "", err
-	}
-	file := filepath.Join(stage, "changelog.yml")
-	return file, os.WriteFile(file, data, 0o644)
 }
 
 // pack builds one package into memory.

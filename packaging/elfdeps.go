@@ -33,6 +33,11 @@ func rpmELFDeps(f *file, runtime bool) (requires, provides []string, err error) 
 	for _, l := range libs {
 		requires = append(requires, l+"()"+mark)
 	}
+	// A file with only GNU-style hash tables needs a dynamic linker that
+	// reads them, as elfdeps says.
+	if hasDynTag(ef, elf.DT_GNU_HASH) && !hasDynTag(ef, elf.DT_HASH) {
+		requires = append(requires, "rtld(GNU_HASH)")
+	}
 	for _, n := range needs {
 		for _, d := range n.Needs {
 			requires = append(requires, fmt.Sprintf("%s(%s)%s", n.Name, d.Dep, mark))
@@ -53,8 +58,15 @@ func rpmELFDeps(f *file, runtime bool) (requires, provides []string, err error) 
 	return slices.Compact(requires), slices.Compact(provides), nil
 }
 
+// hasDynTag reports whether an ELF file's dynamic section has tag.
+func hasDynTag(ef *elf.File, tag elf.DynTag) bool {
+	vals, err := ef.DynValue(tag)
+	return err == nil && len(vals) > 0
+}
+
 // debLibraries maps the sonames a library commonly needs to the Debian
-// packages that ship them (what dpkg-shlibdeps would look up).
+// packages that ship them: the unversioned fallback on a build machine
+// without a dpkg database to ask (see shlibDeps).
 var debLibraries = map[string]string{
 	"libc.so.6": "libc6", "libm.so.6": "libc6", "libpthread.so.0": "libc6", "libdl.so.2": "libc6",
 	"librt.so.1": "libc6", "libresolv.so.2": "libc6",
@@ -64,48 +76,31 @@ var debLibraries = map[string]string{
 	"libstdc++.so.6": "libstdc++6",
 }
 
-// debELFDeps names the Debian packages a library's DT_NEEDED entries come
-// from. An unknown library is refused: name its package in the package's
-// depends: in tiered.yaml.
-func debELFDeps(f *file) ([]string, error) {
-	ef, err := elf.NewFile(bytes.NewReader(f.Data))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", f.Path, err)
-	}
-	defer ef.Close()
-	libs, _ := ef.ImportedLibraries()
-	var out []string
-	for _, l := range libs {
-		pkg, ok := debLibraries[l]
-		if !ok {
-			return nil, fmt.Errorf("%s needs %s, and tiered does not know its Debian package: add it to the package's depends: in tiered.yaml", f.Path, l)
-		}
-		if !slices.Contains(out, pkg) {
-			out = append(out, pkg)
-		}
-	}
-	return out, nil
-}
-
 // debControl writes the shlibs and symbols control files of a library
 // package. The symbols file gives each symbol the first release that
 // exported it under its node, which dpkg-gensymbols cannot know: a
 // program built against it then depends on the oldest library that has
 // what it uses.
-func (b *Build) debControl(lib *file, pkg string) map[string][]byte {
+func (b *Build) debControl(lib *file, pkg, dev string) map[string][]byte {
 	exports, err := exportsOf(lib)
-	if err != nil || len(exports) == 0 {
-		return map[string][]byte{
-			"shlibs": fmt.Appendf(nil, "%s %d %s (>= %s)\n", b.Library, b.ABI, pkg, b.Version.Upstream),
-		}
+	// Versions carry the epoch: (>= 1.1.2) would let 0:1.1.2 satisfy
+	// what only 1:1.1.2 provides.
+	epoch := ""
+	if b.Version.Epoch > 0 {
+		epoch = fmt.Sprintf("%d:", b.Version.Epoch)
 	}
-	current := b.Version.Upstream
+	current := epoch + b.Version.Upstream
 	if b.Version.Pre != "" {
 		current += "~" + b.Version.Pre
 	}
+	if err != nil || len(exports) == 0 {
+		return map[string][]byte{
+			"shlibs": fmt.Appendf(nil, "%s %d %s (>= %s)\n", b.Library, b.ABI, pkg, current),
+		}
+	}
 	since := func(e abi.Export) string {
 		if v, ok := b.Since[e]; ok {
-			return v
+			return epoch + v
 		}
 		return current
 	}
@@ -130,6 +125,10 @@ func (b *Build) debControl(lib *file, pkg string) map[string][]byte {
 	slices.Sort(lines)
 	var sym strings.Builder
 	fmt.Fprintf(&sym, "%s %s #MINVER#\n", lib.Soname, pkg)
+	if dev != "" {
+		// What dpkg-shlibdeps checks a program's build against.
+		fmt.Fprintf(&sym, "* Build-Depends-Package: %s\n", dev)
+	}
 	for _, l := range lines {
 		sym.WriteString(l + "\n")
 	}
@@ -148,64 +147,5 @@ func exportsOf(lib *file) ([]abi.Export, error) {
 	return e.Sorted(), nil
 }
 
-// debLess orders two upstream versions as dpkg does, for the few forms
-// tiered writes (numbers, dots, "~pre").
-func debLess(a, b string) bool { return compareDeb(a, b) < 0 }
-
-// compareDeb implements dpkg's version comparison of upstream parts.
-func compareDeb(a, b string) int {
-	order := func(c byte) int {
-		switch {
-		case c == '~':
-			return -1
-		case c >= '0' && c <= '9':
-			return 0
-		case c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z':
-			return int(c)
-		}
-		return int(c) + 256
-	}
-	for a != "" || b != "" {
-		// Non-digit prefixes.
-		for (a != "" && (a[0] < '0' || a[0] > '9')) || (b != "" && (b[0] < '0' || b[0] > '9')) {
-			var ac, bc int
-			aNon := a != "" && (a[0] < '0' || a[0] > '9')
-			bNon := b != "" && (b[0] < '0' || b[0] > '9')
-			if aNon {
-				ac = order(a[0])
-			}
-			if bNon {
-				bc = order(b[0])
-			}
-			if ac != bc {
-				if ac < bc {
-					return -1
-				}
-				return 1
-			}
-			if aNon {
-				a = a[1:]
-			}
-			if bNon {
-				b = b[1:]
-			}
-		}
-		// Digit runs.
-		var an, bn int
-		for a != "" && a[0] >= '0' && a[0] <= '9' {
-			an = an*10 + int(a[0]-'0')
-			a = a[1:]
-		}
-		for b != "" && b[0] >= '0' && b[0] <= '9' {
-			bn = bn*10 + int(b[0]-'0')
-			b = b[1:]
-		}
-		if an != bn {
-			if an < bn {
-				return -1
-			}
-			return 1
-		}
-	}
-	return 0
-}
+// debLess orders two versions as dpkg does.
+func debLess(a, b string) bool { return CompareDeb(a, b) < 0 }

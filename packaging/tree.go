@@ -38,6 +38,9 @@ type elfInfo struct {
 	Class    elf.Class
 	Shared   bool
 	Stripped bool
+	// Linked reports a program or shared object (ET_EXEC, ET_DYN):
+	// what gets stripped. Object files and kernel modules are not.
+	Linked bool
 }
 
 // readTree reads every file of the install tree at root through an
@@ -152,7 +155,7 @@ func readELF(data []byte) (*elfInfo, string) {
 		return nil, ""
 	}
 	defer ef.Close()
-	info := &elfInfo{Machine: ef.Machine, Class: ef.Class, Stripped: true}
+	info := &elfInfo{Machine: ef.Machine, Class: ef.Class, Stripped: true, Linked: ef.Type == elf.ET_EXEC || ef.Type == elf.ET_DYN}
 	for _, s := range ef.Sections {
 		if s.Name == ".symtab" || strings.HasPrefix(s.Name, ".debug_") {
 			info.Stripped = false
@@ -169,8 +172,9 @@ func readELF(data []byte) (*elfInfo, string) {
 }
 
 // checkLibraries refuses a shared library whose soname has no file or
-// symlink beside it, and an unstripped ELF file.
-func checkLibraries(files []*file) error {
+// symlink beside it, and, when nothing strips them (noStrip), an
+// unstripped ELF file.
+func checkLibraries(files []*file, noStrip bool) error {
 	byPath := map[string]*file{}
 	for _, f := range files {
 		byPath[f.Path] = f
@@ -180,8 +184,8 @@ func checkLibraries(files []*file) error {
 		if f.ELF == nil {
 			continue
 		}
-		if !f.ELF.Stripped {
-			errs = append(errs, treeError(f.Path, "is not stripped (strip --strip-unneeded it, or install with install -s; Debian and Fedora ship debug info in separate packages)"))
+		if !f.ELF.Stripped && f.ELF.Linked && noStrip {
+			errs = append(errs, treeError(f.Path, "is not stripped, and --no-strip says not to strip it (strip --strip-unneeded it, or let tiered strip it into a debug package)"))
 		}
 		if f.Soname == "" || path.Base(f.Path) == f.Soname {
 			continue

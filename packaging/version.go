@@ -8,13 +8,21 @@ import (
 )
 
 // Version is a package version in the parts both formats share: the
-// upstream release ("1.4.2.1"), an optional pre-release that must sort
-// below it ("rc.1", "dev.12.g1a2b3c4": written after a "~"), and the
-// packaging revision ("1").
+// epoch (0: none), the upstream release ("1.4.2.1"), an optional
+// pre-release that must sort below it ("rc.1", "dev.12.g1a2b3c4":
+// written after a "~"), and the packaging revision ("1").
 type Version struct {
+	Epoch    uint32
 	Upstream string
 	Pre      string
 	Revision string
+}
+
+func (v Version) epoch() string {
+	if v.Epoch == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d:", v.Epoch)
 }
 
 // ReleaseVersion maps a release to its package version: 1.4.2.1 is
@@ -41,9 +49,9 @@ func DevVersion(s versioning.Scheme, last, next versioning.Version, n int, sha s
 	return Version{Upstream: s.Format(next.Release()), Pre: dev, Revision: "1"}
 }
 
-// Deb is the Debian version: upstream[~pre]-revision.
+// Deb is the Debian version: [epoch:]upstream[~pre]-revision.
 func (v Version) Deb() string {
-	s := v.Upstream
+	s := v.epoch() + v.Upstream
 	if v.Pre != "" {
 		s += "~" + v.Pre
 	}
@@ -60,8 +68,8 @@ func (v Version) RPM() (version, release string) {
 	return s, v.Revision
 }
 
-// RPMFull is version-release, as rpm dependencies name it.
+// RPMFull is [epoch:]version-release, as rpm dependencies name it.
 func (v Version) RPMFull() string {
 	ver, rel := v.RPM()
-	return ver + "-" + rel
+	return v.epoch() + ver + "-" + rel
 }

@@ -72,8 +72,8 @@ func TestVersionOrderDpkg(t *testing.T) {
 				t.Errorf("dpkg: not %s %s %s", a, op, b)
 			}
 			ua, ub := strings.TrimSuffix(a, "-1"), strings.TrimSuffix(b, "-1")
-			if got := compareDeb(ua, ub) < 0; got != (i < j) {
-				t.Errorf("compareDeb(%s, %s) < 0 = %v, want %v", ua, ub, got, i < j)
+			if got := CompareDeb(ua, ub) < 0; got != (i < j) {
+				t.Errorf("CompareDeb(%s, %s) < 0 = %v, want %v", ua, ub, got, i < j)
 			}
 		}
 	}

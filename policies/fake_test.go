@@ -114,6 +114,25 @@ func (f *fakeHistory) ReadFile(commit, path string) ([]byte, error) {
 	return []byte(v), nil
 }
 
+func (f *fakeHistory) ListDir(commit, dir string) ([]string, error) {
+	c, err := f.get(commit)
+	if err != nil {
+		return nil, err
+	}
+	prefix := ""
+	if dir != "" {
+		prefix = dir + "/"
+	}
+	var names []string
+	for p := range c.files {
+		if rest, ok := strings.CutPrefix(p, prefix); ok && !strings.Contains(rest, "/") {
+			names = append(names, rest)
+		}
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
 func (f *fakeHistory) FileID(commit, path string) (string, error) {
 	c, err := f.get(commit)
 	if err != nil {

@@ -15,6 +15,9 @@ type History interface {
 	// ReadFile returns path at commit; an error wrapping branches.ErrNoFile
 	// if it does not exist there.
 	ReadFile(commit, path string) ([]byte, error)
+	// ListDir lists the files (not directories) in dir at commit, sorted;
+	// dir "" is the root.
+	ListDir(commit, dir string) ([]string, error)
 	// FileID returns the blob id of path at commit, "" if absent.
 	FileID(commit, path string) (string, error)
 	// MergeBase returns a best common ancestor of a and b, "" if none.

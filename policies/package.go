@@ -3,6 +3,7 @@ package policies
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/tiered-release/tiered/abi"
@@ -10,13 +11,24 @@ import (
 	"github.com/tiered-release/tiered/versioning"
 )
 
-// LicenseFiles are where a repository keeps its license, in the order
-// they are looked for.
-var LicenseFiles = []string{"LICENSE", "LICENSE.md", "LICENSE.txt", "COPYING", "COPYING.md", "LICENCE"}
+// IsLicenseFile reports whether a file at the repository's root is one
+// of its license files: LICENSE, LICENSE.*, LICENSE-* (LICENSE-MIT), the
+// same spelt LICENCE, and COPYING*.
+func IsLicenseFile(name string) bool {
+	for _, p := range []string{"LICENSE", "LICENCE"} {
+		if name == p || strings.HasPrefix(name, p+".") || strings.HasPrefix(name, p+"-") {
+			return true
+		}
+	}
+	return strings.HasPrefix(name, "COPYING")
+}
 
-// maxChanges bounds a changelog: a first release's whole history is not
-// a changelog.
-const maxChanges = 200
+// maxChanges bounds a changelog entry: a first release's whole history
+// is not a changelog. Earlier releases' entries list fewer.
+const (
+	maxChanges        = 200
+	maxEarlierChanges = 20
+)
 
 // PackageSource is what a package build needs from the repository: the
 // commit built, its version, its changelog, its license and the history
@@ -37,11 +49,31 @@ type PackageSource struct {
 	// Changes are the commits since the previous release, oldest first,
 	// merges left out, at most the last 200.
 	Changes []branches.Commit
-	// License is the first of [LicenseFiles] at the commit, nil if none.
-	License []byte
+	// Earlier are the earlier releases the commit descends from, newest
+	// first, each with its own changes: the changelog's older entries.
+	Earlier []ReleaseChanges
+	// LicenseFiles are the license files at the root of the commit
+	// ([IsLicenseFile]), by name.
+	LicenseFiles []NamedFile
 	// Since maps each export of earlier releases of the ABI to the first
 	// release that exported it.
 	Since map[abi.Export]string
+}
+
+// NamedFile is a file of the repository at the commit packaged.
+type NamedFile struct {
+	Name string
+	Data []byte
+}
+
+// ReleaseChanges is an earlier release, for the changelog: its commit
+// and the commits it added over the release before it, oldest first,
+// merges left out, at most the last 20 (More says how many more).
+type ReleaseChanges struct {
+	Release *branches.Release
+	Commit  branches.Commit
+	Changes []branches.Commit
+	More    int
 }
 
 // ReleaseError reports a --release that names no release.
@@ -115,36 +147,91 @@ func Package(h History, p *Policy, st *branches.Status, release, head string) (*
 	if src.Commit, err = h.Commit(head); err != nil {
 		return nil, err
 	}
-	for _, f := range LicenseFiles {
-		data, err := h.ReadFile(head, f)
-		if err == nil {
-			src.License = data
-			break
+	names, err := h.ListDir(head, "")
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range names {
+		if !IsLicenseFile(name) {
+			continue
 		}
-		if !errors.Is(err, branches.ErrNoFile) {
+		data, err := h.ReadFile(head, name)
+		if err != nil {
 			return nil, err
 		}
+		src.LicenseFiles = append(src.LicenseFiles, NamedFile{name, data})
 	}
+	if src.Changes, _, err = changesSince(h, prev, head, maxChanges); err != nil {
+		return nil, err
+	}
+	if src.Earlier, err = earlierReleases(h, st, head, src.Version); err != nil {
+		return nil, err
+	}
+	if src.Since, err = ExportsSince(h, p, st, src.Version); err != nil {
+		return nil, err
+	}
+	return src, nil
+}
+
+// changesSince lists the commits from prev (nil: the root) to head,
+// oldest first, merges left out, at most the last max, and how many it
+// left out.
+func changesSince(h History, prev *branches.Release, head string, max int) ([]branches.Commit, int, error) {
 	var from []string
 	if prev != nil {
 		from = []string{prev.Commit}
 	}
 	commits, err := h.Between(from, head)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
+	var out []branches.Commit
 	for _, x := range commits {
 		if !x.IsMerge() {
-			src.Changes = append(src.Changes, x)
+			out = append(out, x)
 		}
 	}
-	if len(src.Changes) > maxChanges {
-		src.Changes = src.Changes[len(src.Changes)-maxChanges:]
+	if len(out) > max {
+		return out[len(out)-max:], len(out) - max, nil
 	}
-	if src.Since, err = ExportsSince(h, p, st, src.Version); err != nil {
-		return nil, err
+	return out, 0, nil
+}
+
+// earlierReleases lists the releases below version that head descends
+// from, newest first, each with the commits since the one before it.
+func earlierReleases(h History, st *branches.Status, head string, version versioning.Version) ([]ReleaseChanges, error) {
+	var rs []*branches.Release
+	for i := range st.Releases {
+		r := &st.Releases[i]
+		if r.Version.Compare(version) >= 0 {
+			continue
+		}
+		ok, err := h.IsAncestor(r.Commit, head)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			rs = append(rs, r)
+		}
 	}
-	return src, nil
+	slices.SortFunc(rs, func(a, b *branches.Release) int { return b.Version.Compare(a.Version) })
+	out := make([]ReleaseChanges, len(rs))
+	for i, r := range rs {
+		var prev *branches.Release
+		if i+1 < len(rs) {
+			prev = rs[i+1]
+		}
+		c, err := h.Commit(r.Commit)
+		if err != nil {
+			return nil, err
+		}
+		changes, more, err := changesSince(h, prev, r.Commit, maxEarlierChanges)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = ReleaseChanges{Release: r, Commit: c, Changes: changes, More: more}
+	}
+	return out, nil
 }
 
 // previousRelease is the highest release reachable from commit, below

@@ -24,7 +24,7 @@ type packageSummary struct {
 }
 
 func summarizePackage(r *repo, src *PackageSource) packageSummary {
-	s := packageSummary{Version: src.Version.String(), Ahead: src.Ahead, License: string(src.License), Since: src.Since}
+	s := packageSummary{Version: src.Version.String(), Ahead: src.Ahead, License: licenses(src), Since: src.Since}
 	for name, sha := range r.sha {
 		if sha == src.Commit.Hash {
 			s.Commit = name
@@ -40,6 +40,15 @@ func summarizePackage(r *repo, src *PackageSource) packageSummary {
 		s.Changes = append(s.Changes, c.Subject)
 	}
 	return s
+}
+
+// licenses writes a source's license files as "NAME: text" lines.
+func licenses(src *PackageSource) string {
+	var out string
+	for _, f := range src.LicenseFiles {
+		out += f.Name + ": " + string(f.Data)
+	}
+	return out
 }
 
 var (
@@ -99,7 +108,7 @@ func TestPackage(t *testing.T) {
 			// releases features, 1.0.2.0.
 			name: "a development build past a release", head: "fixbar",
 			want: packageSummary{Commit: "fixbar", Version: "1.0.2.0", Last: "v1.0.1.0", Ahead: 2,
-				Changes: []string{"libfoo: add foo_bar", "libfoo: fix bar"}, License: "GPL-2.0\n",
+				Changes: []string{"libfoo: add foo_bar", "libfoo: fix bar"}, License: "COPYING: GPL-2.0\n",
 				Since: map[abi.Export]string{fooOpen: "1.0.0.0", fooClose: "1.0.0.0", fooMap: "1.0.1.0"}},
 		},
 	}
@@ -173,7 +182,7 @@ func TestPackagePastRC(t *testing.T) {
 	})
 }
 
-// The license is the first of LicenseFiles the commit has.
+// The license files are every license file at the root, by name.
 func TestPackageLicense(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -181,11 +190,11 @@ func TestPackageLicense(t *testing.T) {
 		want  string
 	}{
 		{"none", nil, ""},
-		{"COPYING", map[string]string{"COPYING": "copying\n"}, "copying\n"},
-		{"LICENSE before COPYING", map[string]string{"COPYING": "copying\n", "LICENSE": "license\n"}, "license\n"},
-		{"LICENSE.md before LICENSE.txt", map[string]string{"LICENSE.txt": "txt\n", "LICENSE.md": "md\n"}, "md\n"},
-		{"LICENCE, last", map[string]string{"LICENCE": "licence\n"}, "licence\n"},
-		{"not a license file", map[string]string{"LICENSES/GPL-2.0": "gpl\n"}, ""},
+		{"COPYING", map[string]string{"COPYING": "copying\n"}, "COPYING: copying\n"},
+		{"LICENSE and COPYING", map[string]string{"COPYING": "copying\n", "LICENSE": "license\n"}, "COPYING: copying\nLICENSE: license\n"},
+		{"LICENSE.md and LICENSE.txt", map[string]string{"LICENSE.txt": "txt\n", "LICENSE.md": "md\n"}, "LICENSE.md: md\nLICENSE.txt: txt\n"},
+		{"LICENCE", map[string]string{"LICENCE": "licence\n"}, "LICENCE: licence\n"},
+		{"not at the root", map[string]string{"LICENSES/GPL-2.0": "gpl\n"}, ""},
 	}
 	for _, tt := range tests {
 		r := libfoo(t, versioning.SchemeFour, "1.0.0.0")
@@ -195,8 +204,8 @@ func TestPackageLicense(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: Package err = %v", tt.name, err)
 		}
-		if got := string(src.License); got != tt.want || (tt.want == "") != (src.License == nil) {
-			t.Errorf("%s: License = %q, want %q", tt.name, got, tt.want)
+		if got := licenses(src); got != tt.want {
+			t.Errorf("%s: license files = %q, want %q", tt.name, got, tt.want)
 		}
 	}
 }

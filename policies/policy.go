@@ -36,6 +36,8 @@ type Policy struct {
 	Features FeaturesConfig
 	Fixes    FixesConfig
 	Packages []PackageSpec
+	// Packaging is what tiered package needs beyond the install tree.
+	Packaging PackagingConfig
 }
 
 // BranchPatterns names the branch of each tier's lines. A zero pattern
@@ -349,7 +351,8 @@ func (d *decoder) policy(n *yaml.Node, p *Policy) {
 				"nominate": func(k string, v *yaml.Node) { d.strs(k, v, &p.Fixes.Nominate) },
 			})
 		},
-		"packages": func(key string, v *yaml.Node) { d.packages(key, v, p) },
+		"packages":  func(key string, v *yaml.Node) { d.packages(key, v, p) },
+		"packaging": func(key string, v *yaml.Node) { d.packaging(key, v, &p.Packaging) },
 	})
 	if kernels != nil {
 		d.kernels(kernels, p) // after scheme: line names depend on it

@@ -35,6 +35,11 @@ func render(p *Policy) string {
 	for _, pk := range p.Packages {
 		fmt.Fprintf(&b, "package: %s %s %v %v %q\n", pk.Name, pk.Kind, pk.Files, pk.Depends, pk.Description)
 	}
+	if c := p.Packaging; c.Epoch != 0 || c.License != "" || len(c.Copyright) > 0 || c.Homepage != "" || c.Summary != "" || c.Description != "" || c.Static || len(c.DebPackages) > 0 {
+		fmt.Fprintf(&b, "packaging.epoch: %d\npackaging.license: %s\npackaging.copyright: %q\n", c.Epoch, c.License, c.Copyright)
+		fmt.Fprintf(&b, "packaging.homepage: %s\npackaging.summary: %s\npackaging.description: %q\n", c.Homepage, c.Summary, c.Description)
+		fmt.Fprintf(&b, "packaging.static: %v\npackaging.deb_packages: %v\n", c.Static, c.DebPackages)
+	}
 	return b.String()
 }
 

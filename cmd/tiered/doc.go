@@ -10,7 +10,8 @@
 //	tiered backport check REV --to L [--from L] [--btf PATH] [--json]
 //	tiered backport plan      --to L [--from L] [--at REV] [--until REV] [--btf PATH] [--json]
 //	tiered features check [REV] [--btf PATH] [--line L] [--kernel V] [--json]
-//	tiered package [--release TAG] --root DIR [--format deb,rpm] [--out DIR] [--maintainer M] [--json]
+//	tiered package [--release TAG] --root DIR [--format deb,rpm] [--out DIR] [--maintainer M]
+//	               [--upgrade-from VERSION] [--no-strip] [--json]
 //	tiered demo
 //
 // Global flags: --repo DIR (default: the current directory's repository),

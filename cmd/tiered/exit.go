@@ -38,19 +38,21 @@ func exitCode(err error, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stderr, "tiered: "+strings.TrimRight(err.Error(), "\n"))
 	var (
-		ue *usageError
-		fe *policies.FileError
-		me *kernel.ManifestError
-		le *branches.LineError
-		re *policies.ReleaseError
-		ne *branches.RefNameError
+		upe *packaging.UpgradeError
+		ue  *usageError
+		fe  *policies.FileError
+		me  *kernel.ManifestError
+		le  *branches.LineError
+		re  *policies.ReleaseError
+		ne  *branches.RefNameError
 	)
 	if errors.As(err, &ue) || errors.As(err, &fe) || errors.As(err, &me) || errors.As(err, &le) || errors.As(err, &re) || errors.As(err, &ne) ||
-		errors.Is(err, policies.ErrNoRelease) || errors.Is(err, versioning.ErrSyntax) {
+		errors.Is(err, policies.ErrNoRelease) || errors.Is(err, versioning.ErrSyntax) || errors.Is(err, packaging.ErrNeedsPolicy) {
 		return 2
 	}
-	// A refused install tree is a "no"; one that is not there cannot be read.
-	if errors.Is(err, packaging.ErrBadTree) && !errors.Is(err, fs.ErrNotExist) {
+	// A refused install tree is a "no", and so is a version that does not
+	// upgrade; an install tree that is not there cannot be read.
+	if errors.Is(err, packaging.ErrBadTree) && !errors.Is(err, fs.ErrNotExist) || errors.As(err, &upe) {
 		return 1
 	}
 	// Everything else could not be read: fs.PathError, ErrNotRepository,

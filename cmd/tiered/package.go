@@ -18,7 +18,8 @@ import (
 
 type packageOpts struct {
 	release, root, out, formats, maintainer string
-	json                                    bool
+	upgradeFrom                             []string
+	noStrip, json                           bool
 }
 
 func newPackageCmd(g *globalOpts) *cobra.Command {
@@ -32,8 +33,12 @@ a development package (libfoo-dev / libfoo-devel), or those tiered.yaml's
 packages: describe. The version is the release's (--release TAG), or, without
 --release, a build of HEAD that sorts above the last release and below the
 next one (1.5.0.0~dev.12.g1a2b3c4). The changelog lists the commits since the
-previous release; files are stamped with SOURCE_DATE_EPOCH, or the commit's
-date, so two builds are byte-identical. SHA256SUMS and manifest.json are
+previous release, then each earlier one; files are stamped with
+SOURCE_DATE_EPOCH, or the commit's date, so two builds are byte-identical.
+ELF files are stripped (copies: the install tree is not changed) into
+debug packages (libfoo1-dbgsym, libfoo-debuginfo) unless --no-strip.
+tiered.yaml's packaging: block gives the epoch, license, copyright,
+homepage, summary and description. SHA256SUMS and manifest.json are
 written beside the packages.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -64,6 +69,8 @@ written beside the packages.`,
 	cmd.Flags().StringVar(&o.out, "out", "dist", "the output `DIR`")
 	cmd.Flags().StringVar(&o.formats, "format", "deb,rpm", "package `FORMATS`, comma-separated")
 	cmd.Flags().StringVar(&o.maintainer, "maintainer", "", "the maintainer, \"`Name <email>`\" (default: the release tag's tagger, or the commit's committer)")
+	cmd.Flags().StringArrayVar(&o.upgradeFrom, "upgrade-from", nil, "refuse a version that does not sort above `VERSION` (a distribution's, e.g. 1:1.1.2-0+deb12u1) in dpkg's and rpm's order; deb=VERSION or rpm=VERSION checks one format; repeatable")
+	cmd.Flags().BoolVar(&o.noStrip, "no-strip", false, "refuse unstripped ELF files instead of stripping them into debug packages")
 	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
 	return cmd
 }
@@ -82,6 +89,11 @@ func (s *session) packageBuild(st *branches.Status, o *packageOpts) (*packaging.
 			return nil, usagef("--format %q: unknown format (use deb, rpm or deb,rpm)", f)
 		}
 	}
+	for _, u := range o.upgradeFrom {
+		if f, v, ok := strings.Cut(u, "="); ok && (f != "deb" && f != "rpm" || v == "") || u == "" {
+			return nil, usagef("--upgrade-from %q: write VERSION, deb=VERSION or rpm=VERSION", u)
+		}
+	}
 	head := ""
 	if o.release == "" {
 		var err error
@@ -94,10 +106,12 @@ func (s *session) packageBuild(st *branches.Status, o *packageOpts) (*packaging.
 		return nil, err
 	}
 	scheme := st.Scheme
+	cfg := s.policy.Packaging
 	version := packaging.ReleaseVersion(scheme, src.Version)
 	if src.Last != nil {
 		version = packaging.DevVersion(scheme, src.Last.Version, src.Version, src.Ahead, src.Commit.Hash)
 	}
+	version.Epoch = cfg.Epoch
 	date := src.Commit.When.UTC()
 	if e := os.Getenv("SOURCE_DATE_EPOCH"); e != "" {
 		secs, err := strconv.ParseInt(e, 10, 64)
@@ -113,20 +127,37 @@ func (s *session) packageBuild(st *branches.Status, o *packageOpts) (*packaging.
 	if maintainer == "" {
 		maintainer = src.Commit.Committer
 	}
-	changes := make([]packaging.Change, len(src.Changes))
-	for i, c := range src.Changes {
-		changes[i] = packaging.Change{Commit: c.Hash, Subject: c.Subject}
+	var earlier []packaging.Release
+	for _, r := range src.Earlier {
+		v := packaging.ReleaseVersion(scheme, r.Release.Version)
+		v.Epoch = cfg.Epoch
+		earlier = append(earlier, packaging.Release{Version: v, Date: r.Commit.When, Maintainer: r.Commit.Committer, Changes: changes(r.Changes), More: r.More})
 	}
 	var specs []packaging.Spec
 	for _, p := range s.policy.Packages {
 		specs = append(specs, packaging.Spec(p))
 	}
+	var licenses []packaging.LicenseFile
+	for _, f := range src.LicenseFiles {
+		licenses = append(licenses, packaging.LicenseFile{Name: f.Name, Data: f.Data})
+	}
 	return &packaging.Build{
 		Root: o.root, Out: o.out, Formats: formats,
 		Library: s.policy.ABI.Library, ABI: src.Version.ABI, Version: version,
-		Specs: specs, Maintainer: maintainer, Summary: s.policy.ABI.Library,
-		License: src.License, Changes: changes, Date: date, Since: src.Since,
+		Specs: specs, Maintainer: maintainer,
+		Summary: cfg.Summary, Description: cfg.Description, Homepage: cfg.Homepage,
+		License: cfg.License, LicenseFiles: licenses, Copyright: cfg.Copyright,
+		Changes: changes(src.Changes), Earlier: earlier, Date: date, Since: src.Since,
+		NoStrip: o.noStrip, Static: cfg.Static, DebPackages: cfg.DebPackages, UpgradeFrom: o.upgradeFrom,
 	}, nil
+}
+
+func changes(commits []branches.Commit) []packaging.Change {
+	out := make([]packaging.Change, len(commits))
+	for i, c := range commits {
+		out[i] = packaging.Change{Commit: c.Hash, Subject: c.Subject}
+	}
+	return out
 }
 
 func printPackages(w io.Writer, res *packaging.Result) {
