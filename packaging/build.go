@@ -6,6 +6,7 @@ import (
 	"debug/elf"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -21,7 +22,6 @@ import (
 	"github.com/goreleaser/nfpm/v2/rpm"
 
 	"github.com/tiered-release/tiered/abi"
-	"github.com/tiered-release/tiered/internal/atomicfile"
 )
 
 // Formats are the package formats Build makes.
@@ -175,6 +175,9 @@ func (b *Build) Run() (*Result, error) {
 	if err := b.checkUpgrade(formats); err != nil {
 		return nil, err
 	}
+	if inside(b.Out, b.Root) {
+		return nil, &requestError{fmt.Sprintf("--out %s is inside the install tree %s: the packages would package themselves (write them elsewhere)", b.Out, b.Root)}
+	}
 	tree, err := readTree(b.Root)
 	if err != nil {
 		return nil, err
@@ -263,30 +266,97 @@ func (b *Build) Run() (*Result, error) {
 		}
 	}
 
-	// Everything is built: now write.
+	// Everything is built: now write, all or nothing. Every file goes
+	// into a directory of its own inside the output directory, and only
+	// when all are there are they renamed into place, so a full disk
+	// leaves none of this build's files, never half a set.
 	if err := os.MkdirAll(b.Out, 0o755); err != nil {
 		return nil, err
 	}
 	res := &Result{Packages: []Package{}, Checksums: filepath.Join(b.Out, "SHA256SUMS"), Manifest: filepath.Join(b.Out, "manifest.json")}
 	var sums strings.Builder
+	files := map[string][]byte{}
 	for _, x := range out {
-		if err := atomicfile.WriteFile(x.pkg.Path, x.data, 0o644); err != nil {
-			return nil, err
-		}
+		files[filepath.Base(x.pkg.Path)] = x.data
 		fmt.Fprintf(&sums, "%s  %s\n", x.pkg.SHA256, filepath.Base(x.pkg.Path))
 		res.Packages = append(res.Packages, x.pkg)
-	}
-	if err := atomicfile.WriteFile(res.Checksums, []byte(sums.String()), 0o644); err != nil {
-		return nil, err
 	}
 	manifest, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {
 		return nil, err
 	}
-	if err := atomicfile.WriteFile(res.Manifest, append(manifest, '\n'), 0o644); err != nil {
+	files["SHA256SUMS"] = []byte(sums.String())
+	files["manifest.json"] = append(manifest, '\n')
+	if err := writeAll(b.Out, files); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// writeAll writes files into dir all or not at all: each into a staging
+// directory inside dir (same file system, so renames cannot fail for
+// room), synced, then renamed into place, packages before SHA256SUMS and
+// manifest.json. A failure before the renames leaves dir as it was.
+func writeAll(dir string, files map[string][]byte) (err error) {
+	stage, err := os.MkdirTemp(dir, ".tiered-package-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(stage)
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	slices.SortFunc(names, func(a, b string) int {
+		last := func(n string) bool { return n == "SHA256SUMS" || n == "manifest.json" }
+		if last(a) != last(b) {
+			if last(a) {
+				return 1
+			}
+			return -1
+		}
+		return strings.Compare(a, b)
+	})
+	for i, name := range names {
+		if failWrite != nil {
+			if err := failWrite(i); err != nil {
+				return fmt.Errorf("write %s: nothing written: %w", filepath.Join(dir, name), err)
+			}
+		}
+		if err := writeSynced(filepath.Join(stage, name), files[name]); err != nil {
+			return fmt.Errorf("write %s: nothing written: %w", filepath.Join(dir, name), err)
+		}
+	}
+	for _, name := range names {
+		if err := os.Rename(filepath.Join(stage, name), filepath.Join(dir, name)); err != nil {
+			return fmt.Errorf("move %s into place: %w", name, err)
+		}
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// failWrite, in tests, fails the write of the n-th file.
+var failWrite func(n int) error
+
+// writeSynced writes a new file and syncs it to disk.
+func writeSynced(name string, data []byte) error {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // checkUpgrade refuses a version that does not sort above each
@@ -783,7 +853,16 @@ func (b *Build) info(u *unit, units []*unit, names map[*unit]string, format stri
 				mode = 0o755
 			}
 		}
-		add(&files.Content{Source: src, Destination: dst, FileInfo: owner(mode)})
+		c := &files.Content{Source: src, Destination: dst, FileInfo: owner(mode)}
+		if strings.HasPrefix(dst, "/etc/") {
+			// What an administrator edits is kept over upgrades: a deb
+			// conffile, an rpm %config(noreplace).
+			c.Type = files.TypeConfigNoReplace
+			if format == "deb" {
+				c.Type = files.TypeConfig
+			}
+		}
+		add(c)
 		if f.ELF == nil {
 			continue
 		}
@@ -993,3 +1072,39 @@ func pack(format string, info *nfpm.Info) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// inside reports whether path is dir or below it, symlinks resolved as
+// far as they exist.
+func inside(path, dir string) bool {
+	abs := func(p string) string {
+		a, err := filepath.Abs(p)
+		if err != nil {
+			return filepath.Clean(p)
+		}
+		// Resolve the longest existing prefix, keep the rest.
+		rest := ""
+		for cur := a; ; {
+			if r, err := filepath.EvalSymlinks(cur); err == nil {
+				return filepath.Join(r, rest)
+			}
+			parent := filepath.Dir(cur)
+			if parent == cur {
+				return a
+			}
+			rest = filepath.Join(filepath.Base(cur), rest)
+			cur = parent
+		}
+	}
+	p, d := abs(path), abs(dir)
+	return p == d || strings.HasPrefix(p, d+string(filepath.Separator))
+}
+
+// ErrBadRequest is what a build request that cannot be wraps: flags that
+// contradict each other.
+var ErrBadRequest = errors.New("bad package request")
+
+// requestError is an error that [ErrBadRequest] matches, with its own text.
+type requestError struct{ msg string }
+
+func (e *requestError) Error() string        { return e.msg }
+func (e *requestError) Is(target error) bool { return target == ErrBadRequest }

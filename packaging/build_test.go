@@ -570,6 +570,17 @@ func TestBuildRefusals(t *testing.T) {
 		{"a pkg-config module the machine lacks", func(t *testing.T, root string, b *Build) {
 			os.WriteFile(filepath.Join(root, "usr/lib64/pkgconfig/libfoo.pc"), []byte("Name: libfoo\nVersion: 1\nRequires.private: libquux\n"), 0o644)
 		}, "usr/lib64/pkgconfig/libfoo.pc requires the pkg-config module libquux, and no package of this machine ships libquux.pc (install its -dev package, or name it in packaging.deb_packages in tiered.yaml: libquux: PACKAGE-dev)", ErrNeedsPolicy},
+		{"--out inside --root", func(t *testing.T, root string, b *Build) { b.Out = filepath.Join(root, "usr/share/dist") },
+			"is inside the install tree", ErrBadRequest},
+		{"a glob character in a name", func(t *testing.T, root string, b *Build) {
+			os.WriteFile(filepath.Join(root, "usr/include/foo/a*b.h"), nil, 0o644)
+		}, `"usr/include/foo/a*b.h": the name has a glob character`, ErrBadTree},
+		{"a newline in a name", func(t *testing.T, root string, b *Build) {
+			os.WriteFile(filepath.Join(root, "usr/include/foo/a\nb.h"), nil, 0o644)
+		}, `"usr/include/foo/a\nb.h": the name has a control character`, ErrBadTree},
+		{"a name that is not UTF-8", func(t *testing.T, root string, b *Build) {
+			os.WriteFile(filepath.Join(root, "usr/include/foo/\xff.h"), nil, 0o644)
+		}, `"usr/include/foo/\xff.h": the name is not UTF-8`, ErrBadTree},
 		{"a version that does not upgrade", func(t *testing.T, root string, b *Build) {
 			b.UpgradeFrom = []string{"rpm=1.4.2.0", "1:1.1.2-0+deb12u1"}
 		},
@@ -592,8 +603,8 @@ func TestBuildRefusals(t *testing.T) {
 			case strings.Contains(tt.name, "upgrade") && !errors.As(err, &ue):
 				t.Errorf("error %v is not an *UpgradeError", err)
 			}
-			if _, err := os.Stat(out); !os.IsNotExist(err) {
-				t.Errorf("a refused build wrote %s", out)
+			if _, err := os.Stat(b.Out); !os.IsNotExist(err) {
+				t.Errorf("a refused build wrote %s", b.Out)
 			}
 		})
 	}
@@ -656,5 +667,79 @@ func TestShlibDepsDpkg(t *testing.T) {
 	want := strings.TrimPrefix(strings.TrimSpace(string(out)), "shlibs:Depends=")
 	if got := strings.Join(deps.list(), ", "); got != want {
 		t.Errorf("Depends = %q, dpkg-shlibdeps says %q", got, want)
+	}
+}
+
+// A build whose writing fails part-way (a full disk) leaves the output
+// directory as it was: no package of the set, no checksums, no staging
+// directory.
+func TestWriteAllOrNothing(t *testing.T) {
+	out := t.TempDir()
+	os.WriteFile(filepath.Join(out, "old.deb"), []byte("old"), 0o644)
+	files := map[string][]byte{"a.deb": []byte("a"), "b.rpm": []byte("b"), "SHA256SUMS": []byte("s"), "manifest.json": []byte("{}")}
+	for fail := range len(files) {
+		failWrite = func(n int) error {
+			if n == fail {
+				return errors.New("no space left on device")
+			}
+			return nil
+		}
+		err := writeAll(out, files)
+		failWrite = nil
+		if err == nil || !strings.Contains(err.Error(), "nothing written: no space left on device") {
+			t.Fatalf("writeAll failing at file %d = %v", fail, err)
+		}
+		entries, _ := os.ReadDir(out)
+		if len(entries) != 1 || entries[0].Name() != "old.deb" {
+			t.Fatalf("after a failure at file %d the output holds %v", fail, entries)
+		}
+	}
+	if err := writeAll(out, files); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(out)
+	if len(entries) != 5 {
+		t.Errorf("after a whole write the output holds %v", entries)
+	}
+}
+
+// Files under etc/ become conffiles (deb) and %config(noreplace) (rpm);
+// a symlink to a directory of the tree is packaged as the symlink.
+func TestBuildConffilesAndDirectoryLinks(t *testing.T) {
+	root := installTree(t, "usr")
+	os.MkdirAll(filepath.Join(root, "etc/foo"), 0o755)
+	os.WriteFile(filepath.Join(root, "etc/foo/foo.conf"), []byte("level = 1\n"), 0o644)
+	os.Symlink("foo", filepath.Join(root, "usr/include/foo-1"))
+	b := testBuild(t, root, filepath.Join(t.TempDir(), "out"))
+	b.Specs = []Spec{
+		{Name: "libfoo{abi}", Kind: "runtime", Files: []string{"usr/lib64/libfoo.so.*", "etc/**"}},
+		{Name: "libfoo-dev", Kind: "dev", Files: []string{"usr/include/**", "usr/lib64/libfoo.so", "usr/lib64/libfoo.a", "usr/lib64/pkgconfig/*"}},
+	}
+	res, err := b.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range res.Packages {
+		switch {
+		case p.Format == "deb" && p.Kind == "runtime":
+			data, _ := os.ReadFile(p.Path)
+			if got := controlFiles(t, data)["conffiles"]; got != "/etc/foo/foo.conf\n" {
+				t.Errorf("%s conffiles = %q", p.Name, got)
+			}
+		case p.Format == "deb" && p.Kind == "dev":
+			if _, err := exec.LookPath("dpkg-deb"); err != nil {
+				continue
+			}
+			if list := run(t, "dpkg-deb", "--contents", p.Path); !strings.Contains(list, "./usr/include/foo-1 -> foo") {
+				t.Errorf("%s does not hold the directory symlink:\n%s", p.Name, list)
+			}
+		case p.Format == "rpm" && p.Kind == "runtime":
+			if _, err := exec.LookPath("rpm"); err != nil {
+				continue
+			}
+			if got := run(t, "rpm", "-qp", "--configfiles", p.Path); strings.TrimSpace(got) != "/etc/foo/foo.conf" {
+				t.Errorf("%s config files = %q", p.Name, got)
+			}
+		}
 	}
 }

@@ -9,7 +9,10 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // ErrBadTree is what every refusal of an install tree wraps.
@@ -60,11 +63,18 @@ func readTree(root string) ([]*file, error) {
 	}
 	defer r.Close()
 	var out []*file
+	dirs := map[string]bool{".": true}
 	err = fs.WalkDir(r.FS(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if p == "." || d.IsDir() {
+		if p != "." {
+			if err := checkName(p); err != nil {
+				return err
+			}
+		}
+		if d.IsDir() {
+			dirs[p] = true
 			return nil
 		}
 		info, err := d.Info()
@@ -111,15 +121,30 @@ func readTree(root string) ([]*file, error) {
 		if !f.isLink() {
 			continue
 		}
-		if _, err := resolve(byPath, f.Path, 0); err != nil {
+		if _, err := resolve(byPath, dirs, f.Path, 0); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
 
+// checkName refuses a name nfpm cannot package as it is: nfpm reads a
+// source path as a glob pattern, and package formats have no way to
+// write a newline or bytes that are not UTF-8 in a file list.
+func checkName(p string) error {
+	switch {
+	case !utf8.ValidString(p):
+		return treeError(strconv.Quote(p), "the name is not UTF-8, which deb and rpm file lists cannot hold: rename it")
+	case strings.ContainsAny(p, "*?[]{}\\"):
+		return treeError(strconv.Quote(p), "the name has a glob character (* ? [ ] { } \\), which nfpm would expand: rename it")
+	case strings.IndexFunc(p, unicode.IsControl) >= 0:
+		return treeError(strconv.Quote(p), "the name has a control character (a newline, a tab), which deb and rpm file lists cannot hold: rename it")
+	}
+	return nil
+}
+
 // resolve follows a symlink inside the tree to the file it names.
-func resolve(files map[string]*file, p string, depth int) (*file, error) {
+func resolve(files map[string]*file, dirs map[string]bool, p string, depth int) (*file, error) {
 	f := files[p]
 	if f == nil {
 		return nil, nil
@@ -141,9 +166,12 @@ func resolve(files map[string]*file, p string, depth int) (*file, error) {
 	}
 	next := files[t]
 	if next == nil {
+		if dirs[t] {
+			return nil, nil // a symlink to a directory, kept as a symlink
+		}
 		return nil, treeError(p, "symlink to %s names nothing in the install tree", f.Link)
 	}
-	return resolve(files, t, depth+1)
+	return resolve(files, dirs, t, depth+1)
 }
 
 func readELF(data []byte) (*elfInfo, string) {

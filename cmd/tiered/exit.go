@@ -47,7 +47,7 @@ func exitCode(err error, stderr io.Writer) int {
 		ne  *branches.RefNameError
 	)
 	if errors.As(err, &ue) || errors.As(err, &fe) || errors.As(err, &me) || errors.As(err, &le) || errors.As(err, &re) || errors.As(err, &ne) ||
-		errors.Is(err, policies.ErrNoRelease) || errors.Is(err, versioning.ErrSyntax) || errors.Is(err, packaging.ErrNeedsPolicy) {
+		errors.Is(err, policies.ErrNoRelease) || errors.Is(err, versioning.ErrSyntax) || errors.Is(err, packaging.ErrNeedsPolicy) || errors.Is(err, packaging.ErrBadRequest) {
 		return 2
 	}
 	// A refused install tree is a "no", and so is a version that does not
