@@ -261,7 +261,8 @@ func preprocess(name string, data []byte) ([]token, []Feature, error) {
 			}
 			m.body = rest
 			macros[dir[1].text] = append(macros[dir[1].text], m)
-			if !m.function && len(rest) > 0 && !strings.HasPrefix(dir[1].text, "_") {
+			if !m.function && len(rest) > 0 && !strings.HasPrefix(dir[1].text, "_") &&
+				!selfDefine(dir[1].text, rest) && !boundDefine(dir[1].text, rest) {
 				defines = append(defines, Feature{
 					ID: dir[1].text, Kind: KindDefine, Name: dir[1].text,
 					Source: fmt.Sprintf("%s:%d", name, n),
@@ -275,6 +276,46 @@ func preprocess(name string, data []byte) ([]token, []Feature, error) {
 		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return toks, defines, nil
+}
+
+// selfDefine reports whether body defines name as itself, "#define
+// BPF_F_LINK BPF_F_LINK": the kernel's idiom that lets programs test for
+// an enum constant with #ifdef. The constant is the feature; the macro
+// adds nothing.
+func selfDefine(name string, body []token) bool {
+	var ids []string
+	for _, t := range body {
+		switch {
+		case t.text == "(" || t.text == ")":
+		case t.ident():
+			ids = append(ids, t.text)
+		default:
+			return false
+		}
+	}
+	return len(ids) == 1 && ids[0] == name
+}
+
+// boundDefine reports whether a macro is an enum's bound under another
+// name, "#define MAX_BPF_ATTACH_TYPE __MAX_BPF_ATTACH_TYPE" or "#define
+// IFLA_MAX (__IFLA_MAX - 1)": a sentinel, which is never a feature.
+func boundDefine(name string, body []token) bool {
+	if !boundName(name) {
+		return false
+	}
+	for _, t := range body {
+		if t.ident() {
+			return true
+		}
+	}
+	return false
+}
+
+// boundName reports whether name reads as an enum's bound: __MAX_BPF_REG,
+// __BPF_FUNC_MAX_ID, MAX_BPF_LINK_TYPE, IFLA_XDP_MAX. Whether it is one
+// also depends on where it stands in its enum (see [sentinels]).
+func boundName(name string) bool {
+	return strings.HasPrefix(name, "__") || strings.HasPrefix(name, "MAX_") || strings.HasSuffix(name, "_MAX")
 }
 
 type expander struct {
@@ -551,6 +592,8 @@ func (p *declParser) parseEnum(name string) {
 	entries = append(entries, cur)
 	group := ""
 	next, known := int64(0), true
+	var consts []Feature
+	var literal []bool // the initializer is one number
 	for _, e := range entries {
 		if len(e) == 0 || !e[0].ident() {
 			continue
@@ -562,16 +605,54 @@ func (p *declParser) parseEnum(name string) {
 			ID: e[0].text, Kind: KindEnumValue, Name: e[0].text,
 			Container: container, Group: group, Source: p.src(e[0].line),
 		}
+		lit := false
 		if len(e) > 2 && e[1].text == "=" {
 			next, known = evalConst(e[2:], p.consts)
+			lit = len(e) == 3 && !e[2].ident()
 		}
 		if known {
 			f.Value, f.HasValue = next, true
 			p.consts[f.Name] = next
 		}
 		next++
-		p.out = append(p.out, f)
+		consts = append(consts, f)
+		literal = append(literal, lit)
 	}
+	bound := sentinels(consts, literal)
+	for i, f := range consts {
+		if !bound[i] {
+			p.out = append(p.out, f)
+		}
+	}
+}
+
+// sentinels marks the constants of one enum that are its bounds, not
+// features: a name starting with "__" (__MAX_BPF_ATTACH_TYPE,
+// __BPF_FUNC_MAX_ID); a MAX_ or _MAX name (MAX_BPF_LINK_TYPE,
+// IPVLAN_MODE_MAX, MACSEC_VALIDATE_MAX = __MACSEC_VALIDATE_END - 1) that
+// is the enum's last constant and not a plain number, or that has the
+// value of another of its constants. TCP_BPF_DELACK_MAX = 1003 and
+// IFLA_BOND_MISSED_MAX, which are netlink attributes in mid-enum, are
+// features. literal[i] says consts[i]'s initializer is one number.
+func sentinels(consts []Feature, literal []bool) []bool {
+	out := make([]bool, len(consts))
+	for i, f := range consts {
+		switch {
+		case strings.HasPrefix(f.Name, "__"):
+			out[i] = true
+		case boundName(f.Name):
+			if i == len(consts)-1 && !literal[i] {
+				out[i] = true
+				continue
+			}
+			for j, g := range consts {
+				if j != i && f.HasValue && g.HasValue && f.Value == g.Value {
+					out[i] = true
+				}
+			}
+		}
+	}
+	return out
 }
 
 // evalConst evaluates an enum initializer: integer literals, constants
