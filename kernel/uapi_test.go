@@ -310,3 +310,71 @@ func TestParseHeaderEnumValues(t *testing.T) {
 		t.Errorf("enum values (-want +got):\n%s", d)
 	}
 }
+
+// Code kept for the kernel (#ifdef __KERNEL__) is not user space's, and
+// macros come from the headers a header includes: 6.12's pkt_cls.h wraps
+// the members of struct tc_u32_sel in __struct_group from linux/stddef.h.
+func TestParseHeaderIncludesAndKernelOnly(t *testing.T) {
+	files := map[string]string{
+		"linux/stddef.h": `#define __struct_group(TAG, NAME, ATTRS, MEMBERS...) \
+	union { \
+		struct { MEMBERS } ATTRS; \
+		struct TAG { MEMBERS } ATTRS NAME; \
+	} ATTRS
+#include <linux/stddef.h>
+`,
+	}
+	const h = `#include <linux/stddef.h>
+#include <linux/nope.h>
+#include MACRO_INCLUDE
+struct tc_u32_sel {
+	__struct_group(tc_u32_sel_hdr, hdr, /* no attrs */,
+		unsigned char flags;
+	);
+	int keys[];
+};
+#define AT_HANDLE_FID 0x200
+#if defined(__KERNEL__)
+#define AT_GETATTR_NOSEC 0x80000000
+#else
+#define AT_USER_ONLY 1
+#endif
+#ifndef __KERNEL__
+#define AT_USER_TOO 2
+#else
+#define AT_KERNEL_TOO 3
+#ifdef X
+#define AT_NESTED 4
+#endif
+#endif
+#ifdef __KERNEL__
+#elif defined(Y)
+#define AT_ELIF 5
+#endif
+#ifdef Z
+#define AT_BOTH 6
+#else
+#define AT_BOTH2 7
+#endif
+`
+	fs, err := ParseHeaderWith("h", []byte(h), func(p string) []byte {
+		if s, ok := files[p]; ok {
+			return []byte(s)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range fs {
+		if f.Kind != KindType {
+			got = append(got, f.ID)
+		}
+	}
+	want := []string{"AT_HANDLE_FID", "AT_USER_ONLY", "AT_USER_TOO", "AT_ELIF", "AT_BOTH", "AT_BOTH2",
+		"tc_u32_sel.flags", "tc_u32_sel_hdr.flags", "tc_u32_sel.hdr", "tc_u32_sel.keys"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("ParseHeaderWith mismatch (-want +got):\n%s", d)
+	}
+}
