@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -18,10 +20,11 @@ import (
 )
 
 type featuresOpts struct {
-	btf    string
-	line   string
-	kernel string
-	json   bool
+	btf     []string
+	headers []string
+	line    string
+	kernel  string
+	json    bool
 }
 
 func newFeaturesCmd(g *globalOpts) *cobra.Command {
@@ -55,7 +58,7 @@ one from the other kernels and from git history. Exit 1 when one is missing.`,
 			if len(args) == 1 {
 				rev = args[0]
 			}
-			inputs := []string{rev, o.btf, answers.FileStamp(o.btf), o.line, o.kernel, fmt.Sprint(o.json)}
+			inputs := append(kernelInputs(o.btf, o.headers), rev, o.line, o.kernel, fmt.Sprint(o.json))
 			return g.answer(cmd.OutOrStdout(), "features check", inputs, func(s *session, w io.Writer) error {
 				sha, err := s.rev("REV", rev)
 				if err != nil {
@@ -76,7 +79,7 @@ one from the other kernels and from git history. Exit 1 when one is missing.`,
 						return err
 					}
 				}
-				if req.Index, err = s.kernelIndex(o.btf); err != nil {
+				if req.Index, err = s.kernelIndex(o.btf, o.headers); err != nil {
 					return err
 				}
 				r, err := policies.CheckFeatures(s.repo, s.policy, req)
@@ -99,33 +102,90 @@ one from the other kernels and from git history. Exit 1 when one is missing.`,
 			})
 		},
 	}
-	cmd.Flags().StringVar(&o.btf, "btf", "", "kernel BTF: a `PATH` to a file or a directory named by kernel version (default: features.btf)")
+	kernelFlags(cmd, &o.btf, &o.headers)
 	cmd.Flags().StringVar(&o.line, "line", "", "the `LINE` whose baseline kernel to check against (default: REV's line)")
 	cmd.Flags().StringVar(&o.kernel, "kernel", "", "the baseline kernel `VERSION` (default: the line's)")
 	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
 	return cmd
 }
 
-// kernelIndex opens the BTF a flag or the policy names. A relative
-// features.btf is relative to the repository's work tree.
-func (s *session) kernelIndex(flag string) (*kernel.Index, error) {
-	path := flag
-	if path == "" {
-		path = s.policy.Features.BTF
+// kernelFlags adds --btf and --kernel-headers.
+func kernelFlags(cmd *cobra.Command, btf, headers *[]string) {
+	cmd.Flags().StringArrayVar(btf, "btf", nil, "kernel BTF: a `PATH` to a file or a directory of files named by kernel version, or VERSION=FILE; repeatable (default: features.btf)")
+	if headers != nil {
+		cmd.Flags().StringArrayVar(headers, "kernel-headers", nil, "a kernel's own UAPI headers, the witness where its BTF cannot say: an include `DIR` with linux/version.h (/usr/include) or a kernel tree, or VERSION=DIR; repeatable")
+	}
+}
+
+// kernelInputs are what an answer that reads kernel BTF depends on: the
+// flags, the files' sizes and times, and the running kernel.
+func kernelInputs(btf, headers []string) []string {
+	out := []string{runningKernel()}
+	for _, arg := range append(slices.Clone(btf), headers...) {
+		path, _, _ := kernel.SplitBTFArg(arg)
+		out = append(out, arg, answers.FileStamp(path))
+	}
+	return out
+}
+
+// runningKernel is the running kernel's release, as uname -r prints it;
+// "" where there is none to read. /sys/kernel/btf/vmlinux is that kernel.
+func runningKernel() string {
+	data, err := os.ReadFile("/proc/sys/kernel/osrelease")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(data))
+}
+
+// kernelIndex opens the BTF the flags or the policy name, and the
+// kernels' own headers. A relative features.btf is relative to the
+// repository's work tree.
+func (s *session) kernelIndex(btf, headers []string) (*kernel.Index, error) {
+	args := btf
+	if len(args) == 0 {
+		path := s.policy.Features.BTF
 		if path != "" && !filepath.IsAbs(path) && s.repo.WorkTree() != "" {
 			path = filepath.Join(s.repo.WorkTree(), path)
 		}
+		if path != "" {
+			args = []string{path}
+		}
 	}
-	if path == "" {
+	if len(args) == 0 {
 		return nil, usagef("no kernel BTF to check against (pass --btf PATH, such as --btf /sys/kernel/btf/vmlinux, or set features.btf in tiered.yaml)")
 	}
-	return kernel.Load(path)
+	for _, a := range args {
+		if _, _, err := kernel.SplitBTFArg(a); err != nil {
+			return nil, &usageError{err}
+		}
+	}
+	idx, err := kernel.Load(kernel.LoadOptions{Running: runningKernel()}, args...)
+	if err != nil {
+		return nil, err
+	}
+	for _, dir := range headers {
+		h, err := kernel.LoadHeaders(dir)
+		if err != nil {
+			return nil, err
+		}
+		idx.UseHeaders(h)
+	}
+	return idx, nil
 }
 
 func printFeatures(w io.Writer, repo *branches.Repo, rev string, r *kernel.Report) {
 	kernel := "kernel " + r.Kernel
-	if r.Provisional {
+	switch {
+	case r.Provisional:
 		kernel += " (provisional: no final BTF yet, checked against its newest -rc)"
+	case r.Stable && r.Baseline != "":
+		kernel += fmt.Sprintf(" (%s, a stable update of %s)", r.KernelBy, r.Baseline)
+	case r.KernelBy != "" && r.KernelBy != "file name" && r.KernelBy != "given":
+		kernel += fmt.Sprintf(" (%s)", r.KernelBy)
+	}
+	for _, sk := range r.Skipped {
+		fmt.Fprintf(w, "skipped %s: %s\n", sk.Path, sk.Reason)
 	}
 	fmt.Fprintf(w, "%s (%s) against %s: %d needed, %d missing, %d unverifiable\n",
 		rev, r.Commit[:12], kernel, r.Checked, len(r.Missing), len(r.Unverifiable))
@@ -187,4 +247,12 @@ func short(sha string) string {
 		return sha[:12]
 	}
 	return sha
+}
+
+// btfArg is a single --btf flag as kernelIndex takes it.
+func btfArg(flag string) []string {
+	if flag == "" {
+		return nil
+	}
+	return []string{flag}
 }

@@ -42,7 +42,7 @@ func newNextCmd(g *globalOpts) *cobra.Command {
 				if np.Bump != policies.BumpRefused && np.Bump != policies.BumpNone {
 					req := policies.CutRequest{Line: line, RefExists: s.repo.RefTarget}
 					if s.policy.Features.BTF != "" {
-						if req.Kernels, err = s.kernelIndex(""); err != nil {
+						if req.Kernels, err = s.kernelIndex(nil, nil); err != nil {
 							return err
 						}
 					}
