@@ -1,21 +1,15 @@
 package kernel
 
 import (
-	"bytes"
-	"compress/gzip"
-	"debug/elf"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/cilium/ebpf/btf"
-	"github.com/klauspost/compress/zstd"
+
 	"github.com/tiered-release/tiered/versioning"
-	"github.com/ulikunitz/xz"
 )
 
 // ErrNoBTF reports that no BTF is known for a kernel the check needs.
@@ -64,9 +58,17 @@ func NewBTF(spec *btf.Spec, version versioning.Kernel, source string) (*BTF, err
 		enums: map[string]bool{}, values: map[string]string{}, byValue: map[string]map[int64]string{},
 		maxValue: map[string]int64{}, composites: map[string][]btf.Type{}, funcs: map[string]bool{},
 	}
+	if err := k.index(spec, source); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// index adds the types spec iterates: a kernel's, or a module's own.
+func (k *BTF) index(spec *btf.Spec, source string) error {
 	for typ, err := range spec.All() {
 		if err != nil {
-			return nil, fmt.Errorf("%s: read BTF: %w", source, err)
+			return fmt.Errorf("%s: read BTF: %w", source, err)
 		}
 		switch t := typ.(type) {
 		case *btf.Enum:
@@ -107,7 +109,7 @@ func NewBTF(spec *btf.Spec, version versioning.Kernel, source string) (*BTF, err
 			k.kfuncTags = k.kfuncTags || tagged
 		}
 	}
-	return k, nil
+	return nil
 }
 
 // Label names the kernel for messages: its name or version, else its
@@ -464,83 +466,8 @@ type Seen struct {
 // each kernel's BTF once.
 func (idx *Index) Trace(f Feature) ([]Seen, error) { return idx.trace(f, nil) }
 
-// maxBTF bounds a decompressed BTF file (vmlinux BTF is about 6 MiB, an
-// ELF vmlinux with debug info under 1 GiB).
-const maxBTF = 2 << 30
-
-func decompress(data []byte) ([]byte, error) {
-	var r io.Reader
-	switch {
-	case bytes.HasPrefix(data, []byte{0x1f, 0x8b}):
-		zr, err := gzip.NewReader(bytes.NewReader(data))
-		if err != nil {
-			return nil, fmt.Errorf("gunzip: %w", err)
-		}
-		r = zr
-	case bytes.HasPrefix(data, []byte{0xfd, '7', 'z', 'X', 'Z', 0}):
-		xr, err := xz.NewReader(bytes.NewReader(data))
-		if err != nil {
-			return nil, fmt.Errorf("unxz: %w", err)
-		}
-		r = xr
-	case bytes.HasPrefix(data, []byte{0x28, 0xb5, 0x2f, 0xfd}):
-		zr, err := zstd.NewReader(bytes.NewReader(data))
-		if err != nil {
-			return nil, fmt.Errorf("unzstd: %w", err)
-		}
-		defer zr.Close()
-		r = zr
-	default:
-		return data, nil
-	}
-	out, err := io.ReadAll(io.LimitReader(r, maxBTF+1))
-	if err != nil {
-		return nil, fmt.Errorf("decompress: %w", err)
-	}
-	if len(out) > maxBTF {
-		return nil, fmt.Errorf("decompressed BTF exceeds %d bytes", maxBTF)
-	}
-	return out, nil
-}
-
-// ReadFile reads one kernel file: raw BTF (/sys/kernel/btf/vmlinux) or
-// an ELF vmlinux with a .BTF section (stripped or not), either plain or
-// compressed with gzip, xz or zstd. An ELF vmlinux states its release in
-// its banner.
-func ReadFile(file string) (*Loaded, error) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, err
-	}
-	data, err = decompress(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
-	}
-	l := &Loaded{}
-	if bytes.HasPrefix(data, []byte(elf.ELFMAG)) {
-		// A stripped vmlinux has no symbol table, which cilium's ELF
-		// reader wants; the .BTF section alone is all a check needs.
-		f, err := elf.NewFile(bytes.NewReader(data))
-		if err != nil {
-			return nil, fmt.Errorf("%s: read ELF: %w", file, err)
-		}
-		l.Release, l.Banner = banner(f)
-		sec := f.Section(".BTF")
-		if sec == nil {
-			return nil, fmt.Errorf("%s: %w: the ELF file has no .BTF section (build the kernel with CONFIG_DEBUG_INFO_BTF=y)", file, ErrNoBTF)
-		}
-		if data, err = sec.Data(); err != nil {
-			return nil, fmt.Errorf("%s: read .BTF: %w", file, err)
-		}
-	}
-	if l.Spec, err = btf.LoadSpecFromReader(bytes.NewReader(data)); err != nil {
-		return nil, fmt.Errorf("%s: not kernel BTF: %w", file, err)
-	}
-	return l, nil
-}
-
-// LoadBTF reads one kernel file (see [ReadFile]) and indexes it. It is the
-// kernel its name or its ELF banner says, else its version is zero.
+// LoadBTF reads one kernel (see [Read]) and indexes it. It is the kernel
+// its name or its banner says, else its version is zero.
 func LoadBTF(file string) (*BTF, error) {
 	e, err := loadFile(file, versioning.Kernel{}, LoadOptions{})
 	if err != nil {

@@ -482,8 +482,12 @@ func (j *judgement) explainMissing(f Feature, a answer, files []string) (verdict
 func explainByKernels(e *kernelEntry, trace []Seen, why, source string) (string, string) {
 	why = fmt.Sprintf("not in kernel %s: %s", e.label(), why)
 	var had, backport, firstFinal, firstRC, newer *Seen
+	silent := 0 // other kernels that cannot say
 	for i := range trace {
 		s := &trace[i]
+		if s.Availability == Unverifiable {
+			silent++
+		}
 		if s.Availability != Present {
 			continue
 		}
@@ -531,7 +535,7 @@ func explainByKernels(e *kernelEntry, trace []Seen, why, source string) (string,
 		why += fmt.Sprintf("; kernel %s has it: the line targets too old a kernel", newer.Identity.Label())
 	case newer != nil:
 		why += fmt.Sprintf("; kernel %s is the first release to have it: the line targets too old a kernel", newer.Identity.Label())
-	case len(trace) > 1:
+	case len(trace) > 1 && silent == 0:
 		why += fmt.Sprintf("; no kernel in %s has it", source)
 	}
 	if first == nil {

@@ -1,19 +1,15 @@
 package kernel
 
 import (
-	"bytes"
-	"debug/elf"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/cilium/ebpf/btf"
 
+	"github.com/tiered-release/tiered/kernel/image"
 	"github.com/tiered-release/tiered/versioning"
 )
 
@@ -35,10 +31,10 @@ type Identity struct {
 
 // How an [Identity] is known.
 const (
-	ByName    = "file name"
-	ByBanner  = "ELF banner"
-	ByRunning = "running kernel"
-	ByFlag    = "given"
+	ByName    = "its file name"
+	ByBanner  = "its banner"
+	ByRunning = "the running kernel"
+	ByFlag    = "--btf VERSION=PATH"
 )
 
 // Release is the upstream release the kernel belongs to, the one a line's
@@ -87,70 +83,36 @@ func (id Identity) Label() string {
 	return id.Version.String()
 }
 
-// releaseName reads a kernel release string as uname -r prints it:
-// "6.8", "6.9-rc3", "6.18.15", "6.1.0-28-amd64" (6.1), "6.8.0-45-generic"
-// (6.8), "6.12.117+deb12-amd64" (6.12.117), "6.18.44-fc-v1045" (6.18.44).
-// A patch level of 0 is a distro's series name, not a patch: Debian calls
-// every 6.1 kernel 6.1.0-N. It reports false for anything else, and for a
-// distro suffix that mentions an -rc it cannot read.
-var releaseName = regexp.MustCompile(`^v?(\d{1,4})\.(\d{1,4})(?:\.(\d{1,6}))?(-rc\d{1,3})?([-+~_][0-9A-Za-z._+~-]*)?$`)
-
-var rcInSuffix = regexp.MustCompile(`rc\d`)
-
-// ParseRelease reads a kernel release string, as uname -r prints it or a
-// file is named (see [ParseName]), into a version: "6.1.0-28-amd64" is
-// 6.1, "6.18.15" is 6.18.15, "6.9-rc3" is 6.9-rc3.
+// ParseRelease reads a kernel release string as uname -r prints it or a
+// file is named (see [ParseName]): "6.1.0-28-amd64" is 6.1, "6.18.15" is
+// 6.18.15, "6.9-rc3" is 6.9-rc3, "6.8.0-45-generic" is 6.8. It reports
+// false for anything else ([image.ParseRelease]).
 func ParseRelease(s string) (versioning.Kernel, bool) {
-	m := releaseName.FindStringSubmatch(s)
-	if m == nil || rcInSuffix.MatchString(m[5]) {
+	r, ok := image.ParseRelease(s)
+	if !ok {
 		return versioning.Kernel{}, false
 	}
-	v := m[1] + "." + m[2]
-	if m[3] != "" && m[3] != "0" {
-		if m[4] != "" {
-			return versioning.Kernel{}, false // an -rc has no patch level
-		}
-		n, _ := strconv.Atoi(m[3])
-		v += "." + strconv.Itoa(n)
-	}
-	v += m[4]
-	k, err := versioning.ParseKernel(v)
-	if err != nil || strings.HasPrefix(v, "0.") {
-		return versioning.Kernel{}, false
-	}
-	return k, true
+	return releaseVersion(r)
+}
+
+func releaseVersion(r image.Release) (versioning.Kernel, bool) {
+	v, err := versioning.ParseKernel(r.String())
+	return v, err == nil
 }
 
 // ParseName reads the kernel a BTF file's name states: "6.8.btf",
 // "6.9-rc3.btf.gz", "vmlinux-6.10.zst", "vmlinux-6.1.0-28-amd64",
-// "6.18.15", "vmlinuz-6.8.0-45-generic". A directory part is ignored, and
-// so are a vmlinux-, vmlinuz- or bzImage- prefix, a compression suffix and
-// then a .btf, .BTF, .elf or .raw suffix.
+// "6.18.15", "vmlinuz-6.8.0-45-generic" ([image.ParseName]).
 func ParseName(name string) (Identity, bool) {
-	name = filepath.Base(name)
-	for _, ext := range []string{".gz", ".xz", ".zst", ".zstd", ".lz4", ".bz2", ".lzma"} {
-		if s, ok := strings.CutSuffix(name, ext); ok {
-			name = s
-			break
-		}
-	}
-	for _, ext := range []string{".btf", ".BTF", ".elf", ".raw"} {
-		if s, ok := strings.CutSuffix(name, ext); ok {
-			name = s
-			break
-		}
-	}
-	for _, prefix := range []string{"vmlinux-", "vmlinuz-", "bzImage-"} {
-		if s, ok := strings.CutPrefix(name, prefix); ok {
-			name = s
-			break
-		}
-	}
-	v, ok := ParseRelease(name)
+	r, ok := image.ParseName(name)
 	if !ok {
 		return Identity{}, false
 	}
-	return Identity{Version: v, Name: name, By: ByName}, true
+	v, ok := releaseVersion(r)
+	if !ok {
+		return Identity{}, false
+	}
+	return Identity{Version: v, Name: r.Full, By: ByName}, true
 }
 
 // VersionFromFileName is [ParseName]'s version.
@@ -159,26 +121,26 @@ func VersionFromFileName(name string) (versioning.Kernel, bool) {
 	return id.Version, ok
 }
 
-// Loaded is what reading a kernel file gives: its BTF and, when the file
-// says, the release it states (uname -r's form) and its whole banner.
+// Loaded is what reading a kernel gives: its BTF and its modules', and,
+// when the file says, the release it states (uname -r's form) and its
+// whole banner.
 type Loaded struct {
 	Spec    *btf.Spec
-	Release string // "6.1.0-28-amd64"; "" when the file does not say
-	Banner  string // "Linux version 6.1.0-28-amd64 (…) #1 SMP Debian 6.1.119-1 (…)"
+	Modules []*btf.Spec // split BTF of its modules, each iterating its own types
+	Release string      // "6.1.0-28-amd64"; "" when the file does not say
+	Banner  string      // "Linux version 6.1.0-28-amd64 (…) #1 SMP Debian 6.1.119-1 (…)"
 }
 
-// LoadOptions are what [Load] needs to know beyond the paths. Both
-// functions may be replaced, to read kernel images or distro names the
-// package's own readers do not know.
+// LoadOptions are what [Load] needs to know beyond the paths.
 type LoadOptions struct {
 	// Running is the running kernel's release (uname -r,
-	// /proc/sys/kernel/osrelease): the kernel /sys/kernel/btf/vmlinux is.
-	// The caller reads it; this package reads no environment.
+	// /proc/sys/kernel/osrelease): the kernel /sys/kernel/btf is. The
+	// caller reads it; this package reads no environment.
 	Running string
-	// Read reads one kernel file; nil reads raw BTF or an ELF vmlinux,
-	// plain or compressed with gzip, xz or zstd ([ReadFile]).
+	// Read reads one kernel: a file, or a directory of a kernel and its
+	// modules; nil is [Read].
 	Read func(path string) (*Loaded, error)
-	// Identify names a kernel file by its name; nil is [ParseName].
+	// Identify names a kernel by its file's name; nil is [ParseName].
 	Identify func(name string) (Identity, bool)
 }
 
@@ -186,7 +148,7 @@ func (o *LoadOptions) read(path string) (*Loaded, error) {
 	if o.Read != nil {
 		return o.Read(path)
 	}
-	return ReadFile(path)
+	return Read(path)
 }
 
 func (o *LoadOptions) identify(name string) (Identity, bool) {
@@ -223,16 +185,22 @@ func SplitBTFArg(arg string) (path string, v versioning.Kernel, err error) {
 	return p, v, nil
 }
 
-// Load reads the kernel BTF args name: each a file or a directory of
-// files named by kernel version ("6.8.btf", "6.9-rc3.btf.gz",
-// "vmlinux-6.10.zst", "vmlinux-6.1.0-28-amd64"), or "VERSION=FILE" (see
-// [SplitBTFArg]). Each file is raw BTF (/sys/kernel/btf/vmlinux) or an
-// ELF vmlinux with a .BTF section, plain or compressed with gzip, xz or
-// zstd (or what opts.Read reads). A file is the kernel its name, its ELF
-// banner, or the flag says, and /sys/kernel/btf/vmlinux the running
-// kernel; one nothing names is kept, but never taken for a baseline. A
-// directory's files are read when first needed; those it cannot name are
-// listed in [Index.Skipped].
+// Load reads the kernel BTF args name. Each is "PATH" or "VERSION=PATH"
+// (see [SplitBTFArg]); a PATH is
+//
+//   - a kernel file: raw BTF (/sys/kernel/btf/vmlinux), an ELF vmlinux, a
+//     bzImage (vmlinuz), plain or compressed (see package image);
+//   - a directory of one kernel and its modules, laid out as
+//     /sys/kernel/btf is (vmlinux or vmlinuz-*, and module files);
+//   - or a directory of kernels named by version: files ("6.8.btf",
+//     "6.9-rc3.btf.gz", "vmlinux-6.1.0-28-amd64") or directories of a
+//     kernel and its modules ("6.12.117+deb12-amd64/").
+//
+// A kernel is the one its name, its banner or the flag says, and
+// /sys/kernel/btf the running kernel; one that nothing names is kept,
+// but never taken for a baseline. The kernels of a directory of kernels
+// are read when first needed; those it cannot name are listed in
+// [Index.Skipped].
 func Load(opts LoadOptions, args ...string) (*Index, error) {
 	idx := &Index{Source: strings.Join(args, ", ")}
 	for _, arg := range args {
@@ -244,9 +212,9 @@ func Load(opts LoadOptions, args ...string) (*Index, error) {
 		if err != nil {
 			return nil, err
 		}
-		if fi.IsDir() {
+		if fi.IsDir() && !isKernelDir(path) {
 			if !v.IsZero() {
-				return nil, fmt.Errorf("--btf %s: %s is a directory; VERSION=PATH names one file", arg, path)
+				return nil, fmt.Errorf("--btf %s: %s is a directory of kernels; VERSION=PATH names one kernel", arg, path)
 			}
 			if err := idx.addDir(path, opts); err != nil {
 				return nil, err
@@ -260,13 +228,41 @@ func Load(opts LoadOptions, args ...string) (*Index, error) {
 		idx.entries = append(idx.entries, e)
 	}
 	if len(idx.entries) == 0 {
-		return nil, fmt.Errorf("%s: %w: no file named by a kernel version (like 6.8.btf, 6.9-rc3.btf.gz or vmlinux-6.1.0-28-amd64)%s", idx.Source, ErrNoBTF, idx.skippedNote())
+		return nil, fmt.Errorf("%s: %w: no kernel named by its version (like 6.8.btf, 6.9-rc3.btf.gz or vmlinux-6.1.0-28-amd64)%s", idx.Source, ErrNoBTF, idx.skippedNote())
 	}
 	idx.sort()
 	return idx, nil
 }
 
-// loadFile reads one named file now: a file given alone is read to learn
+// isKernelDir reports whether dir holds one kernel and its modules, as
+// /sys/kernel/btf does (vmlinux and module files named by module), or as
+// a distro's package does (vmlinuz-RELEASE and .ko files), rather than
+// kernels named by version.
+func isKernelDir(dir string) bool {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	var plain, named, ko bool
+	kernels := 0
+	for _, de := range ents {
+		name := de.Name()
+		switch {
+		case de.IsDir() || strings.HasPrefix(name, "."):
+		case name == "vmlinux" || name == "vmlinuz":
+			plain = true
+			kernels++
+		case strings.HasPrefix(name, "vmlinux-") || strings.HasPrefix(name, "vmlinuz-"):
+			named = true
+			kernels++
+		case strings.HasSuffix(name, ".ko") || strings.Contains(name, ".ko."):
+			ko = true
+		}
+	}
+	return kernels == 1 && (plain || named && ko)
+}
+
+// loadFile reads one kernel now: a kernel given alone is read to learn
 // which kernel it is when its name does not say.
 func loadFile(path string, v versioning.Kernel, opts LoadOptions) (*kernelEntry, error) {
 	var id Identity
@@ -286,25 +282,89 @@ func loadFile(path string, v versioning.Kernel, opts LoadOptions) (*kernelEntry,
 	if err != nil {
 		return nil, err
 	}
-	if id.Version.IsZero() && l.Release != "" {
-		if rv, ok := ParseRelease(l.Release); ok {
-			id = Identity{Version: rv, Name: l.Release, By: ByBanner}
-		}
+	if id.Version.IsZero() {
+		id = bannerIdentity(l)
 	}
-	k, err := NewBTF(l.Spec, id.Version, path)
+	k, err := newBTF(l, id, path)
+	if err != nil {
+		return nil, err
+	}
+	return &kernelEntry{Identity: id, source: path, k: k}, nil
+}
+
+// bannerIdentity is the kernel a file's banner states, zero if none.
+func bannerIdentity(l *Loaded) Identity {
+	if l.Release == "" {
+		return Identity{}
+	}
+	if rv, ok := ParseRelease(l.Release); ok {
+		return Identity{Version: rv, Name: l.Release, By: ByBanner}
+	}
+	return Identity{}
+}
+
+// newBTF indexes a loaded kernel and its modules.
+func newBTF(l *Loaded, id Identity, source string) (*BTF, error) {
+	k, err := NewBTF(l.Spec, id.Version, source)
 	if err != nil {
 		return nil, err
 	}
 	k.Identity = id
-	return &kernelEntry{Identity: id, source: path, k: k}, nil
+	for _, m := range l.Modules {
+		if err := k.index(m, source); err != nil {
+			return nil, err
+		}
+	}
+	return k, nil
 }
 
+// Read reads one kernel with package image: a kernel file ([image.Load])
+// or a directory of a kernel and its modules ([image.LoadDir]).
+func Read(path string) (*Loaded, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if fi.IsDir() {
+		set, err := image.LoadDir(path)
+		if err != nil {
+			return nil, noBTF(err)
+		}
+		l := &Loaded{Spec: set.Kernel.Spec, Release: set.Kernel.Version, Banner: set.Kernel.Banner}
+		for _, m := range set.Modules {
+			l.Modules = append(l.Modules, m.Spec)
+		}
+		return l, nil
+	}
+	k, err := image.Load(path)
+	if err != nil {
+		return nil, noBTF(err)
+	}
+	return &Loaded{Spec: k.Spec, Release: k.Version, Banner: k.Banner}, nil
+}
+
+// noBTF makes image's "no BTF" this package's [ErrNoBTF].
+func noBTF(err error) error {
+	if errors.Is(err, image.ErrNoBTF) {
+		return fmt.Errorf("%w: %w (build the kernel with CONFIG_DEBUG_INFO_BTF=y)", ErrNoBTF, err)
+	}
+	return err
+}
+
+// isRunning reports whether path is the running kernel's BTF:
+// /sys/kernel/btf/vmlinux, or the directory /sys/kernel/btf.
 func isRunning(path string) bool {
-	if filepath.Clean(path) == RunningBTF {
+	return samePath(path, RunningBTF) || isRunningDir(path)
+}
+
+func isRunningDir(path string) bool { return samePath(path, filepath.Dir(RunningBTF)) }
+
+func samePath(path, want string) bool {
+	if filepath.Clean(path) == want {
 		return true
 	}
 	real, err := filepath.EvalSymlinks(path)
-	return err == nil && real == RunningBTF
+	return err == nil && real == want
 }
 
 func (idx *Index) addDir(dir string, opts LoadOptions) error {
@@ -318,21 +378,19 @@ func (idx *Index) addDir(dir string, opts LoadOptions) error {
 		if strings.HasPrefix(name, ".") {
 			continue
 		}
-		if de.IsDir() {
-			idx.Skipped = append(idx.Skipped, Skip{file, "a directory (put each kernel's BTF file in " + dir + ", named by its version)"})
+		id, ok := opts.identify(name)
+		if de.IsDir() && (!ok || !isKernelDir(file)) {
+			idx.Skipped = append(idx.Skipped, Skip{file, "a directory that is not one kernel named by its version (like 6.12.117+deb12-amd64/ holding vmlinuz-* and modules)"})
 			continue
 		}
-		id, ok := opts.identify(name)
 		if !ok {
-			// An ELF vmlinux says which kernel it is in its banner.
-			if rel, err := elfRelease(file); err == nil && rel != "" {
-				if v, ok := ParseRelease(rel); ok {
-					id = Identity{Version: v, Name: rel, By: ByBanner}
-				}
+			// A kernel image or ELF vmlinux states its release: read it now.
+			e, err := loadFile(file, versioning.Kernel{}, opts)
+			if err == nil && !e.Version.IsZero() {
+				idx.entries = append(idx.entries, e)
+				continue
 			}
-		}
-		if id.Version.IsZero() {
-			idx.Skipped = append(idx.Skipped, Skip{file, "no kernel version in its name (name it by its kernel, like 6.12.btf or vmlinux-6.1.0-28-amd64, or pass --btf VERSION=" + file + ")"})
+			idx.Skipped = append(idx.Skipped, Skip{file, "no kernel version in its name or banner (name it by its kernel, like 6.12.btf or vmlinux-6.1.0-28-amd64, or pass --btf VERSION=" + file + ")"})
 			continue
 		}
 		idx.entries = append(idx.entries, &kernelEntry{
@@ -342,73 +400,11 @@ func (idx *Index) addDir(dir string, opts LoadOptions) error {
 				if err != nil {
 					return nil, err
 				}
-				k, err := NewBTF(l.Spec, id.Version, file)
-				if k != nil {
-					k.Identity = id
-				}
-				return k, err
+				return newBTF(l, id, file)
 			},
 		})
 	}
 	return nil
-}
-
-// elfRelease reads the release a plain ELF vmlinux states in its banner,
-// "" for other files.
-func elfRelease(file string) (string, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	var magic [4]byte
-	if _, err := io.ReadFull(f, magic[:]); err != nil || string(magic[:]) != elf.ELFMAG {
-		return "", err
-	}
-	ef, err := elf.NewFile(f)
-	if err != nil {
-		return "", err
-	}
-	return bannerRelease(ef), nil
-}
-
-// bannerPrefix starts the banner every kernel carries in .rodata
-// (linux_banner): "Linux version 6.1.0-28-amd64 (debian-kernel@…) …".
-var bannerPrefix = []byte("Linux version ")
-
-// banner finds the kernel's banner in an ELF vmlinux's .rodata: the
-// release and the whole line, "" if there is none.
-func banner(ef *elf.File) (release, line string) {
-	sec := ef.Section(".rodata")
-	if sec == nil || sec.Type == elf.SHT_NOBITS {
-		return "", ""
-	}
-	data, err := sec.Data()
-	if err != nil {
-		return "", ""
-	}
-	for off := 0; ; {
-		i := bytes.Index(data[off:], bannerPrefix)
-		if i < 0 {
-			return "", ""
-		}
-		rest := data[off+i+len(bannerPrefix):]
-		if len(rest) > 0 && rest[0] >= '0' && rest[0] <= '9' {
-			end := bytes.IndexAny(rest, "\x00\n")
-			if end < 0 {
-				end = min(len(rest), 512)
-			}
-			line := string(rest[:end])
-			rel, _, _ := strings.Cut(line, " ")
-			return rel, "Linux version " + line
-		}
-		off += i + 1
-	}
-}
-
-func bannerRelease(ef *elf.File) string {
-	rel, _ := banner(ef)
-	return rel
 }
 
 // errNoVersion is the reason a kernel without a version is not a baseline.

@@ -175,20 +175,23 @@ func (s *session) kernelIndex(btf, headers []string) (*kernel.Index, error) {
 }
 
 func printFeatures(w io.Writer, repo *branches.Repo, rev string, r *kernel.Report) {
-	kernel := "kernel " + r.Kernel
+	against := "kernel " + r.Kernel
 	switch {
 	case r.Provisional:
-		kernel += " (provisional: no final BTF yet, checked against its newest -rc)"
+		against += " (provisional: no final BTF yet, checked against its newest -rc)"
 	case r.Stable && r.Baseline != "":
-		kernel += fmt.Sprintf(" (%s, a stable update of %s)", r.KernelBy, r.Baseline)
-	case r.KernelBy != "" && r.KernelBy != "file name" && r.KernelBy != "given":
-		kernel += fmt.Sprintf(" (%s)", r.KernelBy)
+		against += fmt.Sprintf(" (a stable update of %s)", r.Baseline)
+	case r.KernelBy == kernel.ByRunning || r.KernelBy == kernel.ByBanner:
+		against += fmt.Sprintf(" (%s)", r.KernelBy)
+	}
+	if r.Headers != "" {
+		against += ", with its headers " + r.Headers
 	}
 	for _, sk := range r.Skipped {
 		fmt.Fprintf(w, "skipped %s: %s\n", sk.Path, sk.Reason)
 	}
 	fmt.Fprintf(w, "%s (%s) against %s: %d needed, %d missing, %d unverifiable\n",
-		rev, r.Commit[:12], kernel, r.Checked, len(r.Missing), len(r.Unverifiable))
+		rev, r.Commit[:12], against, r.Checked, len(r.Missing), len(r.Unverifiable))
 	for _, m := range r.Missing {
 		fmt.Fprintf(w, "missing %s (%s, %s)\n", m.Feature, m.Kind, m.Source)
 		fmt.Fprintf(w, "  %s\n", m.Reason)
@@ -229,7 +232,7 @@ func printFeatures(w io.Writer, repo *branches.Repo, rev string, r *kernel.Repor
 		fmt.Fprintf(w, "unverifiable %d: %s (%s)\n", len(ids), why, strings.Join(ex, ", "))
 	}
 	if r.OK() {
-		fmt.Fprintf(w, "ok: every verifiable feature is in %s\n", kernel)
+		fmt.Fprintf(w, "ok: every verifiable feature is in %s\n", against)
 	}
 }
 
