@@ -415,13 +415,19 @@ func (j *judgement) known(f Feature, files []string) (bool, error) {
 	} else if key != "" && j.declared[key] {
 		return true, nil
 	}
-	trace, err := j.check.Index.trace(f, files)
-	if err != nil {
-		return false, err
-	}
-	for _, s := range trace {
-		if s.Availability == Present {
+	for _, e := range j.check.Index.entries {
+		a, err := e.judge(f, files)
+		if err != nil {
+			return false, err
+		}
+		if a.Availability == Present {
 			return true, nil
+		}
+		// A kfunc on BTF without decl tags exists as a function.
+		if k, _ := e.get(); (f.Kind == KindKfunc || f.Kind == KindFunc) && k != nil {
+			if _, ok := k.funcs[f.Name]; ok {
+				return true, nil
+			}
 		}
 	}
 	return false, nil
@@ -433,7 +439,7 @@ func (j *judgement) typo(f Feature) error {
 		line, _ = strconv.Atoi(file[i+1:])
 		file = file[:i]
 	}
-	return &ManifestError{File: file, Line: line, Key: f.ID, Err: fmt.Errorf("no kernel in %s has %s %s, and the release's headers do not declare it (a typo?)", j.check.Index.Source, kindWords(f.Kind), featureWords(f))}
+	return &ManifestError{File: file, Line: line, Key: f.ID, Err: fmt.Errorf("no kernel in %s has %s %s, and the release's headers do not declare it (a typo? if it is newer than these kernels, add one that has it)", j.check.Index.Source, kindWords(f.Kind), featureWords(f))}
 }
 
 func kindWords(k FeatureKind) string {
@@ -444,6 +450,8 @@ func kindWords(k FeatureKind) string {
 		return "member"
 	case KindFunc:
 		return "function"
+	case KindKfunc:
+		return "kfunc"
 	}
 	return string(k)
 }
