@@ -355,12 +355,7 @@ type judgement struct {
 func (j *judgement) judgeAll() ([]verdict, error) {
 	c := j.check
 	files := c.files()
-	j.declared = map[string]bool{}
-	for _, f := range j.needs {
-		if c.isHeader(f) {
-			j.declared[declKey(f)] = true
-		}
-	}
+	j.declare()
 	out := make([]verdict, len(j.needs))
 	var typos []error
 	for i, f := range j.needs {
@@ -391,6 +386,16 @@ func (j *judgement) judgeAll() ([]verdict, error) {
 		return nil, errors.Join(typos...)
 	}
 	return out, nil
+}
+
+// declare notes what the release's headers declare.
+func (j *judgement) declare() {
+	j.declared = map[string]bool{}
+	for _, f := range j.needs {
+		if j.check.isHeader(f) {
+			j.declared[declKey(f)] = true
+		}
+	}
 }
 
 func (c *Check) isHeader(f Feature) bool {

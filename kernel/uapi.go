@@ -48,6 +48,9 @@ type Feature struct {
 	// Value is an enum constant's value, when HasValue.
 	Value    int64 `json:"-"`
 	HasValue bool  `json:"-"`
+	// Required marks a manifest feature the library cannot run without
+	// (required: true): the matrix names the oldest kernel with them all.
+	Required bool `json:"required,omitempty"`
 }
 
 // Header limits: they keep a hostile header from exhausting memory.

@@ -125,3 +125,10 @@ func (p *Policy) quickBaseline(req FeaturesRequest) (versioning.Kernel, bool) {
 	}
 	return branches.KernelBaseline(msg)
 }
+
+// FeaturesMatrix is what `tiered features matrix` asks: the kernel needs
+// of the release at sha (rev as the user named it) against every kernel
+// of idx.
+func FeaturesMatrix(h History, p *Policy, idx *kernel.Index, rev, sha string) (*kernel.Matrix, error) {
+	return idx.Matrix(kernelHistory{h}, p.KernelConfig(), sha, rev)
+}

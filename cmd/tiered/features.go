@@ -33,7 +33,7 @@ func newFeaturesCmd(g *globalOpts) *cobra.Command {
 		Short: "Check what a release needs from the kernel against kernel BTF",
 		Args:  noArgs,
 	}
-	cmd.AddCommand(newFeaturesCheckCmd(g))
+	cmd.AddCommand(newFeaturesCheckCmd(g), newFeaturesMatrixCmd(g))
 	return cmd
 }
 
