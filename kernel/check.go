@@ -196,6 +196,18 @@ func ReadNeeds(h History, cfg Config, commit string) ([]Feature, error) {
 		if err != nil {
 			return nil, err
 		}
+		// A manifest's enum constant is in the enum the headers put it in.
+		consts := map[string]Feature{}
+		for _, f := range out {
+			if f.Kind == KindEnumValue {
+				consts[f.Name] = f
+			}
+		}
+		for i, f := range fs {
+			if c, ok := consts[f.Name]; ok && f.Kind == KindEnumValue {
+				fs[i].Container, fs[i].Group, fs[i].Value, fs[i].HasValue = c.Container, c.Group, c.Value, c.HasValue
+			}
+		}
 		add(fs)
 	}
 	return out, nil

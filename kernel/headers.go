@@ -11,8 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-
-	"github.com/tiered-release/tiered/versioning"
 )
 
 // Headers is one kernel's own UAPI headers: the second witness, for what
@@ -39,9 +37,9 @@ type decls map[string]bool
 // Makefile). It reads the version and nothing else; headers are parsed
 // when a feature asks.
 func LoadHeaders(arg string) (*Headers, error) {
-	dir, v, err := SplitBTFArg(arg)
+	dir, v, err := splitVersionArg(arg, "--kernel-headers", "VERSION=DIR, like 6.1=/usr/include")
 	if err != nil {
-		return nil, fmt.Errorf("--kernel-headers%s", strings.TrimPrefix(err.Error(), "--btf"))
+		return nil, err
 	}
 	h := &Headers{Dir: dir, files: map[string]*decls{}}
 	if _, err := os.Stat(filepath.Join(dir, "include", "uapi", "linux")); err == nil {
@@ -368,9 +366,4 @@ func (e *kernelEntry) judge(f Feature, files []string) (answer, error) {
 		h.Reason = ""
 	}
 	return h, nil
-}
-
-// releaseOfVersion is [Identity.Release] for a bare version.
-func releaseOfVersion(v versioning.Kernel) versioning.Kernel {
-	return Identity{Version: v}.Release()
 }

@@ -171,16 +171,22 @@ type Skip struct {
 // kernel a file is ("6.12=/boot/vmlinux"). A PATH that contains "=" but
 // does not start with a version is a path.
 func SplitBTFArg(arg string) (path string, v versioning.Kernel, err error) {
+	return splitVersionArg(arg, "--btf", "VERSION=PATH, like 6.12=/boot/vmlinux-6.12")
+}
+
+// splitVersionArg reads "PATH" or "VERSION=PATH"; flag and use are for
+// errors.
+func splitVersionArg(arg, flag, use string) (path string, v versioning.Kernel, err error) {
 	ver, p, ok := strings.Cut(arg, "=")
 	if !ok || ver == "" || ver[0] < '0' || ver[0] > '9' {
 		return arg, versioning.Kernel{}, nil
 	}
 	v, err = versioning.ParseKernel(ver)
 	if err != nil {
-		return "", versioning.Kernel{}, fmt.Errorf("--btf %s: %w (use VERSION=PATH, like 6.12=/boot/vmlinux-6.12)", arg, err)
+		return "", versioning.Kernel{}, fmt.Errorf("%s %s: %w (use %s)", flag, arg, err, use)
 	}
 	if p == "" {
-		return "", versioning.Kernel{}, fmt.Errorf("--btf %s: no path after = (use VERSION=PATH, like 6.12=/boot/vmlinux-6.12)", arg)
+		return "", versioning.Kernel{}, fmt.Errorf("%s %s: no path after = (use %s)", flag, arg, use)
 	}
 	return p, v, nil
 }
