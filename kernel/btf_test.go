@@ -259,6 +259,22 @@ func TestLoadKernelBTFFromELF(t *testing.T) {
 	if _, err := LoadBTF(obj); !errors.Is(err, ErrNoBTF) {
 		t.Errorf("LoadBTF(ELF without .BTF) = %v, want ErrNoBTF", err)
 	}
+	// A vmlinux whose name says nothing is the kernel its banner names.
+	bannerFile := filepath.Join(dir, "banner")
+	os.WriteFile(bannerFile, []byte("Linux version 6.1.0-28-amd64 (debian-kernel@lists.debian.org) #1 SMP Debian 6.1.119-1\n\x00"), 0o644)
+	plain := filepath.Join(dir, "kernel.elf")
+	run(objcopy, "--add-section", ".rodata="+bannerFile, "--set-section-flags", ".rodata=alloc,readonly", vmlinux, plain)
+	k, err := LoadBTF(plain)
+	if err != nil || k.By != ByBanner || k.Label() != "6.1.0-28-amd64" || k.Release().String() != "6.1" {
+		t.Errorf("LoadBTF(unnamed with banner) = %+v, %v", k, err)
+	}
+	idx, err := Load(LoadOptions{}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := idx.Baseline(versioning.MustParseKernel("6.1")); err != nil {
+		t.Errorf("a directory's unnamed vmlinux is the kernel its banner names: %v", err)
+	}
 }
 
 // The running kernel's BTF, where there is one: the real thing must load,
