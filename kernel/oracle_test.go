@@ -25,7 +25,8 @@ import (
 // test skips without them; .ci/oracle fetches them):
 //
 //	TIERED_LIBBPF          a clone of github.com/libbpf/libbpf with its tags
-//	TIERED_KERNELS         kernel BTF files named by version (raw or ELF)
+//	TIERED_KERNELS         kernel BTF files named by version, raw or ELF, which
+//	                       bpftool reads too (not .ci/kernels.sh's images)
 //	TIERED_KERNEL_HEADERS  kernels' own UAPI headers: DIR or VERSION=DIR, comma-separated
 func TestOracle(t *testing.T) {
 	repoDir, kernels := os.Getenv("TIERED_LIBBPF"), os.Getenv("TIERED_KERNELS")
@@ -82,6 +83,9 @@ func TestOracle(t *testing.T) {
 			}
 		}
 		truths = append(truths, kt)
+	}
+	if len(truths) == 0 {
+		t.Skipf("bpftool reads none of the kernels in %s: the oracle wants raw BTF or ELF files (.ci/oracle cuts them out of .ci/kernels.sh's images)", kernels)
 	}
 	releases := 0
 	for _, tag := range tags {
