@@ -437,7 +437,7 @@ func (idx *Index) have() string {
 		parts = append(parts, "have none")
 	}
 	if len(unnamed) > 0 {
-		parts = append(parts, strings.Join(unnamed, ", ")+" "+errNoVersion.Error())
+		parts = append(parts, strings.Join(unnamed, ", ")+" "+noVersion)
 	}
 	return strings.Join(parts, "; ")
 }

@@ -453,9 +453,6 @@ func TestIdentity(t *testing.T) {
 		if !ok || id.Version.String() != tc.version || id.Release().String() != tc.release || id.Label() != tc.name2 || id.Stable() != tc.stable || id.By != ByName {
 			t.Errorf("ParseName(%q) = %+v (release %s, stable %v), %v", tc.name, id, id.Release(), id.Stable(), ok)
 		}
-		if v, ok := VersionFromFileName(tc.name); !ok || v.String() != tc.version {
-			t.Errorf("VersionFromFileName(%q) = %v, %v", tc.name, v, ok)
-		}
 	}
 	for _, bad := range []string{"README", "vmlinux", "notes.txt", "0.1"} {
 		if id, ok := ParseName(bad); ok {

@@ -115,12 +115,6 @@ func ParseName(name string) (Identity, bool) {
 	return Identity{Version: v, Name: r.Full, By: ByName}, true
 }
 
-// VersionFromFileName is [ParseName]'s version.
-func VersionFromFileName(name string) (versioning.Kernel, bool) {
-	id, ok := ParseName(name)
-	return id.Version, ok
-}
-
 // Loaded is what reading a kernel gives: its BTF and its modules', and,
 // when the file says, the release it states (uname -r's form) and its
 // whole banner.
@@ -413,5 +407,5 @@ func (idx *Index) addDir(dir string, opts LoadOptions) error {
 	return nil
 }
 
-// errNoVersion is the reason a kernel without a version is not a baseline.
-var errNoVersion = errors.New("names no kernel version")
+// noVersion is why a kernel without a version is not a baseline.
+const noVersion = "names no kernel version"
