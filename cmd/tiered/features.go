@@ -45,8 +45,12 @@ func newFeaturesCheckCmd(g *globalOpts) *cobra.Command {
 		Long: `check reads the kernel features REV (default HEAD) needs: the constants, types
 and members of its copies of the UAPI headers (uapi.headers) and the
 predicates of its feature manifest (features.manifest). It checks each
-against the BTF of the kernel its line targets, and explains every missing
-one from the other kernels and from git history. Exit 1 when one is missing.`,
+against the kernel its line targets: its BTF, and where BTF cannot say, its
+own UAPI headers (--kernel-headers). A kernel is the one its file name, its
+banner, or VERSION=PATH says, and /sys/kernel/btf the running kernel; no
+other kernel stands in for the baseline (exit 3 when none is there). Every
+missing feature is explained from the other kernels and from git history.
+Exit 1 when one is missing.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
 				return usagef("features check takes at most one REV, got %d", len(args))
