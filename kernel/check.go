@@ -241,6 +241,7 @@ type Check struct {
 	gotOthers bool
 	history   *headerHistory
 	chains    map[string]*lazyChain
+	scans     map[*lazyChain]*headerScan
 	changes   map[string][]string // feature → the commits that added or removed it
 }
 
@@ -824,9 +825,14 @@ func (c *Check) change(tip, key string, stop func(string) (bool, error), depth i
 	if err != nil || k >= limit || k == 0 {
 		return "", err
 	}
-	// Bisecting finds a change, not the last one: read the commits before
-	// it one by one, as far as maxScan, for an earlier one.
-	for i := 1; i < min(k, maxScan); i++ {
+	// Bisecting finds a change, not the last one: look at the commits
+	// before it, as far as maxScan, for an earlier one. Only a commit that
+	// changes a header can change what the headers declare.
+	points, err := c.headerChanges(chain, min(k, maxScan))
+	if err != nil {
+		return "", err
+	}
+	for _, i := range points {
 		ch, err := changed(i)
 		if err != nil {
 			return "", err
@@ -867,6 +873,60 @@ func (c *Check) change(tip, key string, stop func(string) (bool, error), depth i
 		}
 	}
 	return found, nil
+}
+
+// headerChanges lists, in order, the indices i in [1, n) of chain whose
+// commit's header copies differ from those of commit i-1, its first
+// parent. It reads each commit's blob ids once per chain.
+func (c *Check) headerChanges(chain *lazyChain, n int) ([]int, error) {
+	if c.scans == nil {
+		c.scans = map[*lazyChain]*headerScan{}
+	}
+	sc := c.scans[chain]
+	if sc == nil {
+		sc = &headerScan{}
+		c.scans[chain] = sc
+	}
+	hh := c.headerHistory()
+	tuple := func(x string) (string, error) {
+		var b strings.Builder
+		for _, path := range hh.paths {
+			id, err := hh.blob(x, path)
+			if err != nil {
+				return "", err
+			}
+			b.WriteString(id)
+			b.WriteByte(0)
+		}
+		return b.String(), nil
+	}
+	for sc.upto < n {
+		x, ok, err := chain.at(sc.upto)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			break
+		}
+		t, err := tuple(x)
+		if err != nil {
+			return nil, err
+		}
+		if sc.upto > 0 && t != sc.last {
+			sc.points = append(sc.points, sc.upto)
+		}
+		sc.last = t
+		sc.upto++
+	}
+	end, _ := slices.BinarySearch(sc.points, n)
+	return sc.points[:end], nil
+}
+
+// headerScan is how far headerChanges has read a chain.
+type headerScan struct {
+	upto   int    // indices read
+	last   string // the blob ids at upto-1
+	points []int
 }
 
 // maxChain bounds a first-parent chain walked to explain a feature.
