@@ -44,13 +44,15 @@ func yamlLine(err error) int {
 }
 
 // ParseManifest reads a declarative feature manifest: a mapping from a
-// feature id to one BTF predicate.
+// feature id to one BTF predicate, and optionally required: true for a
+// feature the library cannot run without.
 //
 //	ringbuf:      {enum: BPF_MAP_TYPE_RINGBUF}
 //	kprobe-multi: {member: bpf_attr.link_create.kprobe_multi}
 //	dynptr:       {kfunc: bpf_dynptr_from_skb}
 //	ktime:        {func: bpf_ktime_get_ns}
 //	cgroup-iter:  {type: enum bpf_cgroup_iter_order}
+//	bpf-link:     {enum: BPF_LINK_CREATE, required: true}
 //
 // Errors name the file and line.
 func ParseManifest(name string, data []byte) ([]Feature, error) {
@@ -72,12 +74,32 @@ func ParseManifest(name string, data []byte) ([]Feature, error) {
 		fail := func(n *yaml.Node, format string, args ...any) {
 			errs = append(errs, &ManifestError{File: name, Line: n.Line, Key: k.Value, Err: fmt.Errorf(format, args...)})
 		}
-		if v.Kind != yaml.MappingNode || len(v.Content) != 2 || v.Content[1].Kind != yaml.ScalarNode {
+		if v.Kind != yaml.MappingNode {
 			fail(v, "want one predicate, like {enum: BPF_MAP_TYPE_RINGBUF}")
 			continue
 		}
-		kind, target := v.Content[0].Value, strings.TrimSpace(v.Content[1].Value)
-		f := Feature{ID: k.Value, Name: target, Source: fmt.Sprintf("%s:%d", name, k.Line)}
+		var pred []*yaml.Node
+		required, bad := false, false
+		for j := 0; j+1 < len(v.Content); j += 2 {
+			key, val := v.Content[j], v.Content[j+1]
+			if key.Value != "required" {
+				pred = append(pred, key, val)
+				continue
+			}
+			if err := val.Decode(&required); err != nil || val.Kind != yaml.ScalarNode {
+				fail(val, "required: want true or false")
+				bad = true
+			}
+		}
+		if bad {
+			continue
+		}
+		if len(pred) != 2 || pred[1].Kind != yaml.ScalarNode {
+			fail(v, "want one predicate, like {enum: BPF_MAP_TYPE_RINGBUF}, and optionally required: true")
+			continue
+		}
+		kind, target := pred[0].Value, strings.TrimSpace(pred[1].Value)
+		f := Feature{ID: k.Value, Name: target, Required: required, Source: fmt.Sprintf("%s:%d", name, k.Line)}
 		switch kind {
 		case "enum", "enum-value":
 			f.Kind = KindEnumValue
@@ -89,7 +111,7 @@ func ParseManifest(name string, data []byte) ([]Feature, error) {
 			f.Kind = KindMember
 			f.Path = strings.Split(target, ".")
 			if len(f.Path) < 2 || slices.Contains(f.Path, "") {
-				fail(v.Content[1], "member %q: want type.member[.member…]", target)
+				fail(pred[1], "member %q: want type.member[.member…]", target)
 				continue
 			}
 			f.Name = ""
@@ -99,11 +121,11 @@ func ParseManifest(name string, data []byte) ([]Feature, error) {
 				f.Name, f.Container = strings.TrimSpace(rest), kw
 			}
 		default:
-			fail(v.Content[0], "unknown predicate %q (use enum, member, func, kfunc or type)", kind)
+			fail(pred[0], "unknown predicate %q (use enum, member, func, kfunc or type)", kind)
 			continue
 		}
 		if target == "" {
-			fail(v.Content[1], "%s: empty name", kind)
+			fail(pred[1], "%s: empty name", kind)
 			continue
 		}
 		out = append(out, f)

@@ -48,6 +48,9 @@ type Feature struct {
 	// Value is an enum constant's value, when HasValue.
 	Value    int64 `json:"-"`
 	HasValue bool  `json:"-"`
+	// Required marks a manifest feature the library cannot run without
+	// (required: true): the matrix names the oldest kernel with them all.
+	Required bool `json:"required,omitempty"`
 }
 
 // Header limits: they keep a hostile header from exhausting memory.
@@ -61,10 +64,19 @@ const (
 // __BPF_FUNC_MAPPER), named structs, unions and enums, their members
 // including those behind anonymous structs and unions, and #define
 // constants. It is a declaration reader, not a C compiler: conditionals
-// are not evaluated (every branch is read), and expressions are skipped.
+// are not evaluated (every branch is read) except that code kept for the
+// kernel (#ifdef __KERNEL__), which user space never sees, is not read;
+// and expressions are skipped.
 // name is used in Source and errors.
 func ParseHeader(name string, data []byte) ([]Feature, error) {
-	toks, defs, err := preprocess(name, data)
+	return ParseHeaderWith(name, data, nil)
+}
+
+// ParseHeaderWith is [ParseHeader] that follows #include directives for
+// their macros (__struct_group from linux/stddef.h wraps members of
+// tc_u32_sel): include returns a header's contents, nil if there is none.
+func ParseHeaderWith(name string, data []byte, include IncludeFunc) ([]Feature, error) {
+	toks, defs, err := preprocess(name, data, include)
 	if err != nil {
 		return nil, err
 	}
@@ -205,26 +217,91 @@ func isIdent(c byte) bool {
 
 // preprocess splits directives from code, records macros, and returns the
 // code's tokens with every macro expanded, plus the #define constants.
-func preprocess(name string, data []byte) ([]token, []Feature, error) {
-	macros := map[string][]*macro{}
+func preprocess(name string, data []byte, include IncludeFunc) ([]token, []Feature, error) {
+	d, err := directives(name, data, include, map[string]bool{name: true}, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	e := &expander{macros: d.macros, limit: maxHeaderToken}
+	toks, err := e.expand(d.raw, nil, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return toks, d.defines, nil
+}
+
+// IncludeFunc returns the header an #include names ("linux/stddef.h"),
+// nil if there is none; [ParseHeaderWith] takes the macros it defines.
+type IncludeFunc func(path string) []byte
+
+// maxIncludeDepth bounds nested #includes.
+const maxIncludeDepth = 8
+
+// read is a header's directives and code, preprocessed.
+type read struct {
+	macros  map[string][]*macro
+	defines []Feature
+	raw     []token
+}
+
+// directives reads a header's lines: its macros (and those of the headers
+// it includes, in force from the #include on), its #define constants, and
+// its code's tokens. Code the kernel keeps for itself (#ifdef __KERNEL__,
+// which headers_install removes) is not read; every other conditional
+// branch is.
+func directives(name string, data []byte, include IncludeFunc, seen map[string]bool, depth int) (*read, error) {
+	r := &read{macros: map[string][]*macro{}}
 	undef := func(name string, n int) {
-		if ms := macros[name]; len(ms) > 0 && ms[len(ms)-1].to > n {
+		if ms := r.macros[name]; len(ms) > 0 && ms[len(ms)-1].to > n {
 			ms[len(ms)-1].to = n
 		}
 	}
-	var defines []Feature
-	var raw []token
+	var conds condStack
 	for i, line := range strings.Split(stripComments(data), "\n") {
 		n := i + 1
 		trimmed := strings.TrimLeft(line, " \t")
 		if !strings.HasPrefix(trimmed, "#") {
-			raw = tokenize(line, n, raw)
-			if len(raw) > maxHeaderToken {
-				return nil, nil, fmt.Errorf("%s:%d: header too large (more than %d tokens)", name, n, maxHeaderToken)
+			if conds.skipping() {
+				continue
+			}
+			r.raw = tokenize(line, n, r.raw)
+			if len(r.raw) > maxHeaderToken {
+				return nil, fmt.Errorf("%s:%d: header too large (more than %d tokens)", name, n, maxHeaderToken)
 			}
 			continue
 		}
 		dir := tokenize(trimmed[1:], n, nil)
+		if len(dir) == 0 {
+			continue
+		}
+		if conds.directive(dir) || conds.skipping() {
+			continue
+		}
+		if dir[0].text == "include" && include != nil && depth < maxIncludeDepth {
+			path := includePath(dir[1:])
+			if path == "" || seen[path] {
+				continue
+			}
+			seen[path] = true
+			data := include(path)
+			if data == nil {
+				continue
+			}
+			inc, err := directives(path, data, include, seen, depth+1)
+			if err != nil {
+				continue // an include that does not parse only loses its macros
+			}
+			for mname, ms := range inc.macros {
+				if len(ms) == 0 || ms[len(ms)-1].to != math.MaxInt {
+					continue
+				}
+				undef(mname, n)
+				last := *ms[len(ms)-1]
+				last.from, last.to = n, math.MaxInt
+				r.macros[mname] = append(r.macros[mname], &last)
+			}
+			continue
+		}
 		if len(dir) < 2 || !dir[1].ident() {
 			continue
 		}
@@ -260,21 +337,151 @@ func preprocess(name string, data []byte) ([]token, []Feature, error) {
 				rest = rest[j:]
 			}
 			m.body = rest
-			macros[dir[1].text] = append(macros[dir[1].text], m)
-			if !m.function && len(rest) > 0 && !strings.HasPrefix(dir[1].text, "_") {
-				defines = append(defines, Feature{
+			r.macros[dir[1].text] = append(r.macros[dir[1].text], m)
+			if !m.function && len(rest) > 0 && !strings.HasPrefix(dir[1].text, "_") &&
+				!selfDefine(dir[1].text, rest) && !boundDefine(dir[1].text, rest) {
+				r.defines = append(r.defines, Feature{
 					ID: dir[1].text, Kind: KindDefine, Name: dir[1].text,
 					Source: fmt.Sprintf("%s:%d", name, n),
 				})
 			}
 		}
 	}
-	e := &expander{macros: macros, limit: maxHeaderToken}
-	toks, err := e.expand(raw, nil, 0)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", name, err)
+	return r, nil
+}
+
+// includePath reads the header an #include directive names: <a/b.h> or
+// "a/b.h"; "" for anything else (a computed include).
+func includePath(toks []token) string {
+	if len(toks) == 1 && strings.HasPrefix(toks[0].text, `"`) {
+		return strings.Trim(toks[0].text, `"`)
 	}
-	return toks, defines, nil
+	if len(toks) < 3 || toks[0].text != "<" || toks[len(toks)-1].text != ">" {
+		return ""
+	}
+	var b strings.Builder
+	for _, t := range toks[1 : len(toks)-1] {
+		b.WriteString(t.text)
+	}
+	return b.String()
+}
+
+// condStack follows the conditionals that decide whether code is the
+// kernel's own: #ifdef __KERNEL__ and its spellings. Any other condition
+// keeps both branches.
+type condStack []cond
+
+type cond int
+
+const (
+	condOther      cond = iota // both branches are read
+	condKernel                 // #ifdef __KERNEL__: skip until #else
+	condKernelElse             // the #else of #ifdef __KERNEL__: read
+	condUser                   // #ifndef __KERNEL__: read until #else
+	condUserElse               // the #else of #ifndef __KERNEL__: skip
+	condSkipped                // a conditional inside skipped code
+)
+
+// skipping reports whether the current line is the kernel's own.
+func (c condStack) skipping() bool {
+	for _, x := range c {
+		if x == condKernel || x == condUserElse || x == condSkipped {
+			return true
+		}
+	}
+	return false
+}
+
+// directive follows a conditional directive; it reports whether dir was
+// one.
+func (c *condStack) directive(dir []token) bool {
+	switch dir[0].text {
+	case "if", "ifdef", "ifndef":
+		switch {
+		case c.skipping():
+			*c = append(*c, condSkipped)
+		case kernelTest(dir, true):
+			*c = append(*c, condKernel)
+		case kernelTest(dir, false):
+			*c = append(*c, condUser)
+		default:
+			*c = append(*c, condOther)
+		}
+	case "else", "elif":
+		if len(*c) == 0 {
+			return true
+		}
+		top := &(*c)[len(*c)-1]
+		switch *top {
+		case condKernel:
+			*top = condKernelElse
+		case condUser:
+			*top = condUserElse
+		}
+	case "endif":
+		if len(*c) > 0 {
+			*c = (*c)[:len(*c)-1]
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// kernelTest reports whether a #if, #ifdef or #ifndef tests that
+// __KERNEL__ is defined (defined true) or that it is not (false), alone.
+func kernelTest(dir []token, defined bool) bool {
+	var words []string
+	for _, t := range dir {
+		if t.text != "(" && t.text != ")" {
+			words = append(words, t.text)
+		}
+	}
+	s := strings.Join(words, " ")
+	if defined {
+		return s == "ifdef __KERNEL__" || s == "if defined __KERNEL__"
+	}
+	return s == "ifndef __KERNEL__" || s == "if ! defined __KERNEL__"
+}
+
+// selfDefine reports whether body defines name as itself, "#define
+// BPF_F_LINK BPF_F_LINK": the kernel's idiom that lets programs test for
+// an enum constant with #ifdef. The constant is the feature; the macro
+// adds nothing.
+func selfDefine(name string, body []token) bool {
+	var ids []string
+	for _, t := range body {
+		switch {
+		case t.text == "(" || t.text == ")":
+		case t.ident():
+			ids = append(ids, t.text)
+		default:
+			return false
+		}
+	}
+	return len(ids) == 1 && ids[0] == name
+}
+
+// boundDefine reports whether a macro is an enum's bound under another
+// name, "#define MAX_BPF_ATTACH_TYPE __MAX_BPF_ATTACH_TYPE" or "#define
+// IFLA_MAX (__IFLA_MAX - 1)": a sentinel, which is never a feature.
+func boundDefine(name string, body []token) bool {
+	if !boundName(name) {
+		return false
+	}
+	for _, t := range body {
+		if t.ident() {
+			return true
+		}
+	}
+	return false
+}
+
+// boundName reports whether name reads as an enum's bound: __MAX_BPF_REG,
+// __BPF_FUNC_MAX_ID, MAX_BPF_LINK_TYPE, IFLA_XDP_MAX. Whether it is one
+// also depends on where it stands in its enum (see [sentinels]).
+func boundName(name string) bool {
+	return strings.HasPrefix(name, "__") || strings.HasPrefix(name, "MAX_") || strings.HasSuffix(name, "_MAX")
 }
 
 type expander struct {
@@ -551,6 +758,8 @@ func (p *declParser) parseEnum(name string) {
 	entries = append(entries, cur)
 	group := ""
 	next, known := int64(0), true
+	var consts []Feature
+	var literal []bool // the initializer is one number
 	for _, e := range entries {
 		if len(e) == 0 || !e[0].ident() {
 			continue
@@ -562,16 +771,54 @@ func (p *declParser) parseEnum(name string) {
 			ID: e[0].text, Kind: KindEnumValue, Name: e[0].text,
 			Container: container, Group: group, Source: p.src(e[0].line),
 		}
+		lit := false
 		if len(e) > 2 && e[1].text == "=" {
 			next, known = evalConst(e[2:], p.consts)
+			lit = len(e) == 3 && !e[2].ident()
 		}
 		if known {
 			f.Value, f.HasValue = next, true
 			p.consts[f.Name] = next
 		}
 		next++
-		p.out = append(p.out, f)
+		consts = append(consts, f)
+		literal = append(literal, lit)
 	}
+	bound := sentinels(consts, literal)
+	for i, f := range consts {
+		if !bound[i] {
+			p.out = append(p.out, f)
+		}
+	}
+}
+
+// sentinels marks the constants of one enum that are its bounds, not
+// features: a name starting with "__" (__MAX_BPF_ATTACH_TYPE,
+// __BPF_FUNC_MAX_ID); a MAX_ or _MAX name (MAX_BPF_LINK_TYPE,
+// IPVLAN_MODE_MAX, MACSEC_VALIDATE_MAX = __MACSEC_VALIDATE_END - 1) that
+// is the enum's last constant and not a plain number, or that has the
+// value of another of its constants. TCP_BPF_DELACK_MAX = 1003 and
+// IFLA_BOND_MISSED_MAX, which are netlink attributes in mid-enum, are
+// features. literal[i] says consts[i]'s initializer is one number.
+func sentinels(consts []Feature, literal []bool) []bool {
+	out := make([]bool, len(consts))
+	for i, f := range consts {
+		switch {
+		case strings.HasPrefix(f.Name, "__"):
+			out[i] = true
+		case boundName(f.Name):
+			if i == len(consts)-1 && !literal[i] {
+				out[i] = true
+				continue
+			}
+			for j, g := range consts {
+				if j != i && f.HasValue && g.HasValue && f.Value == g.Value {
+					out[i] = true
+				}
+			}
+		}
+	}
+	return out
 }
 
 // evalConst evaluates an enum initializer: integer literals, constants

@@ -99,6 +99,78 @@ int bpf(int cmd, union bpf_attr *attr, unsigned int size);
 #endif /* _UAPI__LINUX_BPF_H__ */
 `
 
+// Sentinels (an enum's bounds) are never features, and "#define X X"
+// never hides the constant X.
+func TestParseHeaderSentinelsAndSelfDefines(t *testing.T) {
+	const h = `enum bpf_link_type {
+	BPF_LINK_TYPE_UNSPEC = 0,
+	BPF_LINK_TYPE_XDP = 6,
+	MAX_BPF_LINK_TYPE,
+};
+#define MAX_BPF_ATTACH_TYPE __MAX_BPF_ATTACH_TYPE
+enum {
+	BPF_F_LINK = (1U << 13),
+};
+#define BPF_F_LINK		BPF_F_LINK /* 1 << 13 */
+#define IFLA_COST (IFLA_COST)
+enum {
+	TCP_BPF_IW = 1001,
+	TCP_BPF_DELACK_MAX = 1003,
+	TCP_BPF_RTO_MIN = 1004,
+};
+enum {
+	IFLA_BOND_UNSPEC,
+	IFLA_BOND_MISSED_MAX,
+	__IFLA_BOND_MAX,
+};
+#define IFLA_BOND_MAX	(__IFLA_BOND_MAX - 1)
+#define BPF_F_FOO_MAX	4
+enum macsec_validation_type {
+	MACSEC_VALIDATE_DISABLED = 0,
+	MACSEC_VALIDATE_STRICT = 2,
+	__MACSEC_VALIDATE_END,
+	MACSEC_VALIDATE_MAX = __MACSEC_VALIDATE_END - 1,
+};
+enum {
+	BTF_KIND_INT = 1,
+	BTF_KIND_PTR = 2,
+	NR_BTF_KINDS,
+	BTF_KIND_MAX = NR_BTF_KINDS - 1,
+};
+enum ipvlan_mode {
+	IPVLAN_MODE_L2 = 0,
+	IPVLAN_MODE_MAX
+};
+enum {
+	TCP_BPF_SOLE_MAX = 7
+};
+`
+	fs, err := ParseHeader("h", []byte(h))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range fs {
+		if f.Kind != KindType {
+			got = append(got, string(f.Kind)+" "+f.ID)
+		}
+	}
+	want := []string{
+		"define BPF_F_FOO_MAX",
+		"enum-value BPF_LINK_TYPE_UNSPEC", "enum-value BPF_LINK_TYPE_XDP",
+		"enum-value BPF_F_LINK",
+		"enum-value TCP_BPF_IW", "enum-value TCP_BPF_DELACK_MAX", "enum-value TCP_BPF_RTO_MIN",
+		"enum-value IFLA_BOND_UNSPEC", "enum-value IFLA_BOND_MISSED_MAX",
+		"enum-value MACSEC_VALIDATE_DISABLED", "enum-value MACSEC_VALIDATE_STRICT",
+		"enum-value BTF_KIND_INT", "enum-value BTF_KIND_PTR", "enum-value NR_BTF_KINDS",
+		"enum-value IPVLAN_MODE_L2",
+		"enum-value TCP_BPF_SOLE_MAX",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("ParseHeader mismatch (-want +got):\n%s", d)
+	}
+}
+
 func TestParseHeader(t *testing.T) {
 	fs, err := ParseHeader("bpf.h", []byte(header))
 	if err != nil {
@@ -115,7 +187,6 @@ func TestParseHeader(t *testing.T) {
 		"enum-value BPF_MAP_CREATE enum bpf_cmd  bpf.h:10",
 		"enum-value BPF_MAP_LOOKUP_ELEM enum bpf_cmd  bpf.h:11",
 		"enum-value BPF_PROG_LOAD enum bpf_cmd  bpf.h:12",
-		"enum-value __MAX_BPF_CMD enum bpf_cmd  bpf.h:13",
 		"enum-value BPF_ANY enum BPF_ANY bpf.h:18",
 		"enum-value BPF_NOEXIST enum BPF_ANY bpf.h:19",
 		"type union bpf_attr union  bpf.h:28",
@@ -140,7 +211,6 @@ func TestParseHeader(t *testing.T) {
 		"type enum bpf_func_id enum  bpf.h:65",
 		"enum-value BPF_FUNC_unspec enum bpf_func_id  bpf.h:66",
 		"enum-value BPF_FUNC_map_lookup_elem enum bpf_func_id  bpf.h:66",
-		"enum-value __BPF_FUNC_MAX_ID enum bpf_func_id  bpf.h:67",
 		"type enum bpf_old_func_id enum  bpf.h:76",
 		"enum-value BPF_FUNC_per_cpu_ptr enum bpf_old_func_id  bpf.h:77",
 	}
@@ -238,5 +308,73 @@ func TestParseHeaderEnumValues(t *testing.T) {
 	want := []string{"A=0", "B=5", "C=6", "D=13", "E=-1", "F=16", "G=?", "H=?", "I=7", "J=-16"}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("enum values (-want +got):\n%s", d)
+	}
+}
+
+// Code kept for the kernel (#ifdef __KERNEL__) is not user space's, and
+// macros come from the headers a header includes: 6.12's pkt_cls.h wraps
+// the members of struct tc_u32_sel in __struct_group from linux/stddef.h.
+func TestParseHeaderIncludesAndKernelOnly(t *testing.T) {
+	files := map[string]string{
+		"linux/stddef.h": `#define __struct_group(TAG, NAME, ATTRS, MEMBERS...) \
+	union { \
+		struct { MEMBERS } ATTRS; \
+		struct TAG { MEMBERS } ATTRS NAME; \
+	} ATTRS
+#include <linux/stddef.h>
+`,
+	}
+	const h = `#include <linux/stddef.h>
+#include <linux/nope.h>
+#include MACRO_INCLUDE
+struct tc_u32_sel {
+	__struct_group(tc_u32_sel_hdr, hdr, /* no attrs */,
+		unsigned char flags;
+	);
+	int keys[];
+};
+#define AT_HANDLE_FID 0x200
+#if defined(__KERNEL__)
+#define AT_GETATTR_NOSEC 0x80000000
+#else
+#define AT_USER_ONLY 1
+#endif
+#ifndef __KERNEL__
+#define AT_USER_TOO 2
+#else
+#define AT_KERNEL_TOO 3
+#ifdef X
+#define AT_NESTED 4
+#endif
+#endif
+#ifdef __KERNEL__
+#elif defined(Y)
+#define AT_ELIF 5
+#endif
+#ifdef Z
+#define AT_BOTH 6
+#else
+#define AT_BOTH2 7
+#endif
+`
+	fs, err := ParseHeaderWith("h", []byte(h), func(p string) []byte {
+		if s, ok := files[p]; ok {
+			return []byte(s)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range fs {
+		if f.Kind != KindType {
+			got = append(got, f.ID)
+		}
+	}
+	want := []string{"AT_HANDLE_FID", "AT_USER_ONLY", "AT_USER_TOO", "AT_ELIF", "AT_BOTH", "AT_BOTH2",
+		"tc_u32_sel.flags", "tc_u32_sel_hdr.flags", "tc_u32_sel.hdr", "tc_u32_sel.keys"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("ParseHeaderWith mismatch (-want +got):\n%s", d)
 	}
 }

@@ -353,17 +353,22 @@ func (b *Backport) judge(c branches.Commit, f Facts, v *Verdict) (VerdictKind, e
 
 // kernelTooNew applies RuleKernelTooNew: the identifiers the commit's
 // added lines use, outside the UAPI header copies, must all be in the
-// target's baseline kernel.
+// target's baseline kernel. Only the baseline's own BTF decides: when the
+// index has none, the rule is skipped, and a commit that uses kernel
+// identifiers says so and what would enable the rule; it is never
+// forbidden on another kernel's word.
 func (b *Backport) kernelTooNew(c branches.Commit, v *Verdict) (bool, error) {
 	base := b.target.Kernel
 	if b.kernels == nil || base.IsZero() {
 		return false, nil
 	}
+	judges, skip := b.kernels.Judges(base)
 	p, err := b.h.Patch(c.Hash)
 	if err != nil {
 		return false, err
 	}
 	var found bool
+	var unjudged []string
 	for _, fp := range p.Files {
 		if fp.Binary || slices.Contains(b.p.UAPI.Headers, fp.Path()) {
 			continue
@@ -390,7 +395,16 @@ func (b *Backport) kernelTooNew(c branches.Commit, v *Verdict) (bool, error) {
 					}
 					seen[id] = true
 					ok, known, first := b.kernels.Check(id, base)
-					if ok || !known {
+					if !known {
+						continue
+					}
+					if !judges {
+						if first.Compare(base) > 0 && !slices.Contains(unjudged, id) {
+							unjudged = append(unjudged, id)
+						}
+						continue
+					}
+					if ok {
 						continue
 					}
 					found = true
@@ -402,6 +416,13 @@ func (b *Backport) kernelTooNew(c branches.Commit, v *Verdict) (bool, error) {
 				}
 			}
 		}
+	}
+	if len(unjudged) > 0 {
+		ids := unjudged
+		if len(ids) > 3 {
+			ids = append(ids[:3:3], "…")
+		}
+		v.Reasons = append(v.Reasons, fmt.Sprintf("%s skipped: uses %s, which kernel %s may lack: %s", RuleKernelTooNew, strings.Join(ids, ", "), base, skip))
 	}
 	return found, nil
 }

@@ -707,7 +707,7 @@ func TestPlanCutFeatures(t *testing.T) {
 			name: "no BTF for the baseline", tip: "root", kernel: "6.1",
 			want: func(r *repo) Gate {
 				return Gate{Name: GateFeatures, Status: GateSkipped, Rules: []RuleID{RuleKernelFeatureMissing},
-					Reasons: []string{"no kernel BTF for kernel 6.1 in kernels/ (have 6.9, 6.10-rc2, 6.10)"}}
+					Reasons: []string{"kernels/: no kernel BTF for kernel 6.1 (have 6.9, 6.10-rc2, 6.10; add kernel 6.1's BTF, named by its version, or pass --btf 6.1=PATH)"}}
 			},
 		},
 	}

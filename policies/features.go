@@ -57,11 +57,13 @@ type FeaturesRequest struct {
 // kernel, or Rev is a release tag whose kernel line's baseline the policy
 // or the tag itself names), the lines are read only if a missing feature
 // needs explaining. It returns a *[BaselineError] when the line has no
-// baseline and the index holds several kernels.
+// baseline and the index holds several kernels, and an error wrapping
+// [kernel.ErrNoBTF] when the index has no BTF of the baseline: another
+// kernel never stands in.
 func CheckFeatures(h History, p *Policy, req FeaturesRequest) (*kernel.Report, error) {
 	if req.Line == nil {
 		if baseline, ok := p.quickBaseline(req); ok {
-			c := &kernel.Check{History: kernelHistory{h}, Config: p.KernelConfig(), Index: req.Index, Baseline: baseline,
+			c := &kernel.Check{History: kernelHistory{h}, Config: p.KernelConfig(), Index: req.Index, Baseline: baseline, Rev: req.Rev,
 				ElsewhereFunc: func() ([]string, error) {
 					st, err := req.Status()
 					if err != nil {
@@ -84,10 +86,10 @@ func CheckFeatures(h History, p *Policy, req FeaturesRequest) (*kernel.Report, e
 	if !req.Kernel.IsZero() {
 		baseline = req.Kernel
 	}
-	if baseline.IsZero() && len(req.Index.Versions()) > 0 {
+	if baseline.IsZero() && len(req.Index.Kernels()) > 1 {
 		return nil, &BaselineError{Line: line.Name}
 	}
-	c := &kernel.Check{History: kernelHistory{h}, Config: p.KernelConfig(), Index: req.Index, Baseline: baseline, Elsewhere: st.OtherTips(line)}
+	c := &kernel.Check{History: kernelHistory{h}, Config: p.KernelConfig(), Index: req.Index, Baseline: baseline, Rev: req.Rev, Elsewhere: st.OtherTips(line)}
 	return c.Check(req.SHA)
 }
 
@@ -122,4 +124,11 @@ func (p *Policy) quickBaseline(req FeaturesRequest) (versioning.Kernel, bool) {
 		return versioning.Kernel{}, false
 	}
 	return branches.KernelBaseline(msg)
+}
+
+// FeaturesMatrix is what `tiered features matrix` asks: the kernel needs
+// of the release at sha (rev as the user named it) against every kernel
+// of idx.
+func FeaturesMatrix(h History, p *Policy, idx *kernel.Index, rev, sha string) (*kernel.Matrix, error) {
+	return idx.Matrix(kernelHistory{h}, p.KernelConfig(), sha, rev)
 }

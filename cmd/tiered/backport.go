@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tiered-release/tiered/internal/answers"
 	"github.com/tiered-release/tiered/policies"
 	"github.com/tiered-release/tiered/report"
 )
@@ -72,7 +71,7 @@ func (o *backportOpts) prepare(s *session) (*policies.Backport, error) {
 	}
 	// The kernel-too-new rule needs kernel BTF and a baseline to judge by.
 	if (o.btf != "" || s.policy.Features.BTF != "") && !target.Kernel.IsZero() {
-		idx, err := s.kernelIndex(o.btf)
+		idx, err := s.kernelIndex(btfArg(o.btf), nil)
 		if err != nil {
 			return nil, err
 		}
@@ -88,7 +87,7 @@ func (o *backportOpts) prepare(s *session) (*policies.Backport, error) {
 // inputs are what a backport answer depends on besides the refs and the
 // policy: the flags, the commit asked about, and the kernel BTF files.
 func (o *backportOpts) inputs(rev string) []string {
-	return []string{o.to, o.from, o.at, o.until, fmt.Sprint(o.json), rev, o.btf, answers.FileStamp(o.btf)}
+	return append([]string{o.to, o.from, o.at, o.until, fmt.Sprint(o.json), rev}, kernelInputs(btfArg(o.btf), nil)...)
 }
 
 // rev resolves a revision the user gave; "" stays "". A revision that names

@@ -62,7 +62,7 @@ writes a JUnit report.`,
 				return err
 			}
 			if o.btf != "" || s.policy.Features.BTF != "" {
-				if pr.Kernels, err = s.kernelIndex(o.btf); err != nil {
+				if pr.Kernels, err = s.kernelIndex(btfArg(o.btf), nil); err != nil {
 					return err
 				}
 			}

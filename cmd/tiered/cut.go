@@ -84,7 +84,7 @@ func (s *session) planCut(st *branches.Status, o *cutOpts, now func() time.Time)
 		}
 	}
 	if o.btf != "" || s.policy.Features.BTF != "" {
-		if req.Kernels, err = s.kernelIndex(o.btf); err != nil {
+		if req.Kernels, err = s.kernelIndex(btfArg(o.btf), nil); err != nil {
 			return nil, err
 		}
 	}

@@ -9,7 +9,8 @@
 //	tiered cut     [--line L] [--kernel V] [--pre ID] [--btf PATH] [--lib FILE] [--dry-run] [--json]
 //	tiered backport check REV --to L [--from L] [--btf PATH] [--json]
 //	tiered backport plan      --to L [--from L] [--at REV] [--until REV] [--btf PATH] [--json]
-//	tiered features check [REV] [--btf PATH] [--line L] [--kernel V] [--json]
+//	tiered features check [REV] [--btf PATH]... [--kernel-headers DIR]... [--line L] [--kernel V] [--json]
+//	tiered features matrix [REV] [--btf DIR]... [--kernel-headers DIR]... [--json]
 //	tiered package [--release TAG] --root DIR [--format deb,rpm] [--out DIR] [--maintainer M]
 //	               [--upgrade-from VERSION] [--no-strip] [--json]
 //	tiered demo

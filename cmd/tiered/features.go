@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -18,10 +20,11 @@ import (
 )
 
 type featuresOpts struct {
-	btf    string
-	line   string
-	kernel string
-	json   bool
+	btf     []string
+	headers []string
+	line    string
+	kernel  string
+	json    bool
 }
 
 func newFeaturesCmd(g *globalOpts) *cobra.Command {
@@ -30,7 +33,7 @@ func newFeaturesCmd(g *globalOpts) *cobra.Command {
 		Short: "Check what a release needs from the kernel against kernel BTF",
 		Args:  noArgs,
 	}
-	cmd.AddCommand(newFeaturesCheckCmd(g))
+	cmd.AddCommand(newFeaturesCheckCmd(g), newFeaturesMatrixCmd(g))
 	return cmd
 }
 
@@ -42,8 +45,12 @@ func newFeaturesCheckCmd(g *globalOpts) *cobra.Command {
 		Long: `check reads the kernel features REV (default HEAD) needs: the constants, types
 and members of its copies of the UAPI headers (uapi.headers) and the
 predicates of its feature manifest (features.manifest). It checks each
-against the BTF of the kernel its line targets, and explains every missing
-one from the other kernels and from git history. Exit 1 when one is missing.`,
+against the kernel its line targets: its BTF, and where BTF cannot say, its
+own UAPI headers (--kernel-headers). A kernel is the one its file name, its
+banner, or VERSION=PATH says, and /sys/kernel/btf the running kernel; no
+other kernel stands in for the baseline (exit 3 when none is there). Every
+missing feature is explained from the other kernels and from git history.
+Exit 1 when one is missing.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
 				return usagef("features check takes at most one REV, got %d", len(args))
@@ -55,7 +62,7 @@ one from the other kernels and from git history. Exit 1 when one is missing.`,
 			if len(args) == 1 {
 				rev = args[0]
 			}
-			inputs := []string{rev, o.btf, answers.FileStamp(o.btf), o.line, o.kernel, fmt.Sprint(o.json)}
+			inputs := append(kernelInputs(o.btf, o.headers), rev, o.line, o.kernel, fmt.Sprint(o.json))
 			return g.answer(cmd.OutOrStdout(), "features check", inputs, func(s *session, w io.Writer) error {
 				sha, err := s.rev("REV", rev)
 				if err != nil {
@@ -76,7 +83,7 @@ one from the other kernels and from git history. Exit 1 when one is missing.`,
 						return err
 					}
 				}
-				if req.Index, err = s.kernelIndex(o.btf); err != nil {
+				if req.Index, err = s.kernelIndex(o.btf, o.headers); err != nil {
 					return err
 				}
 				r, err := policies.CheckFeatures(s.repo, s.policy, req)
@@ -99,36 +106,96 @@ one from the other kernels and from git history. Exit 1 when one is missing.`,
 			})
 		},
 	}
-	cmd.Flags().StringVar(&o.btf, "btf", "", "kernel BTF: a `PATH` to a file or a directory named by kernel version (default: features.btf)")
+	kernelFlags(cmd, &o.btf, &o.headers)
 	cmd.Flags().StringVar(&o.line, "line", "", "the `LINE` whose baseline kernel to check against (default: REV's line)")
 	cmd.Flags().StringVar(&o.kernel, "kernel", "", "the baseline kernel `VERSION` (default: the line's)")
 	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
 	return cmd
 }
 
-// kernelIndex opens the BTF a flag or the policy names. A relative
-// features.btf is relative to the repository's work tree.
-func (s *session) kernelIndex(flag string) (*kernel.Index, error) {
-	path := flag
-	if path == "" {
-		path = s.policy.Features.BTF
+// kernelFlags adds --btf and --kernel-headers.
+func kernelFlags(cmd *cobra.Command, btf, headers *[]string) {
+	cmd.Flags().StringArrayVar(btf, "btf", nil, "kernel BTF: a `PATH` to a file or a directory of files named by kernel version, or VERSION=FILE; repeatable (default: features.btf)")
+	if headers != nil {
+		cmd.Flags().StringArrayVar(headers, "kernel-headers", nil, "a kernel's own UAPI headers, the witness where its BTF cannot say: an include `DIR` with linux/version.h (/usr/include) or a kernel tree, or VERSION=DIR; repeatable")
+	}
+}
+
+// kernelInputs are what an answer that reads kernel BTF depends on: the
+// flags, the files' sizes and times, and the running kernel.
+func kernelInputs(btf, headers []string) []string {
+	out := []string{runningKernel()}
+	for _, arg := range append(slices.Clone(btf), headers...) {
+		path, _, _ := kernel.SplitBTFArg(arg)
+		out = append(out, arg, answers.FileStamp(path))
+	}
+	return out
+}
+
+// runningKernel is the running kernel's release, as uname -r prints it;
+// "" where there is none to read. /sys/kernel/btf/vmlinux is that kernel.
+func runningKernel() string {
+	data, err := os.ReadFile("/proc/sys/kernel/osrelease")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(data))
+}
+
+// kernelIndex opens the BTF the flags or the policy name, and the
+// kernels' own headers. A relative features.btf is relative to the
+// repository's work tree.
+func (s *session) kernelIndex(btf, headers []string) (*kernel.Index, error) {
+	args := btf
+	if len(args) == 0 {
+		path := s.policy.Features.BTF
 		if path != "" && !filepath.IsAbs(path) && s.repo.WorkTree() != "" {
 			path = filepath.Join(s.repo.WorkTree(), path)
 		}
+		if path != "" {
+			args = []string{path}
+		}
 	}
-	if path == "" {
+	if len(args) == 0 {
 		return nil, usagef("no kernel BTF to check against (pass --btf PATH, such as --btf /sys/kernel/btf/vmlinux, or set features.btf in tiered.yaml)")
 	}
-	return kernel.Load(path)
+	for _, a := range args {
+		if _, _, err := kernel.SplitBTFArg(a); err != nil {
+			return nil, &usageError{err}
+		}
+	}
+	idx, err := kernel.Load(kernel.LoadOptions{Running: runningKernel()}, args...)
+	if err != nil {
+		return nil, err
+	}
+	for _, dir := range headers {
+		h, err := kernel.LoadHeaders(dir)
+		if err != nil {
+			return nil, err
+		}
+		idx.UseHeaders(h)
+	}
+	return idx, nil
 }
 
 func printFeatures(w io.Writer, repo *branches.Repo, rev string, r *kernel.Report) {
-	kernel := "kernel " + r.Kernel
-	if r.Provisional {
-		kernel += " (provisional: no final BTF yet, checked against its newest -rc)"
+	against := "kernel " + r.Kernel
+	switch {
+	case r.Provisional:
+		against += " (provisional: no final BTF yet, checked against its newest -rc)"
+	case r.Stable && r.Baseline != "":
+		against += fmt.Sprintf(" (a stable update of %s)", r.Baseline)
+	case r.KernelBy == kernel.ByRunning || r.KernelBy == kernel.ByBanner:
+		against += fmt.Sprintf(" (%s)", r.KernelBy)
+	}
+	if r.Headers != "" {
+		against += ", with its headers " + r.Headers
+	}
+	for _, sk := range r.Skipped {
+		fmt.Fprintf(w, "skipped %s: %s\n", sk.Path, sk.Reason)
 	}
 	fmt.Fprintf(w, "%s (%s) against %s: %d needed, %d missing, %d unverifiable\n",
-		rev, r.Commit[:12], kernel, r.Checked, len(r.Missing), len(r.Unverifiable))
+		rev, r.Commit[:12], against, r.Checked, len(r.Missing), len(r.Unverifiable))
 	for _, m := range r.Missing {
 		fmt.Fprintf(w, "missing %s (%s, %s)\n", m.Feature, m.Kind, m.Source)
 		fmt.Fprintf(w, "  %s\n", m.Reason)
@@ -169,7 +236,7 @@ func printFeatures(w io.Writer, repo *branches.Repo, rev string, r *kernel.Repor
 		fmt.Fprintf(w, "unverifiable %d: %s (%s)\n", len(ids), why, strings.Join(ex, ", "))
 	}
 	if r.OK() {
-		fmt.Fprintf(w, "ok: every verifiable feature is in %s\n", kernel)
+		fmt.Fprintf(w, "ok: every verifiable feature is in %s\n", against)
 	}
 }
 
@@ -187,4 +254,12 @@ func short(sha string) string {
 		return sha[:12]
 	}
 	return sha
+}
+
+// btfArg is a single --btf flag as kernelIndex takes it.
+func btfArg(flag string) []string {
+	if flag == "" {
+		return nil
+	}
+	return []string{flag}
 }

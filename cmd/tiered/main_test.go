@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -40,7 +41,18 @@ func TestScripts(t *testing.T) {
 				"GIT_COMMITTER_NAME=Test Author", "GIT_COMMITTER_EMAIL=author@example.org",
 				"GIT_AUTHOR_DATE=2024-01-01T00:00:00Z", "GIT_COMMITTER_DATE=2024-01-01T00:00:00Z",
 			)
+			// Real kernels for the scripts that need them (see .ci/kernels.sh).
+			if dir := os.Getenv("TIERED_KERNELS"); dir != "" {
+				e.Vars = append(e.Vars, "TIERED_KERNELS="+dir)
+			}
 			return os.MkdirAll(home, 0o755)
+		},
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "kernels": // [kernels]: real kernels in $TIERED_KERNELS
+				return os.Getenv("TIERED_KERNELS") != "", nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			// mkbtf OUT DESC: write raw kernel BTF built from the

@@ -35,7 +35,7 @@ func newNextCmd(g *globalOpts) *cobra.Command {
 				}
 				var kernels *kernel.Index
 				if s.policy.Features.BTF != "" {
-					if kernels, err = s.kernelIndex(""); err != nil {
+					if kernels, err = s.kernelIndex(nil, nil); err != nil {
 						return err
 					}
 				}

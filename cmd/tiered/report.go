@@ -42,7 +42,7 @@ $GITHUB_STEP_SUMMARY.`,
 			}
 			opts := policies.DashboardOptions{RefExists: s.repo.RefTarget, PlanLines: o.lines, Top: 5}
 			if s.policy.Features.BTF != "" {
-				if opts.Kernels, err = s.kernelIndex(""); err != nil {
+				if opts.Kernels, err = s.kernelIndex(nil, nil); err != nil {
 					return err
 				}
 			}
