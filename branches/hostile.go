@@ -8,7 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -199,4 +201,66 @@ func configValue(v string) string {
 		}
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// Errors of [Repo.Signer].
+var (
+	// ErrNoIdentity: neither the environment nor git config names who
+	// signs.
+	ErrNoIdentity = errors.New("no tagger identity: set user.name and user.email (git config --global user.name …) or GIT_COMMITTER_NAME and GIT_COMMITTER_EMAIL")
+	// ErrDate: a date git's environment gives is not one git reads.
+	ErrDate = errors.New("bad date")
+)
+
+// Signer is who signs what tiered writes, as git chooses: name, email and
+// date as git's environment gives them (GIT_COMMITTER_NAME, _EMAIL,
+// _DATE; the caller reads them), else user.name and user.email from git
+// config ([Repo.Identity]) and now. It returns an error wrapping
+// [ErrNoIdentity] when nothing names them, [ErrDate] for a date git
+// would not read.
+func (r *Repo) Signer(name, email, date string, now func() time.Time) (Signature, error) {
+	cfgName, cfgEmail, err := r.Identity()
+	if err != nil {
+		return Signature{}, err
+	}
+	if name == "" {
+		name = cfgName
+	}
+	if email == "" {
+		email = cfgEmail
+	}
+	if name == "" || email == "" {
+		return Signature{}, ErrNoIdentity
+	}
+	when := now()
+	if date != "" {
+		t, err := ParseDate(date)
+		if err != nil {
+			return Signature{}, fmt.Errorf("GIT_COMMITTER_DATE %q: %w: %v", date, ErrDate, err)
+		}
+		when = t
+	}
+	return Signature{Name: name, Email: email, When: when}, nil
+}
+
+// ParseDate reads the date forms scripts give git: RFC 3339, and git's
+// internal "@1700000000 +0100" or "1700000000 +0100".
+func ParseDate(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	secs, zone, _ := strings.Cut(strings.TrimPrefix(s, "@"), " ")
+	n, err := strconv.ParseInt(secs, 10, 64)
+	if err != nil {
+		return time.Time{}, errors.New("want RFC 3339 (2024-01-01T00:00:00Z) or @SECONDS +ZZZZ")
+	}
+	t := time.Unix(n, 0).UTC()
+	if zone != "" {
+		z, err := time.Parse("-0700", zone)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("time zone %q: want +ZZZZ", zone)
+		}
+		t = t.In(z.Location())
+	}
+	return t, nil
 }

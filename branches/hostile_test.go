@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func TestCheckRevision(t *testing.T) {
@@ -62,5 +63,24 @@ func TestConfigIdentityDirectory(t *testing.T) {
 	os.WriteFile(cfg, []byte("[include]\n\tpath = "+dir+"\n"), 0o644)
 	if _, _, err := identityFrom([]string{cfg}); !errors.Is(err, ErrConfig) {
 		t.Errorf("an include of a directory: %v, want ErrConfig", err)
+	}
+}
+
+func TestParseDate(t *testing.T) {
+	for in, want := range map[string]string{
+		"2024-01-01T00:00:00Z":      "2024-01-01T00:00:00Z",
+		"@1700000000 +0100":         "2023-11-14T23:13:20+01:00",
+		"1700000000 -0230":          "2023-11-14T19:43:20-02:30",
+		"2024-03-01T10:00:00+02:00": "2024-03-01T10:00:00+02:00",
+	} {
+		got, err := ParseDate(in)
+		if err != nil || got.Format(time.RFC3339) != want {
+			t.Errorf("ParseDate(%q) = %v, %v; want %s", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"yesterday", "@17x", "1700000000 CET"} {
+		if _, err := ParseDate(in); err == nil {
+			t.Errorf("ParseDate(%q) succeeded", in)
+		}
 	}
 }

@@ -3,10 +3,12 @@ package report
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/tiered-release/tiered/branches"
+	"github.com/tiered-release/tiered/kernel"
 	"github.com/tiered-release/tiered/policies"
 )
 
@@ -204,4 +206,121 @@ func Verdicts(w io.Writer, vs []policies.Verdict, long bool) {
 		}
 	}
 	tw.Flush()
+}
+
+// Features writes a features check: what was checked against which
+// kernel, each missing feature with why and the commits that added and
+// removed it (describe names a commit), renames, and the unverifiable
+// features grouped by why.
+func Features(w io.Writer, rev string, r *kernel.Report, describe func(sha string) string) {
+	against := "kernel " + r.Kernel
+	switch {
+	case r.Provisional:
+		against += " (provisional: no final BTF yet, checked against its newest -rc)"
+	case r.Stable && r.Baseline != "":
+		against += fmt.Sprintf(" (a stable update of %s)", r.Baseline)
+	case r.KernelBy == kernel.ByRunning || r.KernelBy == kernel.ByBanner:
+		against += fmt.Sprintf(" (%s)", r.KernelBy)
+	}
+	if r.Headers != "" {
+		against += ", with its headers " + r.Headers
+	}
+	for _, sk := range r.Skipped {
+		fmt.Fprintf(w, "skipped %s: %s\n", sk.Path, sk.Reason)
+	}
+	fmt.Fprintf(w, "%s (%s) against %s: %d needed, %d missing, %d unverifiable\n",
+		rev, r.Commit[:12], against, r.Checked, len(r.Missing), len(r.Unverifiable))
+	for _, m := range r.Missing {
+		fmt.Fprintf(w, "missing %s (%s, %s)\n", m.Feature, m.Kind, m.Source)
+		fmt.Fprintf(w, "  %s\n", m.Reason)
+		for _, sha := range m.IntroducedBy {
+			fmt.Fprintf(w, "  added by    %s\n", describe(sha))
+		}
+		for _, sha := range m.RevertedBy {
+			fmt.Fprintf(w, "  reverted by %s\n", describe(sha))
+		}
+		for _, sha := range m.RemovedBy {
+			fmt.Fprintf(w, "  removed by  %s\n", describe(sha))
+		}
+	}
+	for _, m := range r.Renamed {
+		fmt.Fprintf(w, "renamed %s: %s\n", m.Feature, m.Reason)
+	}
+	// Unverifiable features, grouped by why, with a few examples each.
+	byReason := map[string][]string{}
+	for _, u := range r.Unverifiable {
+		byReason[u.Reason] = append(byReason[u.Reason], u.Feature)
+	}
+	reasons := make([]string, 0, len(byReason))
+	for k := range byReason {
+		reasons = append(reasons, k)
+	}
+	sort.Slice(reasons, func(i, j int) bool {
+		if a, b := len(byReason[reasons[i]]), len(byReason[reasons[j]]); a != b {
+			return a > b
+		}
+		return reasons[i] < reasons[j]
+	})
+	for _, why := range reasons {
+		ids := byReason[why]
+		ex := ids
+		if len(ex) > 3 {
+			ex = append(ex[:3:3], "…")
+		}
+		fmt.Fprintf(w, "unverifiable %d: %s (%s)\n", len(ids), why, strings.Join(ex, ", "))
+	}
+	if r.OK() {
+		fmt.Fprintf(w, "ok: every verifiable feature is in %s\n", against)
+	}
+}
+
+// Matrix writes a features matrix: per kernel what a release needs that
+// it has, misses or cannot verify, then the features no kernel has and
+// the oldest kernel with every required feature.
+func Matrix(w io.Writer, rev, source string, m *kernel.Matrix) {
+	for _, sk := range m.Skipped {
+		fmt.Fprintf(w, "skipped %s: %s\n", sk.Path, sk.Reason)
+	}
+	fmt.Fprintf(w, "%s (%s) needs %d kernel features; %d kernels in %s\n", rev, short(m.Commit), m.Checked, len(m.Kernels), source)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprint(tw, "KERNEL\tHAS\tMISSING\tUNVERIFIABLE\tFIRST HERE")
+	if len(m.Required) > 0 {
+		fmt.Fprint(tw, "\tREQUIRED")
+	}
+	fmt.Fprintln(tw)
+	for _, k := range m.Kernels {
+		name := k.Kernel
+		if k.Headers != "" {
+			name += " +headers"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d", name, k.Has, k.Missing, k.Unverifiable, k.First)
+		if len(m.Required) > 0 {
+			fmt.Fprintf(tw, "\t%s", map[bool]string{true: "all", false: "no"}[k.Required])
+		}
+		fmt.Fprintln(tw)
+	}
+	tw.Flush()
+	if len(m.Nowhere) > 0 {
+		fmt.Fprintf(w, "no released kernel has %d: %s\n", len(m.Nowhere), examples(m.Nowhere, 8))
+	} else {
+		fmt.Fprintln(w, "no feature is missing from every kernel")
+	}
+	if len(m.Unknown) > 0 {
+		fmt.Fprintf(w, "in no kernel, and the newest cannot say for %d: %s\n", len(m.Unknown), examples(m.Unknown, 3))
+	}
+	switch {
+	case len(m.Required) == 0:
+	case m.Oldest != "":
+		fmt.Fprintf(w, "oldest kernel with all %d required features: %s\n", len(m.Required), m.Oldest)
+	default:
+		fmt.Fprintf(w, "no kernel has all %d required features (%s)\n", len(m.Required), examples(m.Required, 8))
+	}
+}
+
+// examples joins the first n of ids, and says how many more there are.
+func examples(ids []string, n int) string {
+	if len(ids) <= n {
+		return strings.Join(ids, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(ids[:n], ", "), len(ids)-n)
 }

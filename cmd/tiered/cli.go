@@ -86,13 +86,9 @@ func newManCmd() *cobra.Command {
 		Hidden: true,
 		Args:   cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			date := time.Unix(0, 0).UTC()
-			if e := os.Getenv("SOURCE_DATE_EPOCH"); e != "" {
-				secs, err := strconv.ParseInt(e, 10, 64)
-				if err != nil {
-					return usagef("SOURCE_DATE_EPOCH %q is not a number of seconds", e)
-				}
-				date = time.Unix(secs, 0).UTC()
+			date, err := sourceDate(time.Unix(0, 0).UTC())
+			if err != nil {
+				return err
 			}
 			if err := os.MkdirAll(args[0], 0o755); err != nil {
 				return err
@@ -179,4 +175,18 @@ func registerCompletions(root *cobra.Command, g *globalOpts) {
 			cmd.RegisterFlagCompletionFunc(c.flag, c.f)
 		}
 	}
+}
+
+// sourceDate is SOURCE_DATE_EPOCH, the date reproducible builds stamp,
+// else def.
+func sourceDate(def time.Time) (time.Time, error) {
+	e := os.Getenv("SOURCE_DATE_EPOCH")
+	if e == "" {
+		return def, nil
+	}
+	secs, err := strconv.ParseInt(e, 10, 64)
+	if err != nil {
+		return time.Time{}, usagef("SOURCE_DATE_EPOCH %q is not a number of seconds", e)
+	}
+	return time.Unix(secs, 0).UTC(), nil
 }

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -129,49 +127,9 @@ func (s *session) writeCut(c *policies.Cut, opts branches.WriteOptions) error {
 // tagger is who signs the tag: git's environment first, as git does, then
 // user.name and user.email from git config.
 func (s *session) tagger(now func() time.Time) (branches.Signature, error) {
-	name, email := os.Getenv("GIT_COMMITTER_NAME"), os.Getenv("GIT_COMMITTER_EMAIL")
-	cfgName, cfgEmail, err := s.repo.Identity()
-	if err != nil {
-		return branches.Signature{}, err
+	sig, err := s.repo.Signer(os.Getenv("GIT_COMMITTER_NAME"), os.Getenv("GIT_COMMITTER_EMAIL"), os.Getenv("GIT_COMMITTER_DATE"), now)
+	if errors.Is(err, branches.ErrNoIdentity) || errors.Is(err, branches.ErrDate) {
+		return sig, &usageError{err}
 	}
-	if name == "" {
-		name = cfgName
-	}
-	if email == "" {
-		email = cfgEmail
-	}
-	if name == "" || email == "" {
-		return branches.Signature{}, usagef("no tagger identity: set user.name and user.email (git config --global user.name …) or GIT_COMMITTER_NAME and GIT_COMMITTER_EMAIL")
-	}
-	when := now()
-	if d := os.Getenv("GIT_COMMITTER_DATE"); d != "" {
-		t, err := parseGitDate(d)
-		if err != nil {
-			return branches.Signature{}, usagef("GIT_COMMITTER_DATE %q: %v", d, err)
-		}
-		when = t
-	}
-	return branches.Signature{Name: name, Email: email, When: when}, nil
-}
-
-// parseGitDate reads the date forms scripts give git: RFC 3339, and git's
-// internal "@1700000000 +0100" or "1700000000 +0100".
-func parseGitDate(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	secs, zone, _ := strings.Cut(strings.TrimPrefix(s, "@"), " ")
-	n, err := strconv.ParseInt(secs, 10, 64)
-	if err != nil {
-		return time.Time{}, errors.New("want RFC 3339 (2024-01-01T00:00:00Z) or @SECONDS +ZZZZ")
-	}
-	t := time.Unix(n, 0).UTC()
-	if zone != "" {
-		z, err := time.Parse("-0700", zone)
-		if err != nil {
-			return time.Time{}, fmt.Errorf("time zone %q: want +ZZZZ", zone)
-		}
-		t = t.In(z.Location())
-	}
-	return t, nil
+	return sig, err
 }

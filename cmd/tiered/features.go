@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,6 +15,7 @@ import (
 	"github.com/tiered-release/tiered/internal/answers"
 	"github.com/tiered-release/tiered/kernel"
 	"github.com/tiered-release/tiered/policies"
+	"github.com/tiered-release/tiered/report"
 	"github.com/tiered-release/tiered/versioning"
 )
 
@@ -97,7 +97,7 @@ Exit 1 when one is missing.`,
 				if o.json {
 					err = writeJSON(w, r)
 				} else {
-					printFeatures(w, s.repo, rev, r)
+					report.Features(w, rev, r, s.describe)
 				}
 				if err == nil && !r.OK() {
 					return errNo
@@ -178,88 +178,19 @@ func (s *session) kernelIndex(btf, headers []string) (*kernel.Index, error) {
 	return idx, nil
 }
 
-func printFeatures(w io.Writer, repo *branches.Repo, rev string, r *kernel.Report) {
-	against := "kernel " + r.Kernel
-	switch {
-	case r.Provisional:
-		against += " (provisional: no final BTF yet, checked against its newest -rc)"
-	case r.Stable && r.Baseline != "":
-		against += fmt.Sprintf(" (a stable update of %s)", r.Baseline)
-	case r.KernelBy == kernel.ByRunning || r.KernelBy == kernel.ByBanner:
-		against += fmt.Sprintf(" (%s)", r.KernelBy)
-	}
-	if r.Headers != "" {
-		against += ", with its headers " + r.Headers
-	}
-	for _, sk := range r.Skipped {
-		fmt.Fprintf(w, "skipped %s: %s\n", sk.Path, sk.Reason)
-	}
-	fmt.Fprintf(w, "%s (%s) against %s: %d needed, %d missing, %d unverifiable\n",
-		rev, r.Commit[:12], against, r.Checked, len(r.Missing), len(r.Unverifiable))
-	for _, m := range r.Missing {
-		fmt.Fprintf(w, "missing %s (%s, %s)\n", m.Feature, m.Kind, m.Source)
-		fmt.Fprintf(w, "  %s\n", m.Reason)
-		for _, sha := range m.IntroducedBy {
-			fmt.Fprintf(w, "  added by    %s\n", describe(repo, sha))
-		}
-		for _, sha := range m.RevertedBy {
-			fmt.Fprintf(w, "  reverted by %s\n", describe(repo, sha))
-		}
-		for _, sha := range m.RemovedBy {
-			fmt.Fprintf(w, "  removed by  %s\n", describe(repo, sha))
-		}
-	}
-	for _, m := range r.Renamed {
-		fmt.Fprintf(w, "renamed %s: %s\n", m.Feature, m.Reason)
-	}
-	// Unverifiable features, grouped by why, with a few examples each.
-	byReason := map[string][]string{}
-	for _, u := range r.Unverifiable {
-		byReason[u.Reason] = append(byReason[u.Reason], u.Feature)
-	}
-	reasons := make([]string, 0, len(byReason))
-	for k := range byReason {
-		reasons = append(reasons, k)
-	}
-	sort.Slice(reasons, func(i, j int) bool {
-		if a, b := len(byReason[reasons[i]]), len(byReason[reasons[j]]); a != b {
-			return a > b
-		}
-		return reasons[i] < reasons[j]
-	})
-	for _, why := range reasons {
-		ids := byReason[why]
-		ex := ids
-		if len(ex) > 3 {
-			ex = append(ex[:3:3], "…")
-		}
-		fmt.Fprintf(w, "unverifiable %d: %s (%s)\n", len(ids), why, strings.Join(ex, ", "))
-	}
-	if r.OK() {
-		fmt.Fprintf(w, "ok: every verifiable feature is in %s\n", against)
-	}
-}
-
-// describe is "sha12 subject" for a commit, the sha alone if unreadable.
-func describe(repo *branches.Repo, sha string) string {
-	c, err := repo.Commit(sha)
-	if err != nil {
-		return short(sha)
-	}
-	return short(sha) + " " + c.Subject
-}
-
-func short(sha string) string {
-	if len(sha) > 12 {
-		return sha[:12]
-	}
-	return sha
-}
-
 // btfArg is a single --btf flag as kernelIndex takes it.
 func btfArg(flag string) []string {
 	if flag == "" {
 		return nil
 	}
 	return []string{flag}
+}
+
+// describe is "sha12 subject" for a commit, the sha alone if unreadable.
+func (s *session) describe(sha string) string {
+	c, err := s.repo.Commit(sha)
+	if err != nil {
+		return branches.Short(sha)
+	}
+	return branches.Short(sha) + " " + c.Subject
 }

@@ -3,13 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
-	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
-	"github.com/tiered-release/tiered/kernel"
 	"github.com/tiered-release/tiered/policies"
+	"github.com/tiered-release/tiered/report"
 )
 
 type matrixOpts struct {
@@ -56,7 +54,7 @@ required: true. Its exit code is 0 whatever the kernels lack.`,
 				if o.json {
 					return writeJSON(w, m)
 				}
-				printMatrix(w, rev, idx.Source, m)
+				report.Matrix(w, rev, idx.Source, m)
 				return nil
 			})
 		},
@@ -64,52 +62,4 @@ required: true. Its exit code is 0 whatever the kernels lack.`,
 	kernelFlags(cmd, &o.btf, &o.headers)
 	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
 	return cmd
-}
-
-func printMatrix(w io.Writer, rev, source string, m *kernel.Matrix) {
-	for _, sk := range m.Skipped {
-		fmt.Fprintf(w, "skipped %s: %s\n", sk.Path, sk.Reason)
-	}
-	fmt.Fprintf(w, "%s (%s) needs %d kernel features; %d kernels in %s\n", rev, short(m.Commit), m.Checked, len(m.Kernels), source)
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprint(tw, "KERNEL\tHAS\tMISSING\tUNVERIFIABLE\tFIRST HERE")
-	if len(m.Required) > 0 {
-		fmt.Fprint(tw, "\tREQUIRED")
-	}
-	fmt.Fprintln(tw)
-	for _, k := range m.Kernels {
-		name := k.Kernel
-		if k.Headers != "" {
-			name += " +headers"
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d", name, k.Has, k.Missing, k.Unverifiable, k.First)
-		if len(m.Required) > 0 {
-			fmt.Fprintf(tw, "\t%s", map[bool]string{true: "all", false: "no"}[k.Required])
-		}
-		fmt.Fprintln(tw)
-	}
-	tw.Flush()
-	if len(m.Nowhere) > 0 {
-		fmt.Fprintf(w, "no released kernel has %d: %s\n", len(m.Nowhere), examples(m.Nowhere, 8))
-	} else {
-		fmt.Fprintln(w, "no feature is missing from every kernel")
-	}
-	if len(m.Unknown) > 0 {
-		fmt.Fprintf(w, "in no kernel, and the newest cannot say for %d: %s\n", len(m.Unknown), examples(m.Unknown, 3))
-	}
-	switch {
-	case len(m.Required) == 0:
-	case m.Oldest != "":
-		fmt.Fprintf(w, "oldest kernel with all %d required features: %s\n", len(m.Required), m.Oldest)
-	default:
-		fmt.Fprintf(w, "no kernel has all %d required features (%s)\n", len(m.Required), examples(m.Required, 8))
-	}
-}
-
-// examples joins the first n of ids, and says how many more there are.
-func examples(ids []string, n int) string {
-	if len(ids) <= n {
-		return strings.Join(ids, ", ")
-	}
-	return fmt.Sprintf("%s and %d more", strings.Join(ids[:n], ", "), len(ids)-n)
 }

@@ -3,11 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
-	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -112,13 +109,9 @@ func (s *session) packageBuild(st *branches.Status, o *packageOpts) (*packaging.
 		version = packaging.DevVersion(scheme, src.Last.Version, src.Version, src.Ahead, src.Commit.Hash)
 	}
 	version.Epoch = cfg.Epoch
-	date := src.Commit.When.UTC()
-	if e := os.Getenv("SOURCE_DATE_EPOCH"); e != "" {
-		secs, err := strconv.ParseInt(e, 10, 64)
-		if err != nil {
-			return nil, usagef("SOURCE_DATE_EPOCH %q is not a number of seconds", e)
-		}
-		date = time.Unix(secs, 0).UTC()
+	date, err := sourceDate(src.Commit.When.UTC())
+	if err != nil {
+		return nil, err
 	}
 	maintainer := o.maintainer
 	if maintainer == "" && src.Release != nil && src.Release.Annotated {
