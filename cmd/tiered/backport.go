@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/tiered-release/tiered/branches"
 	"github.com/tiered-release/tiered/internal/answers"
+	"github.com/tiered-release/tiered/kernel"
 	"github.com/tiered-release/tiered/policies"
 )
 
@@ -18,6 +20,8 @@ type backportOpts struct {
 	at, until string
 	btf       string
 	json      bool
+	verdicts  []string // --verdict
+	format    string   // --format
 }
 
 func newBackportCmd(g *globalOpts) *cobra.Command {
@@ -34,9 +38,11 @@ func (o *backportOpts) flags(cmd *cobra.Command, plan bool) {
 	cmd.Flags().StringVar(&o.from, "from", "", "the source `LINE` (default: trunk)")
 	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
 	cmd.Flags().StringVar(&o.btf, "btf", "", "kernel BTF for the kernel-too-new rule: a `PATH` to a file or a directory named by kernel version (default: features.btf)")
+	cmd.Flags().StringVar(&o.at, "at", "", "judge the target as of `REV` (default: its tip)")
 	if plan {
-		cmd.Flags().StringVar(&o.at, "at", "", "judge the target as of `REV` (default: its tip)")
 		cmd.Flags().StringVar(&o.until, "until", "", "take the source up to `REV` (default: its tip)")
+		cmd.Flags().StringSliceVar(&o.verdicts, "verdict", nil, "list only commits with these `VERDICTS` (comma-separated: eligible,review,…)")
+		cmd.Flags().StringVar(&o.format, "format", "table", "`FORMAT` of the list: table, or cherry-pick (git cherry-pick -x lines in apply order)")
 	}
 }
 
@@ -72,25 +78,31 @@ func (o *backportOpts) prepare(s *session) (*policies.Backport, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The kernel-too-new rule needs kernel BTF and a baseline to judge by.
-	if (o.btf != "" || s.policy.Features.BTF != "") && !target.Kernel.IsZero() {
-		idx, err := s.kernelIndex(o.btf)
-		if err != nil {
-			return nil, err
-		}
-		needs, err := idx.Needs()
-		if err != nil {
-			return nil, err
-		}
-		b.UseKernels(needs)
+	needs, err := o.kernelNeeds(s, target)
+	if err != nil || needs == nil {
+		return b, err
 	}
+	b.UseKernels(needs)
 	return b, nil
+}
+
+// kernelNeeds loads what the kernel-too-new rule judges by, when there
+// is kernel BTF and the target has a baseline; nil otherwise.
+func (o *backportOpts) kernelNeeds(s *session, target *branches.Line) (*kernel.Needs, error) {
+	if (o.btf == "" && s.policy.Features.BTF == "") || target.Kernel.IsZero() {
+		return nil, nil
+	}
+	idx, err := s.kernelIndex(o.btf)
+	if err != nil {
+		return nil, err
+	}
+	return idx.Needs()
 }
 
 // inputs are what a backport answer depends on besides the refs and the
 // policy: the flags, the commit asked about, and the kernel BTF files.
 func (o *backportOpts) inputs(rev string) []string {
-	return []string{o.to, o.from, o.at, o.until, fmt.Sprint(o.json), rev, o.btf, answers.FileStamp(o.btf)}
+	return []string{o.to, o.from, o.at, o.until, fmt.Sprint(o.json), rev, o.btf, answers.FileStamp(o.btf), strings.Join(o.verdicts, ","), o.format}
 }
 
 // rev resolves a revision the user gave; "" stays "". A revision that names
@@ -155,6 +167,10 @@ func newBackportPlanCmd(g *globalOpts) *cobra.Command {
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.answer(cmd.OutOrStdout(), "backport plan", o.inputs(""), func(s *session, w io.Writer) error {
+				show, err := o.shown()
+				if err != nil {
+					return err
+				}
 				b, err := o.prepare(s)
 				if err != nil {
 					return err
@@ -163,17 +179,116 @@ func newBackportPlanCmd(g *globalOpts) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if o.json {
-					return writeJSON(w, pl)
+				listed := pl.Commits
+				if show != nil {
+					listed = listed[:0:0]
+					for _, v := range pl.Commits {
+						if show[v.Verdict] {
+							listed = append(listed, v)
+						}
+					}
 				}
-				fmt.Fprintf(w, "plan for %s from %s: %d commits\n", pl.Line, pl.From, len(pl.Commits))
-				printVerdicts(w, pl.Commits, false)
+				switch {
+				case o.format == "cherry-pick":
+					printCherryPicks(w, pl, show)
+					return nil
+				case o.json:
+					shown := *pl
+					shown.Commits = listed
+					return writeJSON(w, &shown)
+				}
+				printSummary(w, pl)
+				fmt.Fprintln(w)
+				printVerdicts(w, listed, false)
 				return nil
 			})
 		},
 	}
 	o.flags(cmd, true)
 	return cmd
+}
+
+// shown parses --verdict and --format: the verdicts to list, nil for all.
+func (o *backportOpts) shown() (map[policies.VerdictKind]bool, error) {
+	if o.format != "table" && o.format != "cherry-pick" {
+		return nil, usagef("--format %q: unknown format (use table or cherry-pick)", o.format)
+	}
+	if o.format == "cherry-pick" && o.json {
+		return nil, usagef("--format cherry-pick and --json: choose one")
+	}
+	if len(o.verdicts) == 0 {
+		return nil, nil
+	}
+	show := map[policies.VerdictKind]bool{}
+	for _, name := range o.verdicts {
+		k := policies.VerdictKind(strings.TrimSpace(name))
+		if !slices.Contains(policies.Verdicts, k) {
+			names := make([]string, len(policies.Verdicts))
+			for i, v := range policies.Verdicts {
+				names[i] = string(v)
+			}
+			return nil, usagef("--verdict %q: unknown verdict (verdicts: %s)", name, strings.Join(names, ", "))
+		}
+		show[k] = true
+	}
+	return show, nil
+}
+
+// summaryTop is how many candidates a plan's summary names: eligible
+// ones first, at most summaryEligible of them, then review by rank.
+const (
+	summaryTop      = 10
+	summaryEligible = 6
+)
+
+// printSummary writes a plan's first screen: the count of each verdict
+// and the top candidates, eligible first, then review by rank.
+func printSummary(w io.Writer, pl *policies.Plan) {
+	fmt.Fprintf(w, "plan for %s from %s: %d commits\n", pl.Line, pl.From, len(pl.Commits))
+	var counts []string
+	for _, k := range policies.Verdicts {
+		if n := pl.Counts[k]; n > 0 {
+			counts = append(counts, fmt.Sprintf("%s %d", k, n))
+		}
+	}
+	if len(counts) > 0 {
+		fmt.Fprintf(w, "  %s\n", strings.Join(counts, ", "))
+	}
+	var eligible, review []policies.Verdict
+	for _, v := range pl.Commits {
+		switch {
+		case v.Verdict == policies.Eligible || v.Verdict == policies.NeedsPrerequisites:
+			eligible = append(eligible, v)
+		case v.Verdict == policies.Review && v.Rank > 0:
+			review = append(review, v)
+		}
+	}
+	ne := min(len(eligible), summaryEligible)
+	nr := min(len(review), summaryTop-ne)
+	ne = min(len(eligible), summaryTop-nr)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	if ne > 0 {
+		fmt.Fprintf(tw, "to apply, in order (%d of %d):\n", ne, len(eligible))
+		for _, v := range eligible[:ne] {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", branches.Short(v.Commit), v.Verdict, v.Subject)
+		}
+	}
+	if nr > 0 {
+		fmt.Fprintf(tw, "to review, by rank (%d of %d):\n", nr, len(review))
+		for _, v := range review[:nr] {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", branches.Short(v.Commit), rankOf(v), v.Subject)
+		}
+	}
+	tw.Flush()
+}
+
+// printCherryPicks writes the commands that apply a plan's commits to
+// take (with show nil, the eligible ones and their prerequisites), in
+// apply order.
+func printCherryPicks(w io.Writer, pl *policies.Plan, show map[policies.VerdictKind]bool) {
+	for _, v := range pl.ApplyOrder(show) {
+		fmt.Fprintf(w, "git cherry-pick -x %s  # %s\n", v.Commit, v.Subject)
+	}
 }
 
 func printVerdicts(w io.Writer, vs []policies.Verdict, long bool) {
@@ -184,9 +299,21 @@ func printVerdicts(w io.Writer, vs []policies.Verdict, long bool) {
 		for _, r := range v.Reasons {
 			fmt.Fprintf(tw, "\t\t\t  %s\n", r)
 		}
+		if len(v.Signals) > 0 {
+			fmt.Fprintf(tw, "\t\t\t  rank %s: %s\n", rankOf(v), strings.Join(v.Signals, "; "))
+		}
 		if long && len(v.Prerequisites) > 0 {
 			fmt.Fprintf(tw, "\t\t\t  apply first: %s\n", strings.Join(v.Prerequisites, " "))
 		}
 	}
 	tw.Flush()
+}
+
+// rankOf writes a review verdict's place and score: "#3 (+5)", or the
+// score alone outside a plan.
+func rankOf(v policies.Verdict) string {
+	if v.Rank > 0 {
+		return fmt.Sprintf("#%d (%+d)", v.Rank, v.Score)
+	}
+	return fmt.Sprintf("%+d", v.Score)
 }

@@ -20,7 +20,7 @@ func TestDemo(t *testing.T) {
 	}
 	for _, want := range []string{
 		"line trunk: 1.4.0.0 -> 1.5.0.0 (kernel bump)",
-		"forbidden  abi-addition,stable-fixes-only  libfoo: add foo_map_lookup()",
+		"forbidden  abi-addition  libfoo: add foo_map_lookup()",
 		"v1.3.1.0 (7f01ef086a22) against kernel 6.7: 11 needed, 0 missing",
 		"missing BPF_MAP_TYPE_RING_POOL (enum-value, include/uapi/linux/bpf.h:14)",
 		"kernel 6.9-rc1 had it, so it was reverted before 6.9 was released",
