@@ -29,7 +29,7 @@ func newBackportCmd(g *globalOpts) *cobra.Command {
 		Use:   "backport",
 		Short: "Answer whether commits may go to a line: check one, or plan a whole line",
 	}
-	cmd.AddCommand(newBackportCheckCmd(g), newBackportPlanCmd(g))
+	cmd.AddCommand(newBackportCheckCmd(g), newBackportPlanCmd(g), newBackportReplayCmd(g))
 	return cmd
 }
 
@@ -316,4 +316,78 @@ func rankOf(v policies.Verdict) string {
 		return fmt.Sprintf("#%d (%+d)", v.Rank, v.Score)
 	}
 	return fmt.Sprintf("%+d", v.Score)
+}
+
+func newBackportReplayCmd(g *globalOpts) *cobra.Command {
+	o := &backportOpts{}
+	var lineName string
+	cmd := &cobra.Command{
+		Use:   "replay --line LINE",
+		Short: "Plan a line as of each of its releases and score the plans against what it really took",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.to = lineName
+			return g.answer(cmd.OutOrStdout(), "backport replay", o.inputs(""), func(s *session, w io.Writer) error {
+				if lineName == "" {
+					return usagef("--line LINE is required")
+				}
+				st, err := s.status()
+				if err != nil {
+					return err
+				}
+				line, err := s.line(st, lineName)
+				if err != nil {
+					return err
+				}
+				source, err := s.line(st, o.from)
+				if err != nil {
+					return err
+				}
+				if source == line {
+					return usagef("--line and --from name the same line %s", line.Name)
+				}
+				needs, err := o.kernelNeeds(s, line)
+				if err != nil {
+					return err
+				}
+				rep, err := policies.Replay(s.repo, s.policy, st, line, source, needs)
+				if err != nil {
+					return err
+				}
+				if o.json {
+					return writeJSON(w, rep)
+				}
+				printReplay(w, rep)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&lineName, "line", "", "the `LINE` to replay (branch or version prefix)")
+	cmd.Flags().StringVar(&o.from, "from", "", "the source `LINE` (default: trunk)")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
+	cmd.Flags().StringVar(&o.btf, "btf", "", "kernel BTF for the kernel-too-new rule: a `PATH` to a file or a directory named by kernel version (default: features.btf)")
+	return cmd
+}
+
+func printReplay(w io.Writer, r *policies.ReplayReport) {
+	fmt.Fprintf(w, "replay of %s from %s: %d release(s) planned, %d picks\n", r.Line, r.From, len(r.Steps), r.Picks)
+	fmt.Fprintf(w, "  recall %.2f (%d of %d picks not rated forbidden or not-needed); %d forbidden, %d not-needed\n", r.Recall, r.Recalled, r.Picks, r.Forbidden, r.NotNeeded)
+	fmt.Fprintf(w, "  eligible precision %.2f before the next release, %.2f by the line's last\n", r.Precision, r.PrecisionLater)
+	fmt.Fprintf(w, "  picks rated review: median rank %g in review lists of median length %g\n", r.MedianRank, r.MedianReview)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RELEASE\tNEXT\tCANDIDATES\tPICKS\tLINE-ONLY\tRECALLED\tFORBIDDEN\tNOT-NEEDED\tELIGIBLE\tTAKEN\tREVIEW\tPICK RANKS")
+	for _, s := range r.Steps {
+		ranks := make([]string, len(s.ReviewRanks))
+		for i, x := range s.ReviewRanks {
+			ranks[i] = fmt.Sprint(x)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", s.Release, s.Next, s.Candidates, s.Picks, s.LineOnly, s.Recalled,
+			s.Verdicts[policies.Forbidden], s.Verdicts[policies.NotNeeded], s.Eligible, s.Picked, s.Review, dash(strings.Join(ranks, " ")))
+	}
+	tw.Flush()
+	for _, s := range r.Steps {
+		for _, m := range s.Missed {
+			fmt.Fprintf(w, "missed at %s: %s %q (taken as %s) %s %s: %s\n", s.Release, branches.Short(m.Source), m.Subject, branches.Short(m.Commit), m.Verdict, joinRules(m.Rules), strings.Join(m.Reasons, "; "))
+		}
+	}
 }
