@@ -306,6 +306,15 @@ func matchPicks(h History, p *Policy, at, next, sourceTip string) ([]ReplayPick,
 		if c.IsMerge() {
 			continue
 		}
+		// Translations and generated files reach each branch on their
+		// own (a translation project sends the same catalog to all): a
+		// commit of nothing else was not picked from the source.
+		if nothing, err := onlyCountsForNothing(h, c.Hash); err != nil {
+			return nil, 0, err
+		} else if nothing {
+			lineOnly++
+			continue
+		}
 		pk := ReplayPick{Commit: c.Hash}
 		for _, sha := range ParseTrailers(c.Subject, c.Message, nil).BackportOf {
 			if full, ok := h.ResolveSHA(sha); ok && inPool[full] {
@@ -321,10 +330,21 @@ func matchPicks(h History, p *Policy, at, next, sourceTip string) ([]ReplayPick,
 			}
 		}
 		if pk.Source == "" {
-			if xs := byAuthored[c.Subject+"\x00"+c.Author]; len(xs) == 1 {
-				pk.Source, pk.Match = xs[0], "subject and author"
-			} else if xs := bySubject[c.Subject]; len(xs) == 1 {
-				pk.Source, pk.Match = xs[0], "subject"
+			// A subject alone recurs (translation updates, "release++"):
+			// the source commit must also be alike, and the oldest alike
+			// one is the one taken.
+			for _, by := range []struct {
+				shas []string
+				how  string
+			}{{byAuthored[c.Subject+"\x00"+c.Author], "subject and author"}, {bySubject[c.Subject], "subject"}} {
+				x, err := oldestAlike(h, p, c.Hash, by.shas)
+				if err != nil {
+					return nil, 0, err
+				}
+				if x != "" {
+					pk.Source, pk.Match = x, by.how
+					break
+				}
 			}
 		}
 		if pk.Source == "" {
@@ -339,6 +359,43 @@ func matchPicks(h History, p *Policy, at, next, sourceTip string) ([]ReplayPick,
 		picks = append(picks, pk)
 	}
 	return picks, lineOnly, nil
+}
+
+// onlyCountsForNothing reports whether commit changes files and only
+// files that count for nothing (translations, generated files).
+func onlyCountsForNothing(h History, commit string) (bool, error) {
+	paths, err := h.ChangedPaths(commit)
+	if err != nil || len(paths) == 0 {
+		return false, err
+	}
+	for _, p := range paths {
+		if !countsForNothing(p) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// oldestAlike returns the first of shas (in apply order) whose patch is
+// alike commit's by backport.similarity, "" if none.
+func oldestAlike(h History, p *Policy, commit string, shas []string) (string, error) {
+	if len(shas) == 0 {
+		return "", nil
+	}
+	pc, err := h.Patch(commit)
+	if err != nil {
+		return "", err
+	}
+	for _, x := range shas {
+		px, err := h.Patch(x)
+		if err != nil {
+			return "", err
+		}
+		if similarity(pc, px) >= p.Backport.Similarity {
+			return x, nil
+		}
+	}
+	return "", nil
 }
 
 // samePatch returns the commit of pool with c's patch-id, "" if none. It

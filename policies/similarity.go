@@ -61,11 +61,15 @@ func stripBlanks(s string) []byte {
 
 // similarity returns how alike patches a and b are: twice the changed
 // lines they share over the changed lines of both (a multiset Dice
-// coefficient), from 0 to 1. Two patches with no line that counts are
-// alike (1): an empty commit, or one that only touches translations.
+// coefficient), from 0 to 1. Two empty patches are alike (1); two that
+// change only files that count for nothing (translations, generated
+// files) have nothing to compare and are not (0).
 func similarity(a, b *branches.Patch) float64 {
 	ha, na := lineHashes(a)
 	hb, nb := lineHashes(b)
+	if na+nb == 0 && len(a.Files)+len(b.Files) > 0 {
+		return 0
+	}
 	return dice(ha, na, hb, nb)
 }
 
