@@ -68,15 +68,7 @@ func (b *Backport) checkFiles(c branches.Commit) ([]fileCheck, error) {
 		} else if err != nil {
 			return nil, err
 		}
-		if ok, _ := fp.Applies(content); !ok {
-			for i, h := range fp.Hunks {
-				one := branches.FilePatch{Hunks: []branches.Hunk{h}}
-				if ok, lines := one.Applies(content); !ok {
-					fc.failing = append(fc.failing, i)
-					fc.lines = append(fc.lines, lines...)
-				}
-			}
-		}
+		fc.failing, fc.lines = fp.FailingHunks(content)
 		out = append(out, fc)
 	}
 	return out, nil
