@@ -30,7 +30,7 @@ var subjectWords = []struct {
 
 var (
 	wordRe      = regexp.MustCompile(`[a-z0-9]+(?:-[a-z0-9]+)*`)
-	bookkeeping = regexp.MustCompile(`(?i)\b(bump|start|prepare|update)\b.*\b(version|release|cycle)\b|release\+\+`)
+	bookkeeping = regexp.MustCompile(`(?i)\b(bump|start|prepare|update)\b.*\b(version|release|cycle|development)\b|release\+\+`)
 )
 
 // rank scores a review verdict: the signals a maintainer weighs, each
@@ -106,7 +106,7 @@ func (b *Backport) rank(c branches.Commit, f Facts, v *Verdict) error {
 		say(-1, "tests only")
 	}
 	switch {
-	case n == 0:
+	case files == 0: // nothing that counts to measure
 	case lines <= 10:
 		say(2, "small: %d changed line(s)", lines)
 	case lines <= 40:

@@ -254,12 +254,10 @@ func printSummary(w io.Writer, pl *policies.Plan) {
 	if len(counts) > 0 {
 		fmt.Fprintf(w, "  %s\n", strings.Join(counts, ", "))
 	}
-	var eligible, review []policies.Verdict
+	eligible := pl.ApplyOrder(nil)
+	var review []policies.Verdict
 	for _, v := range pl.Commits {
-		switch {
-		case v.Verdict == policies.Eligible || v.Verdict == policies.NeedsPrerequisites:
-			eligible = append(eligible, v)
-		case v.Verdict == policies.Review && v.Rank > 0:
+		if v.Verdict == policies.Review && v.Rank > 0 {
 			review = append(review, v)
 		}
 	}
