@@ -111,6 +111,7 @@ func NewBackport(h History, p *Policy, st *branches.Status, target, source *bran
 	if b.targetSide, err = h.Between([]string{b.sourceTip}, b.targetTip); err != nil {
 		return nil, err
 	}
+	b.pathSets = map[string]bool{}
 	for _, c := range b.targetSide {
 		t := ParseTrailers(c.Subject, c.Message, nil)
 		for _, sha := range t.BackportOf {
@@ -120,9 +121,6 @@ func NewBackport(h History, p *Policy, st *branches.Status, target, source *bran
 			b.markers[sha] = c.Hash
 		}
 		b.bySubject[c.Subject+"\x00"+c.Author] = c.Hash
-	}
-	b.pathSets = map[string]bool{}
-	for _, c := range b.targetSide {
 		if c.IsMerge() {
 			continue
 		}

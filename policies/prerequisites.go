@@ -192,7 +192,11 @@ func (b *Backport) prerequisites(c branches.Commit, v *Verdict) (VerdictKind, er
 			return "", err
 		}
 		if len(found) == 0 {
-			unresolved = append(unresolved, fmt.Sprintf("%s (%q not found)", strings.Join(hunks, ", "), firstNonEmpty(append(fc.lines, ""))))
+			need := ""
+			if l := firstNonEmpty(fc.lines); l != "" {
+				need = fmt.Sprintf(", which needs %q", l)
+			}
+			unresolved = append(unresolved, strings.Join(hunks, ", ")+need)
 			continue
 		}
 		var may, mayNot []string

@@ -37,7 +37,9 @@ type ReplayStep struct {
 	Verdicts map[VerdictKind]int `json:"verdicts"`
 	// Recalled is how many picks were not rated forbidden or not-needed.
 	Recalled int `json:"recalled"`
-	// Missed are the picks rated forbidden or not-needed, with why.
+	// Taken are the picks, with the verdicts they had; Missed those rated
+	// forbidden or not-needed, with why.
+	Taken  []ReplayPick `json:"taken"`
 	Missed []ReplayPick `json:"missed"`
 	// Eligible is how many commits the plan rated eligible, Picked how
 	// many of them the line took before Next, PickedLater how many it
@@ -45,6 +47,9 @@ type ReplayStep struct {
 	Eligible    int `json:"eligible"`
 	Picked      int `json:"eligible_picked"`
 	PickedLater int `json:"eligible_picked_later"`
+	// Adapted is how many picks rated needs-adaptation the line took
+	// edited (another patch-id).
+	Adapted int `json:"adapted"`
 	// Review is the length of the review list, ReviewRanks the ranks
 	// there of the picks rated review.
 	Review      int   `json:"review"`
@@ -59,7 +64,11 @@ type ReplayPick struct {
 	Subject string      `json:"subject"` // the source commit's
 	Verdict VerdictKind `json:"verdict"`
 	Rules   []RuleID    `json:"rules"`
-	Reasons []string    `json:"reasons"`
+	Reasons []string    `json:"reasons,omitempty"` // of a missed pick
+	Rank    int         `json:"rank,omitempty"`    // of a pick in review
+	// Edited says the line took the commit with another patch-id: a
+	// needs-adaptation verdict was borne out.
+	Edited bool `json:"edited"`
 }
 
 // ReplayReport is a replay of every release of one line.
@@ -72,6 +81,10 @@ type ReplayReport struct {
 	Recalled  int `json:"recalled"`
 	Forbidden int `json:"forbidden_picks"`
 	NotNeeded int `json:"not_needed_picks"`
+	// Adaptations is how many picks were rated needs-adaptation, Adapted
+	// how many of them the line took edited.
+	Adaptations int `json:"adaptation_picks"`
+	Adapted     int `json:"adapted"`
 	// Recall is Recalled/Picks; Precision is the share of eligible
 	// commits the line took before its next release, PrecisionLater by
 	// its last release; 0 when there is nothing to divide.
@@ -114,7 +127,7 @@ func Replay(h History, p *Policy, st *branches.Status, line, source *branches.Li
 		} else if ok {
 			continue // released from the source itself
 		}
-		step := ReplayStep{Release: cur.Name, Next: next.Name, At: cur.Commit, Verdicts: map[VerdictKind]int{}, Missed: []ReplayPick{}, ReviewRanks: []int{}}
+		step := ReplayStep{Release: cur.Name, Next: next.Name, At: cur.Commit, Verdicts: map[VerdictKind]int{}, Taken: []ReplayPick{}, Missed: []ReplayPick{}, ReviewRanks: []int{}}
 		picks, lineOnly, err := matchPicks(h, p, cur.Commit, next.Commit, source.Tip)
 		if err != nil {
 			return nil, err
@@ -176,9 +189,17 @@ func Replay(h History, p *Policy, st *branches.Status, line, source *branches.Li
 			}
 			step.Picks++
 			step.Verdicts[v.Verdict]++
+			pk.Verdict, pk.Rules, pk.Rank = v.Verdict, v.Rules, v.Rank
+			if pk.Edited, err = differ(h, pk.Commit, pk.Source); err != nil {
+				return nil, err
+			}
+			if pk.Edited && v.Verdict == NeedsAdaptation {
+				step.Adapted++
+			}
+			step.Taken = append(step.Taken, pk)
 			switch v.Verdict {
 			case Forbidden, NotNeeded:
-				pk.Verdict, pk.Rules, pk.Reasons = v.Verdict, v.Rules, v.Reasons
+				pk.Reasons = v.Reasons
 				step.Missed = append(step.Missed, pk)
 			default:
 				step.Recalled++
@@ -207,6 +228,8 @@ func Replay(h History, p *Policy, st *branches.Status, line, source *branches.Li
 		rep.Recalled += s.Recalled
 		rep.Forbidden += s.Verdicts[Forbidden]
 		rep.NotNeeded += s.Verdicts[NotNeeded]
+		rep.Adaptations += s.Verdicts[NeedsAdaptation]
+		rep.Adapted += s.Adapted
 		eligible += s.Eligible
 		picked += s.Picked
 		later += s.PickedLater
@@ -359,6 +382,19 @@ func matchPicks(h History, p *Policy, at, next, sourceTip string) ([]ReplayPick,
 		picks = append(picks, pk)
 	}
 	return picks, lineOnly, nil
+}
+
+// differ reports whether two commits' patches have different patch-ids.
+func differ(h History, a, b string) (bool, error) {
+	pa, err := h.Patch(a)
+	if err != nil {
+		return false, err
+	}
+	pb, err := h.Patch(b)
+	if err != nil {
+		return false, err
+	}
+	return pa.ID() != pb.ID(), nil
 }
 
 // onlyCountsForNothing reports whether commit changes files and only

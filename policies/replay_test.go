@@ -63,6 +63,13 @@ func TestReplay(t *testing.T) {
 	if rep.Picks != 3 || rep.Recalled != 2 || rep.Forbidden != 1 || rep.Precision != 1 || rep.MedianRank != 1 {
 		t.Errorf("Replay totals = %+v", rep)
 	}
+	for _, s := range rep.Steps {
+		for _, pk := range s.Taken {
+			if pk.Edited {
+				t.Errorf("%s taken as %s: Edited, want a clean pick", pk.Subject, pk.Commit)
+			}
+		}
+	}
 	if m := rep.Steps[1].Missed; len(m) != 1 || m[0].Source != feat || m[0].Match != "marker" || m[0].Rules[0] != RuleStableFixesOnly {
 		t.Errorf("missed = %+v", m)
 	}

@@ -371,6 +371,7 @@ func printReplay(w io.Writer, r *policies.ReplayReport) {
 	fmt.Fprintf(w, "replay of %s from %s: %d release(s) planned, %d picks\n", r.Line, r.From, len(r.Steps), r.Picks)
 	fmt.Fprintf(w, "  recall %.2f (%d of %d picks not rated forbidden or not-needed); %d forbidden, %d not-needed\n", r.Recall, r.Recalled, r.Picks, r.Forbidden, r.NotNeeded)
 	fmt.Fprintf(w, "  eligible precision %.2f before the next release, %.2f by the line's last\n", r.Precision, r.PrecisionLater)
+	fmt.Fprintf(w, "  picks rated needs-adaptation: %d, taken edited: %d\n", r.Adaptations, r.Adapted)
 	fmt.Fprintf(w, "  picks rated review: median rank %g in review lists of median length %g\n", r.MedianRank, r.MedianReview)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "RELEASE\tNEXT\tCANDIDATES\tPICKS\tLINE-ONLY\tRECALLED\tFORBIDDEN\tNOT-NEEDED\tELIGIBLE\tTAKEN\tREVIEW\tPICK RANKS")

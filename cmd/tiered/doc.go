@@ -7,8 +7,10 @@
 //	tiered status                [--json]
 //	tiered next    [--line L]    [--json]
 //	tiered cut     [--line L] [--kernel V] [--pre ID] [--btf PATH] [--lib FILE] [--dry-run] [--json]
-//	tiered backport check REV --to L [--from L] [--btf PATH] [--json]
-//	tiered backport plan      --to L [--from L] [--at REV] [--until REV] [--btf PATH] [--json]
+//	tiered backport check REV --to L [--from L] [--at REV] [--btf PATH] [--json]
+//	tiered backport plan      --to L [--from L] [--at REV] [--until REV] [--btf PATH]
+//	                          [--verdict V,…] [--format table|cherry-pick] [--json]
+//	tiered backport replay    --line L [--from L] [--btf PATH] [--json]
 //	tiered features check [REV] [--btf PATH] [--line L] [--kernel V] [--json]
 //	tiered package [--release TAG] --root DIR [--format deb,rpm] [--out DIR] [--maintainer M] [--json]
 //	tiered demo
