@@ -22,7 +22,7 @@ type Facts struct {
 // counts it: a line of [Trailers.Evidence] (a Fixes: trailer, an issue it
 // closes, a nomination, a policy pattern), a revert, or a backport marker.
 func (f Facts) IsFix() bool {
-	return len(f.Evidence) > 0 || f.Reverts != nil || len(f.BackportOf) > 0 || f.Nominated
+	return len(f.Evidence) > 0 || f.Reverts != nil || len(f.BackportOf) > 0
 }
 
 // FixEvidence names the evidence that makes the commit a fix, for a
