@@ -43,20 +43,10 @@ func lineHashes(p *branches.Patch) (map[uint64]int, int) {
 
 func hashLine(l string) uint64 {
 	h := fnv.New64a()
-	h.Write(stripBlanks(l))
-	return h.Sum64()
-}
-
-func stripBlanks(s string) []byte {
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case ' ', '\t', '\n', '\r', '\v', '\f':
-		default:
-			b = append(b, s[i])
-		}
+	for _, f := range strings.Fields(l) {
+		h.Write([]byte(f))
 	}
-	return b
+	return h.Sum64()
 }
 
 // similarity returns how alike patches a and b are: twice the changed
