@@ -569,21 +569,18 @@ func (b *Backport) bugPresent(f Facts, v *Verdict) (VerdictKind, error) {
 	case len(pending) > 0:
 		for _, x := range pending {
 			v.Prerequisites = append(v.Prerequisites, x)
-			c, _ := b.h.Commit(x)
-			v.add(RulePrerequisites, "fixes %s %q, itself pending for %s: apply it first", branches.Short(x), c.Subject, b.target.Name)
+			v.add(RulePrerequisites, "fixes %s, itself pending for %s: apply it first", b.describe(x), b.target.Name)
 		}
 		return NeedsPrerequisites, nil
 	case len(review) > 0:
 		for _, x := range review {
 			v.Prerequisites = append(v.Prerequisites, x)
-			c, _ := b.h.Commit(x)
-			v.add(RuleBugNotPresent, "fixes %s %q, which %s lacks and which is itself in review: take both or neither", branches.Short(x), c.Subject, b.target.Name)
+			v.add(RuleBugNotPresent, "fixes %s, which %s lacks and which is itself in review: take both or neither", b.describe(x), b.target.Name)
 		}
 		return Review, nil
 	case len(absent) > 0 && unresolved == 0:
 		for _, x := range absent {
-			c, _ := b.h.Commit(x)
-			v.add(RuleBugNotPresent, "fixes %s %q, which %s does not contain", branches.Short(x), c.Subject, b.target.Name)
+			v.add(RuleBugNotPresent, "fixes %s, which %s does not contain", b.describe(x), b.target.Name)
 		}
 		return NotNeeded, nil
 	}
