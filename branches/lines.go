@@ -146,7 +146,7 @@ func (r *Repo) Status(layout Layout) (*Status, error) {
 				Message: fmt.Sprintf("tag %s matches %q but is not a version: %v", t.Name, layout.Tags, err)})
 			continue
 		}
-		if !ok {
+		if !ok || isDevelopment(v) {
 			s.Misread = append(s.Misread, t.Name)
 			continue
 		}
@@ -228,6 +228,24 @@ func (r *Repo) Status(layout Layout) (*Status, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// developmentMarks are the pre-release identifiers that mark a point of
+// development, not a release to come: v2.43-devel opens the 2.43 cycle
+// (util-linux), v1.2-dev and v3.0-pre1 likewise. An -rc or -beta is a
+// pre-release of its version; these are not releases at all.
+var developmentMarks = []string{"dev", "devel", "pre", "start", "snapshot"}
+
+// isDevelopment reports whether v's pre-release part is a development
+// mark: its first identifier is one of developmentMarks, with or without
+// a number after it ("pre1", "dev.2").
+func isDevelopment(v versioning.Version) bool {
+	if v.Pre == "" {
+		return false
+	}
+	first, _, _ := strings.Cut(v.Pre, ".")
+	first = strings.ToLower(strings.TrimRight(first, "0123456789"))
+	return slices.Contains(developmentMarks, first)
 }
 
 // releaseTier is the tier of the lines releases are made on directly.

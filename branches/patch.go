@@ -678,34 +678,11 @@ func (r *Repo) PatchID(commit string) (string, error) {
 
 // Applies reports whether every hunk of f finds its pre-image, as a
 // contiguous block, in content: whether `git apply` (without fuzz) could
-// apply it. It returns the pre-image lines it could not find.
+// apply it. It returns the pre-image lines it could not find, as
+// [FilePatch.FailingHunks] does.
 func (f FilePatch) Applies(content []byte) (ok bool, missing []string) {
-	have := splitLines(string(content))
-	if len(content) == 0 {
-		have = nil
-	}
-	var set map[string]bool // the file's lines, built at the first failing hunk
-	for _, h := range f.Hunks {
-		pre := h.PreImage()
-		if len(pre) == 0 || containsBlock(have, pre) {
-			continue
-		}
-		if set == nil {
-			set = make(map[string]bool, len(have))
-			for _, l := range have {
-				set[l] = true
-			}
-		}
-		for _, l := range pre {
-			if !set[l] {
-				missing = append(missing, l)
-			}
-		}
-		if len(missing) == 0 {
-			missing = pre // all lines exist, but not together
-		}
-	}
-	return len(missing) == 0, missing
+	failing, missing := f.FailingHunks(content)
+	return len(failing) == 0, missing
 }
 
 func containsBlock(have, block []string) bool {

@@ -251,3 +251,34 @@ func TestStatusRealLibbpf(t *testing.T) {
 		t.Errorf("no branch-only anomaly for libbpf-0.8.2: %+v", st.Anomalies)
 	}
 }
+
+// TestStatusDevelopmentTags: a tag marking a point of development
+// (v1.2-devel, -dev, -pre1, -start) is not a release; an -rc is a
+// pre-release of its version and stays one.
+func TestStatusDevelopmentTags(t *testing.T) {
+	dir := fixture(t, "libbpf")
+	script(t, dir, `
+git commit -q --allow-empty -m 'start 1.2'
+git tag v1.2-devel
+git tag v1.2.0-dev
+git tag v1.2.0-pre1
+git tag v1.2-start
+git commit -q --allow-empty -m 'candidate'
+git tag v1.2.0-rc1
+`)
+	st := statusOf(t, dir)
+	var got []string
+	for _, r := range st.Releases {
+		if strings.HasPrefix(r.Name, "1.2") {
+			got = append(got, r.Tag)
+		}
+	}
+	if want := []string{"v1.2.0-rc1"}; strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("releases from 1.2 on = %v, want %v", got, want)
+	}
+	for _, l := range st.Lines {
+		if l.Name == "trunk" && (l.Latest == nil || l.Latest.Tag != "v1.2.0-rc1") {
+			t.Errorf("trunk's latest = %+v, want v1.2.0-rc1", l.Latest)
+		}
+	}
+}

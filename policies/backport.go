@@ -1,7 +1,6 @@
 package policies
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -19,6 +18,23 @@ type Verdict struct {
 	Rules         []RuleID    `json:"rules"`
 	Reasons       []string    `json:"reasons"`
 	Prerequisites []string    `json:"prerequisites"`
+	// Score and Signals rank a review verdict: each signal is a weight
+	// and what it saw ("+3 subject: leak"). Rank is its place in a plan's
+	// review list, from 1.
+	Score   int      `json:"score,omitempty"`
+	Signals []string `json:"signals,omitempty"`
+	Rank    int      `json:"rank,omitempty"`
+	// Blockers are, for needs-adaptation, the commits the line may not
+	// take that introduced what the patch needs; Hunks the hunks that do
+	// not apply, as path:line of the pre-image.
+	Blockers []string `json:"blockers,omitempty"`
+	Hunks    []string `json:"hunks,omitempty"`
+
+	// last marks a review commit that only touches documentation or
+	// translations: it ranks below every other.
+	last bool
+	// order is the commit's place in apply order, in a plan.
+	order int
 }
 
 func (v *Verdict) add(rule RuleID, format string, args ...any) {
@@ -28,12 +44,16 @@ func (v *Verdict) add(rule RuleID, format string, args ...any) {
 	v.Reasons = append(v.Reasons, fmt.Sprintf(format, args...))
 }
 
-// Plan is every commit of the source line the target line lacks, in apply
-// order, each with its verdict.
+// Plan is every commit of the source line the target line lacks, each
+// with its verdict, in the order to act on them: the eligible commits and
+// their prerequisites in apply order, then review by rank, then the
+// commits that need adaptation, then the rest in apply order.
 type Plan struct {
-	Line    string    `json:"line"`
-	From    string    `json:"from"`
-	Commits []Verdict `json:"commits"`
+	Line string `json:"line"`
+	From string `json:"from"`
+	// Counts is how many commits have each verdict.
+	Counts  map[VerdictKind]int `json:"counts"`
+	Commits []Verdict           `json:"commits"`
 }
 
 // Backport judges commits of a source line for a target line. Build it
@@ -57,6 +77,10 @@ type Backport struct {
 	markers    map[string]string // backported sha (full or as written) → target commit
 	bySubject  map[string]string // subject+author → target commit
 	patchIDs   map[string]string // patch-id → target commit; nil until needed
+	// pathSets are the sets of paths target-side commits change: a commit
+	// changing another set cannot have the patch-id of one of them.
+	pathSets   map[string]bool
+	series     map[string][]int  // patch series → candidates posted in it; nil until needed
 	revertedBy map[string]string // candidate sha → the live revert on source
 	files      map[string][]byte // path → content at targetTip; nil entry: absent
 	touching   map[string][]int  // path → candidates that change it; nil until needed
@@ -90,6 +114,7 @@ func NewBackport(h History, p *Policy, st *branches.Status, target, source *bran
 	if b.targetSide, err = h.Between([]string{b.sourceTip}, b.targetTip); err != nil {
 		return nil, err
 	}
+	b.pathSets = map[string]bool{}
 	for _, c := range b.targetSide {
 		t := ParseTrailers(c.Subject, c.Message, nil)
 		for _, sha := range t.BackportOf {
@@ -99,6 +124,14 @@ func NewBackport(h History, p *Policy, st *branches.Status, target, source *bran
 			b.markers[sha] = c.Hash
 		}
 		b.bySubject[c.Subject+"\x00"+c.Author] = c.Hash
+		if c.IsMerge() {
+			continue
+		}
+		paths, err := h.ChangedPaths(c.Hash)
+		if err != nil {
+			return nil, err
+		}
+		b.pathSets[strings.Join(paths, "\x00")] = true
 	}
 	all, err := h.Between([]string{b.targetTip}, b.sourceTip)
 	if err != nil {
@@ -191,60 +224,79 @@ func (b *Backport) resolveBefore(ref Ref, revert string) string {
 	return x
 }
 
-// tierForbids reports, cheaply, whether the target's tier rules forbid c
-// whatever else is true of it (c is not a revert, nor reverted).
-func (b *Backport) tierForbids(c branches.Commit, f Facts) bool {
-	if f.Reverts != nil {
-		return false
-	}
-	if _, reverted := b.revertedBy[c.Hash]; reverted {
-		return false
-	}
-	return len(tierFindings(f, b.targetRules(), true)) > 0
+// equivalent is how the target has a commit: how, in words ("" when it
+// does not), and a note when a commit of the target looks like it but is
+// not alike enough to count.
+type equivalent struct {
+	how, note string
 }
 
 // onTarget reports whether the target has commit x or an equivalent, and
-// how; deep adds the patch-id, which reads and diffs the patch.
-func (b *Backport) onTarget(x string, deep bool) (string, error) {
+// how: reachable, named by a backport marker, the same patch-id, or the
+// same subject and author with changed lines alike (backport.similarity).
+func (b *Backport) onTarget(x string) (equivalent, error) {
 	if ok, err := b.h.IsAncestor(x, b.targetTip); err != nil {
-		return "", err
+		return equivalent{}, err
 	} else if ok {
-		return fmt.Sprintf("%s contains it", b.target.Name), nil
+		return equivalent{how: fmt.Sprintf("%s contains it", b.target.Name)}, nil
 	}
 	if t, ok := b.markers[x]; ok {
-		return fmt.Sprintf("applied as %s, whose backport marker names it", branches.Short(t)), nil
+		return equivalent{how: fmt.Sprintf("applied as %s, whose backport marker names it", branches.Short(t))}, nil
 	}
 	c, err := b.h.Commit(x)
 	if err != nil {
-		return "", err
+		return equivalent{}, err
 	}
 	for written, t := range b.markers {
 		if len(written) >= 7 && strings.HasPrefix(x, written) {
-			return fmt.Sprintf("applied as %s, whose backport marker names it", branches.Short(t)), nil
+			return equivalent{how: fmt.Sprintf("applied as %s, whose backport marker names it", branches.Short(t))}, nil
 		}
 	}
 	if c.IsMerge() {
-		return "", nil
+		return equivalent{}, nil
 	}
-	if err := b.loadPatchIDs(); err != nil {
-		return "", err
+	// A patch-id covers the paths a patch changes: only a commit that
+	// changes the same paths as one of the target's can share one, so
+	// most commits are never diffed for it.
+	paths, err := b.h.ChangedPaths(x)
+	if err != nil {
+		return equivalent{}, err
 	}
-	if deep && len(b.patchIDs) > 0 {
+	if b.pathSets[strings.Join(paths, "\x00")] {
+		if err := b.loadPatchIDs(); err != nil {
+			return equivalent{}, err
+		}
 		p, err := b.h.Patch(x)
 		if err != nil {
-			return "", err
+			return equivalent{}, err
 		}
 		if len(p.Files) > 0 {
 			if t, ok := b.patchIDs[p.ID()]; ok {
-				return fmt.Sprintf("applied as %s, with the same patch-id", branches.Short(t)), nil
+				return equivalent{how: fmt.Sprintf("applied as %s, with the same patch-id", branches.Short(t))}, nil
 			}
 		}
 	}
-	if t, ok := b.bySubject[c.Subject+"\x00"+c.Author]; ok {
-		return fmt.Sprintf("applied, edited, as %s: same subject and author, different patch", branches.Short(t)), nil
+	t, ok := b.bySubject[c.Subject+"\x00"+c.Author]
+	if !ok {
+		return equivalent{}, nil
 	}
-	return "", nil
+	pc, err := b.h.Patch(x)
+	if err != nil {
+		return equivalent{}, err
+	}
+	pt, err := b.h.Patch(t)
+	if err != nil {
+		return equivalent{}, err
+	}
+	alike := similarity(pc, pt)
+	if alike >= b.p.Backport.Similarity {
+		return equivalent{how: fmt.Sprintf("applied, edited, as %s: same subject and author, %s of changed lines alike", branches.Short(t), percent(alike))}, nil
+	}
+	return equivalent{note: fmt.Sprintf("%s on %s has the same subject and author but only %s of changed lines alike (backport.similarity: %s): a different change", branches.Short(t), b.target.Name, percent(alike), percent(b.p.Backport.Similarity))}, nil
 }
+
+// percent writes a fraction as a whole percentage, rounded down.
+func percent(f float64) string { return fmt.Sprintf("%d%%", int(f*100+1e-9)) }
 
 func (b *Backport) loadPatchIDs() error {
 	if b.patchIDs != nil {
@@ -270,7 +322,8 @@ func (b *Backport) loadPatchIDs() error {
 func (b *Backport) targetRules() target { return targetOf(b.target, b.scheme) }
 
 // Check judges one commit (a full sha). A commit the source line does not
-// hold is judged all the same; only its prerequisites cannot be named.
+// hold is judged all the same (upstream-first permitting); only its
+// prerequisites cannot be named.
 func (b *Backport) Check(sha string) (*Verdict, error) {
 	if v, ok := b.verdicts[sha]; ok {
 		return v, nil
@@ -286,6 +339,9 @@ func (b *Backport) Check(sha string) (*Verdict, error) {
 	v := &Verdict{Commit: c.Hash, Subject: c.Subject, Rules: []RuleID{}, Reasons: []string{}, Prerequisites: []string{}}
 	b.verdicts[sha] = v // guards fix-of-fix cycles
 	v.Verdict, err = b.judge(c, f, v)
+	if err == nil && v.Verdict == Review {
+		err = b.rank(c, f, v)
+	}
 	if err != nil {
 		delete(b.verdicts, sha)
 		return nil, err
@@ -295,19 +351,24 @@ func (b *Backport) Check(sha string) (*Verdict, error) {
 
 func (b *Backport) judge(c branches.Commit, f Facts, v *Verdict) (VerdictKind, error) {
 	line := b.target.Name
-	// A stable line forbids most of what trunk holds; for a commit its
-	// tier rules will forbid, only the cheap equivalence checks run (it is
-	// reachable, a marker names it, a commit with its subject and author
-	// is there), not the patch-id: patch-ids are for candidates.
-	deep := !b.tierForbids(c, f)
-	if _, ok := b.bySubject[c.Subject+"\x00"+c.Author]; ok {
-		deep = true
-	}
-	if how, err := b.onTarget(c.Hash, deep); err != nil {
+	eq, err := b.onTarget(c.Hash)
+	if err != nil {
 		return "", err
-	} else if how != "" {
-		v.add(RuleAlreadyApplied, "%s", how)
+	}
+	if eq.how != "" {
+		v.add(RuleAlreadyApplied, "%s", eq.how)
 		return AlreadyApplied, nil
+	}
+	if eq.note != "" {
+		v.Reasons = append(v.Reasons, eq.note)
+	}
+	if upstream, err := b.upstreamFirst(c, f, v); err != nil || !upstream {
+		// What else its tier rules say of it, so that the author knows
+		// all that stands in the way.
+		for _, x := range tierFindings(f, b.targetRules(), true) {
+			v.add(x.Rule, "%s", x.Reason)
+		}
+		return Forbidden, err
 	}
 	if r, ok := b.revertedBy[c.Hash]; ok {
 		rc, err := b.h.Commit(r)
@@ -320,11 +381,11 @@ func (b *Backport) judge(c branches.Commit, f Facts, v *Verdict) (VerdictKind, e
 	if f.Reverts != nil {
 		x, _ := b.resolve(*f.Reverts)
 		if x != "" {
-			how, err := b.onTarget(x, true)
+			eq, err := b.onTarget(x)
 			if err != nil {
 				return "", err
 			}
-			if how == "" {
+			if eq.how == "" {
 				v.add(RuleRevertedUpstream, "reverts %s, which %s does not have", branches.Short(x), line)
 				return NotNeeded, nil
 			}
@@ -339,17 +400,50 @@ func (b *Backport) judge(c branches.Commit, f Facts, v *Verdict) (VerdictKind, e
 	if tooNew, err := b.kernelTooNew(c, v); err != nil || tooNew {
 		return Forbidden, err
 	}
+	if k := b.target.Kernel; !f.StableSince.IsZero() && !k.IsZero() && k.Compare(f.StableSince) < 0 {
+		v.add(RuleBugNotPresent, "its stable nomination says kernel %s and later have the bug; %s targets kernel %s", f.StableSince, line, k)
+		return NotNeeded, nil
+	}
 	if len(f.Fixes) > 0 {
 		kind, err := b.bugPresent(f, v)
 		if err != nil || kind != "" {
 			return kind, err
 		}
 	}
+	if fs := tierUndecided(f, b.targetRules()); len(fs) > 0 {
+		for _, x := range fs {
+			v.add(x.Rule, "%s", x.Reason)
+		}
+		return Review, nil
+	}
+	if e := f.FixEvidence(); e != "" && !slices.Contains(v.Reasons, b.bugOnLine()) {
+		v.Reasons = append(v.Reasons, "fix evidence: "+e)
+	}
 	if err := b.namedPrerequisites(f, v); err != nil {
 		return "", err
 	}
 	return b.prerequisites(c, v)
 }
+
+// upstreamFirst applies RuleUpstreamFirst: it reports false when c is on
+// no source line and names no upstream commit.
+func (b *Backport) upstreamFirst(c branches.Commit, f Facts, v *Verdict) (bool, error) {
+	if !b.p.Backport.UpstreamFirst || len(f.BackportOf) > 0 {
+		return true, nil
+	}
+	if _, ok := b.position[c.Hash]; ok {
+		return true, nil
+	}
+	for _, tip := range []string{b.sourceTip, b.source.Tip} {
+		if ok, err := b.h.IsAncestor(c.Hash, tip); err != nil || ok {
+			return ok, err
+		}
+	}
+	v.add(RuleUpstreamFirst, "on no source line (%s) and names no upstream commit: land it on %s first, then pick it with cherry-pick -x", b.source.Name, b.source.Name)
+	return false, nil
+}
+
+func (b *Backport) bugOnLine() string { return fmt.Sprintf("the bug it fixes is on %s", b.target.Name) }
 
 // kernelTooNew applies RuleKernelTooNew: the identifiers the commit's
 // added lines use, outside the UAPI header copies, must all be in the
@@ -436,23 +530,36 @@ func (b *Backport) namedPrerequisites(f Facts, v *Verdict) error {
 			v.add(RulePrerequisites, "names prerequisite %s (%q), which resolves to no commit: check it by hand", ref.SHA, ref.Subject)
 			continue
 		}
-		on, err := b.onTarget(x, true)
+		eq, err := b.onTarget(x)
 		if err != nil {
 			return err
 		}
-		if on == "" && !slices.Contains(v.Prerequisites, x) {
-			v.Prerequisites = append(v.Prerequisites, x)
-			v.add(RulePrerequisites, "its Cc: stable trailer names %s %q as a prerequisite, which %s lacks", branches.Short(x), ref.Subject, b.target.Name)
+		if eq.how != "" || slices.Contains(v.Prerequisites, x) || slices.Contains(v.Blockers, x) {
+			continue
 		}
+		if _, isCandidate := b.position[x]; isCandidate {
+			tv, err := b.Check(x)
+			if err != nil {
+				return err
+			}
+			if mayNotTake(tv.Verdict) {
+				v.Blockers = append(v.Blockers, x)
+				v.add(RuleNeedsAdaptation, "its Cc: stable trailer names %s %q as a prerequisite, which %s may not take (%s: %s)", branches.Short(x), ref.Subject, b.target.Name, tv.Verdict, joinRules(tv.Rules))
+				continue
+			}
+		}
+		v.Prerequisites = append(v.Prerequisites, x)
+		v.add(RulePrerequisites, "its Cc: stable trailer names %s %q as a prerequisite, which %s lacks", branches.Short(x), ref.Subject, b.target.Name)
 	}
 	return nil
 }
 
 // bugPresent applies bug-not-present: it returns NotNeeded when no Fixes
 // target is on the line, NeedsPrerequisites when a target is itself a
-// pending backport, and "" to go on.
+// pending backport, Review when a target is itself in review, and "" to
+// go on.
 func (b *Backport) bugPresent(f Facts, v *Verdict) (VerdictKind, error) {
-	var absent, pending []string
+	var absent, pending, review []string
 	present, unresolved := false, 0
 	for _, ref := range f.Fixes {
 		x, _ := b.resolve(ref)
@@ -461,11 +568,11 @@ func (b *Backport) bugPresent(f Facts, v *Verdict) (VerdictKind, error) {
 			v.add(RuleFixesUnresolved, "Fixes: %s (%q) resolves to no commit, by sha or subject", ref.SHA, ref.Subject)
 			continue
 		}
-		on, err := b.onTarget(x, true)
+		eq, err := b.onTarget(x)
 		if err != nil {
 			return "", err
 		}
-		if on != "" {
+		if eq.how != "" {
 			present = true
 			continue
 		}
@@ -476,203 +583,140 @@ func (b *Backport) bugPresent(f Facts, v *Verdict) (VerdictKind, error) {
 			if err != nil {
 				return "", err
 			}
-			if tv.Verdict == Eligible || tv.Verdict == NeedsPrerequisites {
+			switch tv.Verdict {
+			case Eligible, NeedsPrerequisites:
 				pending = append(pending, x)
+			case Review:
+				review = append(review, x)
 			}
 		}
 	}
 	switch {
 	case present:
-		v.Reasons = append(v.Reasons, fmt.Sprintf("the bug it fixes is on %s", b.target.Name))
+		v.Reasons = append(v.Reasons, b.bugOnLine())
 		return "", nil
 	case len(pending) > 0:
 		for _, x := range pending {
 			v.Prerequisites = append(v.Prerequisites, x)
-			c, _ := b.h.Commit(x)
-			v.add(RulePrerequisites, "fixes %s %q, itself pending for %s: apply it first", branches.Short(x), c.Subject, b.target.Name)
+			v.add(RulePrerequisites, "fixes %s, itself pending for %s: apply it first", b.describe(x), b.target.Name)
 		}
 		return NeedsPrerequisites, nil
+	case len(review) > 0:
+		for _, x := range review {
+			v.Prerequisites = append(v.Prerequisites, x)
+			v.add(RuleBugNotPresent, "fixes %s, which %s lacks and which is itself in review: take both or neither", b.describe(x), b.target.Name)
+		}
+		return Review, nil
 	case len(absent) > 0 && unresolved == 0:
 		for _, x := range absent {
-			c, _ := b.h.Commit(x)
-			v.add(RuleBugNotPresent, "fixes %s %q, which %s does not contain", branches.Short(x), c.Subject, b.target.Name)
+			v.add(RuleBugNotPresent, "fixes %s, which %s does not contain", b.describe(x), b.target.Name)
 		}
 		return NotNeeded, nil
 	}
 	return "", nil
 }
 
-// prerequisites checks that every hunk finds its pre-image on the target
-// and names the source commits that introduced the missing lines.
-func (b *Backport) prerequisites(c branches.Commit, v *Verdict) (VerdictKind, error) {
-	p, err := b.h.Patch(c.Hash)
-	if err != nil {
-		return "", err
-	}
-	var missingAll []string
-	for _, fp := range p.Files {
-		if fp.OldPath == "" || fp.Binary {
-			continue
-		}
-		content, err := b.targetFile(fp.OldPath)
-		if errors.Is(err, branches.ErrNoFile) {
-			v.add(RulePrerequisites, "%s does not exist on %s", fp.OldPath, b.target.Name)
-			missingAll = append(missingAll, "")
-			if err := b.introducers(c, fp.OldPath, nil, v); err != nil {
-				return "", err
-			}
-			continue
-		}
-		if err != nil {
-			return "", err
-		}
-		ok, missing := fp.Applies(content)
-		if ok {
-			continue
-		}
-		missingAll = append(missingAll, missing...)
-		if err := b.introducers(c, fp.OldPath, missing, v); err != nil {
-			return "", err
-		}
-	}
-	if len(missingAll) == 0 {
-		if len(v.Prerequisites) > 0 {
-			return NeedsPrerequisites, nil
-		}
-		v.Reasons = append(v.Reasons, fmt.Sprintf("its patch applies on %s", b.target.Name))
-		return Eligible, nil
-	}
-	if len(v.Prerequisites) == 0 {
-		v.add(RulePrerequisites, "its patch does not apply on %s (context %q not found) and no earlier commit of %s introduces it: resolve by hand",
-			b.target.Name, firstNonEmpty(missingAll), b.source.Name)
-	}
-	return NeedsPrerequisites, nil
-}
-
-// targetFile reads path at the judged state of the target, once.
-func (b *Backport) targetFile(path string) ([]byte, error) {
-	if content, ok := b.files[path]; ok {
-		if content == nil {
-			return nil, fmt.Errorf("%s on %s: %w", path, b.target.Name, branches.ErrNoFile)
-		}
-		return content, nil
-	}
-	content, err := b.h.ReadFile(b.targetTip, path)
-	if errors.Is(err, branches.ErrNoFile) {
-		b.files[path] = nil
-		return nil, err
-	}
-	if err != nil {
-		return nil, err
-	}
-	if content == nil {
-		content = []byte{}
-	}
-	b.files[path] = content
-	return content, nil
-}
-
-// introducers names the candidates before c that added any of the missing
-// lines to path (or created path when missing is nil).
-func (b *Backport) introducers(c branches.Commit, path string, missing []string, v *Verdict) error {
-	end, ok := b.position[c.Hash]
-	if !ok {
-		return nil
-	}
-	want := map[string]bool{}
-	for _, l := range missing {
-		want[l] = true
-	}
-	if b.touching == nil {
-		b.touching = map[string][]int{}
-		for i, pc := range b.candidates {
-			paths, err := b.h.ChangedPaths(pc.Hash)
-			if err != nil {
-				return err
-			}
-			for _, p := range paths {
-				b.touching[p] = append(b.touching[p], i)
-			}
-		}
-	}
-	// Walk back from c: each missing line was last added by one earlier
-	// commit; stop when every one is accounted for.
-	remaining := len(want)
-	var found []string
-	idx := b.touching[path]
-	for k := len(idx) - 1; k >= 0; k-- {
-		i := idx[k]
-		if i >= end {
-			continue
-		}
-		pc := b.candidates[i]
-		pp, err := b.h.Patch(pc.Hash)
-		if err != nil {
-			return err
-		}
-		for _, fp := range pp.Files {
-			if fp.NewPath != path {
-				continue
-			}
-			hit := missing == nil && fp.OldPath == ""
-			for _, h := range fp.Hunks {
-				for _, l := range h.Added() {
-					if want[l] {
-						hit = true
-						delete(want, l)
-						remaining--
-					}
-				}
-			}
-			if hit {
-				if how, err := b.onTarget(pc.Hash, true); err != nil {
-					return err
-				} else if how == "" && !slices.Contains(v.Prerequisites, pc.Hash) {
-					found = append(found, pc.Hash)
-				}
-			}
-		}
-		if (missing == nil && len(found) > 0) || (missing != nil && remaining == 0) {
-			break
-		}
-	}
-	slices.Reverse(found)
-	for _, x := range found {
-		v.Prerequisites = append(v.Prerequisites, x)
-	}
-	if len(found) > 0 {
-		names := make([]string, len(found))
-		for i, x := range found {
-			pc, _ := b.h.Commit(x)
-			names[i] = fmt.Sprintf("%s %q", branches.Short(x), pc.Subject)
-		}
-		v.add(RulePrerequisites, "its patch to %s needs lines that %s introduced first", path, strings.Join(names, ", "))
-	}
-	return nil
-}
-
-func firstNonEmpty(xs []string) string {
-	for _, x := range xs {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
-}
-
-// Plan judges every commit of the source the target lacks, in apply order:
-// parents first, so a commit's prerequisites come before it.
+// Plan judges every commit of the source the target lacks and orders
+// them to act on: eligible commits and their prerequisites in apply order
+// (parents first, so a commit's prerequisites come before it), then review
+// by rank, then needs-adaptation, then the rest in apply order.
 func (b *Backport) Plan() (*Plan, error) {
-	pl := &Plan{Line: b.target.Name, From: b.source.Name, Commits: []Verdict{}}
+	pl := &Plan{Line: b.target.Name, From: b.source.Name, Counts: map[VerdictKind]int{}, Commits: []Verdict{}}
+	vs := make([]*Verdict, len(b.candidates))
 	for i, c := range b.candidates {
 		v, err := b.Check(c.Hash)
 		if err != nil {
 			return nil, err
 		}
-		pl.Commits = append(pl.Commits, *v)
+		v.order = i
+		vs[i] = v
+		pl.Counts[v.Verdict]++
 		if b.Progress != nil {
 			b.Progress(i+1, len(b.candidates))
 		}
 	}
+	// Eligible commits pull in their prerequisites, transitively.
+	take := map[string]bool{}
+	var pull func(sha string)
+	pull = func(sha string) {
+		if take[sha] {
+			return
+		}
+		take[sha] = true
+		if v, ok := b.verdicts[sha]; ok {
+			for _, x := range v.Prerequisites {
+				pull(x)
+			}
+		}
+	}
+	for _, v := range vs {
+		if v.Verdict == Eligible || v.Verdict == NeedsPrerequisites {
+			pull(v.Commit)
+		}
+	}
+	var review []*Verdict
+	for _, v := range vs {
+		if v.Verdict == Review && !take[v.Commit] {
+			review = append(review, v)
+		}
+	}
+	sortReview(review, b.position)
+	var groups [4][]Verdict
+	for _, v := range vs {
+		switch {
+		case take[v.Commit]:
+			groups[0] = append(groups[0], *v)
+		case v.Verdict == NeedsAdaptation:
+			groups[2] = append(groups[2], *v)
+		case v.Verdict != Review:
+			groups[3] = append(groups[3], *v)
+		}
+	}
+	for i, v := range review {
+		v.Rank = i + 1
+		groups[1] = append(groups[1], *v)
+	}
+	for _, g := range groups {
+		pl.Commits = append(pl.Commits, g...)
+	}
 	return pl, nil
+}
+
+// ApplyOrder returns the commits of the plan to apply, in apply order:
+// those whose verdict show lists (nil: eligible and needs-prerequisites),
+// with the prerequisites they name.
+func (pl *Plan) ApplyOrder(show map[VerdictKind]bool) []Verdict {
+	if show == nil {
+		show = map[VerdictKind]bool{Eligible: true, NeedsPrerequisites: true}
+	}
+	byCommit := map[string]Verdict{}
+	for _, v := range pl.Commits {
+		byCommit[v.Commit] = v
+	}
+	take := map[string]bool{}
+	var pull func(v Verdict)
+	pull = func(v Verdict) {
+		if take[v.Commit] {
+			return
+		}
+		take[v.Commit] = true
+		for _, x := range v.Prerequisites {
+			if pv, ok := byCommit[x]; ok {
+				pull(pv)
+			}
+		}
+	}
+	for _, v := range pl.Commits {
+		if show[v.Verdict] {
+			pull(v)
+		}
+	}
+	var out []Verdict
+	for _, v := range pl.Commits {
+		if take[v.Commit] {
+			out = append(out, v)
+		}
+	}
+	slices.SortFunc(out, func(a, b Verdict) int { return a.order - b.order })
+	return out
 }

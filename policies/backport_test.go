@@ -2,6 +2,8 @@ package policies
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -67,8 +69,8 @@ func TestBackportRules(t *testing.T) {
 		got[v.Subject] = fmt.Sprint(v.Verdict, " ", v.Rules)
 	}
 	want := map[string]string{
-		"libfoo: add foo":          "forbidden [stable-fixes-only]",
-		"libfoo: fix foo":          "not-needed [bug-not-present]",
+		"libfoo: add foo":          "review [stable-fixes-only]", // no evidence either way
+		"libfoo: fix foo":          "review [bug-not-present]",   // its bug is in a commit in review
 		"libfoo: fix open":         "already-applied [already-applied]",
 		"libfoo: export foo_get":   "forbidden [abi-addition]",
 		"libfoo: add bar":          "forbidden [reverted-upstream]",
@@ -80,9 +82,27 @@ func TestBackportRules(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("Plan() verdicts mismatch (-want +got):\n%s", d)
 	}
-	// Plans list commits in apply order: parents first.
-	if plan.Commits[0].Subject != "libfoo: add foo" || plan.Commits[len(plan.Commits)-1].Subject != "libfoo: tidy" {
-		t.Errorf("plan order: first %q, last %q", plan.Commits[0].Subject, plan.Commits[len(plan.Commits)-1].Subject)
+	// Plans list what to apply first, in apply order (a prerequisite in
+	// review before the commit that needs it), then review by rank, then
+	// the rest in apply order.
+	var order []string
+	for _, v := range plan.Commits {
+		order = append(order, v.Subject)
+	}
+	wantOrder := []string{"libfoo: add foo", "libfoo: fix close", "libfoo: tidy", "libfoo: fix foo",
+		"libfoo: fix open", "libfoo: export foo_get", "libfoo: add bar", `Revert "libfoo: add bar"`, "libfoo: fix leak"}
+	if d := cmp.Diff(wantOrder, order); d != "" {
+		t.Errorf("plan order mismatch (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff(map[VerdictKind]int{Review: 2, AlreadyApplied: 1, Forbidden: 3, NotNeeded: 1, Eligible: 1, NeedsPrerequisites: 1}, plan.Counts); d != "" {
+		t.Errorf("plan counts mismatch (-want +got):\n%s", d)
+	}
+	var apply []string
+	for _, v := range plan.ApplyOrder(nil) {
+		apply = append(apply, v.Subject)
+	}
+	if d := cmp.Diff([]string{"libfoo: add foo", "libfoo: fix close", "libfoo: tidy"}, apply); d != "" {
+		t.Errorf("ApplyOrder(nil) mismatch (-want +got):\n%s", d)
 	}
 	if v, err := b.Check(closeFix); err != nil || v.Verdict != Eligible {
 		t.Errorf("Check(fix close) = %+v, %v", v, err)
@@ -123,15 +143,15 @@ func TestBackportFixesBySubject(t *testing.T) {
 	}
 	got, reasons := backportPlan(t, r, b)
 	want := map[string]string{
-		"libfoo: add foo2":   "forbidden [stable-fixes-only]",
-		"libfoo: fix foo2":   "not-needed [bug-not-present]",
+		"libfoo: add foo2":   "review [stable-fixes-only]",
+		"libfoo: fix foo2":   "review [bug-not-present]",
 		"libfoo: fix import": "eligible []",
 		"libfoo: fix own":    "eligible []",
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("Plan() verdicts mismatch (-want +got):\n%s", d)
 	}
-	wantReasons := []string{fmt.Sprintf("fixes %s %q, which 1.0.0 does not contain", r.short("add"), "libfoo: add foo2")}
+	wantReasons := []string{fmt.Sprintf("fixes %s %q, which 1.0.0 lacks and which is itself in review: take both or neither", r.short("add"), "libfoo: add foo2")}
 	if d := cmp.Diff(wantReasons, reasons["libfoo: fix foo2"]); d != "" {
 		t.Errorf("fix foo2 reasons mismatch (-want +got):\n%s", d)
 	}
@@ -170,7 +190,8 @@ func TestBackportNamedPrerequisites(t *testing.T) {
 	if d := cmp.Diff([]string{r.at("helper")}, v.Prerequisites); d != "" {
 		t.Errorf("use helper: Prerequisites mismatch (-want +got):\n%s", d)
 	}
-	wantGhost := []string{`names prerequisite 0123456789ab ("libfoo: never was"), which resolves to no commit: check it by hand`, "its patch applies on 1.0.0"}
+	wantGhost := []string{"fix evidence: Cc: stable@vger.kernel.org # 6.1.x: 0123456789ab: libfoo: never was",
+		`names prerequisite 0123456789ab ("libfoo: never was"), which resolves to no commit: check it by hand`, "its patch applies on 1.0.0"}
 	if d := cmp.Diff(wantGhost, reasons["libfoo: use ghost"]); d != "" {
 		t.Errorf("use ghost reasons mismatch (-want +got):\n%s", d)
 	}
@@ -235,5 +256,311 @@ func TestBackportKernelTooNew(t *testing.T) {
 	b.UseKernels(needs)
 	if v, err := b.Check(r.at("new2")); err != nil || v.Verdict != Eligible {
 		t.Errorf("Check(use NEW2) on a line without a baseline = %+v, %v; want eligible", v, err)
+	}
+}
+
+// lineFixture is a small history for one rule at a time: a root commit,
+// a stable line forked there (with commits of its own) and trunk.
+type lineFixture struct {
+	t            *testing.T
+	h            *fakeHistory
+	root         string
+	trunk, line  string
+	policy       *Policy
+	target       *branches.Line
+	sourceLine   *branches.Line
+	kernel       string
+	targetCommit func(msg string, files map[string]string) string
+}
+
+func newLineFixture(t *testing.T, files map[string]string) *lineFixture {
+	h := newFake()
+	root := h.add("libfoo: initial import", files)
+	fx := &lineFixture{t: t, h: h, root: root, trunk: root, line: root, policy: Default()}
+	fx.policy.ABI.SymbolMap = "src/libfoo.map"
+	return fx
+}
+
+// onTrunk commits on trunk and returns the commit.
+func (fx *lineFixture) onTrunk(msg string, files map[string]string) string {
+	fx.trunk = fx.h.add(msg, files, fx.trunk)
+	return fx.trunk
+}
+
+// onLine commits on the stable line and returns the commit.
+func (fx *lineFixture) onLine(msg string, files map[string]string) string {
+	fx.line = fx.h.add(msg, files, fx.line)
+	return fx.line
+}
+
+// judge builds the judge for the line at its tip from trunk at its tip.
+func (fx *lineFixture) judge() *Backport {
+	fx.t.Helper()
+	target := &branches.Line{Name: "1.0.0", Tier: branches.TierStable, Tip: fx.line}
+	if fx.kernel != "" {
+		target.Kernel = versioning.MustParseKernel(fx.kernel)
+	}
+	source := &branches.Line{Name: "trunk", Tier: branches.TierTrunk, Tip: fx.trunk}
+	b, err := NewBackport(fx.h, fx.policy, &branches.Status{Scheme: versioning.SchemeFour}, target, source, "", "")
+	if err != nil {
+		fx.t.Fatal(err)
+	}
+	return b
+}
+
+// check judges one commit.
+func (fx *lineFixture) check(sha string) *Verdict {
+	fx.t.Helper()
+	v, err := fx.judge().Check(sha)
+	if err != nil {
+		fx.t.Fatal(err)
+	}
+	return v
+}
+
+// is reports a verdict as "verdict [rules]".
+func is(v *Verdict) string { return fmt.Sprint(v.Verdict, " ", v.Rules) }
+
+func hasReason(v *Verdict, substr string) bool {
+	for _, r := range v.Reasons {
+		if strings.Contains(r, substr) {
+			return true
+		}
+	}
+	return false
+}
+
+var fooC = "int foo_open(void) {\n\treturn 0;\n}\nint foo_close(void) {\n\treturn 0;\n}\n"
+
+// Fix evidence in every form makes a commit eligible, and the reason
+// names it; no evidence at all leaves it to a person; a feat: subject
+// forbids it.
+func TestBackportEvidence(t *testing.T) {
+	for _, tc := range []struct {
+		body string
+		want string
+		why  string // a reason that must be there
+	}{
+		{"Fixes: https://github.com/org/repo/issues/3046", "eligible []", "fix evidence: Fixes: https://github.com/org/repo/issues/3046"},
+		{"Fixes: #12", "eligible []", "fix evidence: Fixes: #12"},
+		{"Closes: https://github.com/org/repo/issues/7", "eligible []", "fix evidence: Closes: https://github.com/org/repo/issues/7"},
+		{"Cc: <stable@vger.kernel.org>", "eligible []", "fix evidence: Cc: <stable@vger.kernel.org>"},
+		{"Cc: stable@vger.kernel.org # 5.10+", "eligible []", "fix evidence: Cc: stable@vger.kernel.org # 5.10+"},
+		{"Cc: stable@vger.kernel.org # 6.1+", "not-needed [bug-not-present]", "kernel 6.1 and later have the bug; 1.0.0 targets kernel 5.15"},
+		{`Stable-dep-of: 0123456789ab ("libfoo: the real fix")`, "eligible []", "fix evidence: Stable-dep-of:"},
+		{"Addresses: RHBZ#1", "eligible []", "fix evidence: Addresses: RHBZ#1"},
+		{"Just a change.", "review [stable-fixes-only]", "no fix evidence: a person decides"},
+	} {
+		fx := newLineFixture(t, map[string]string{"src/foo.c": fooC})
+		fx.kernel = "5.15"
+		c := fx.onTrunk("libfoo: change open\n\n"+tc.body+"\n", map[string]string{"src/foo.c": strings.Replace(fooC, "return 0", "return -1", 1)})
+		v := fx.check(c)
+		if is(v) != tc.want || !hasReason(v, tc.why) {
+			t.Errorf("%q: %s %q, want %s with %q", tc.body, is(v), v.Reasons, tc.want, tc.why)
+		}
+	}
+	for _, tc := range []struct{ subject, want, why string }{
+		{"fix(open): return -1", "eligible []", `fix evidence: subject "fix(open): return -1"`},
+		{"feat(open): return -1", "forbidden [stable-fixes-only]", `a feature (subject "feat(open): return -1"): stable line 1.0.0 takes fixes only`},
+	} {
+		fx := newLineFixture(t, map[string]string{"src/foo.c": fooC})
+		c := fx.onTrunk(tc.subject+"\n", map[string]string{"src/foo.c": strings.Replace(fooC, "return 0", "return -1", 1)})
+		if v := fx.check(c); is(v) != tc.want || !hasReason(v, tc.why) {
+			t.Errorf("%q: %s %q, want %s with %q", tc.subject, is(v), v.Reasons, tc.want, tc.why)
+		}
+	}
+	// A project's own pattern is evidence too.
+	fx := newLineFixture(t, map[string]string{"src/foo.c": fooC})
+	e, err := ParseEvidencePattern(`\[BUGFIX\]`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.policy.Fixes.Evidence = []EvidencePattern{e}
+	c := fx.onTrunk("[BUGFIX] open returns -1\n", map[string]string{"src/foo.c": strings.Replace(fooC, "return 0", "return -1", 1)})
+	if v := fx.check(c); is(v) != "eligible []" || !hasReason(v, "fix evidence: [BUGFIX] open returns -1") {
+		t.Errorf("policy pattern: %s %q", is(v), v.Reasons)
+	}
+}
+
+// A fix whose pre-image only a commit the line may not take introduced
+// needs adaptation, naming that commit and the hunk; one whose
+// pre-image a commit the line may take introduced needs it first.
+func TestBackportAdaptation(t *testing.T) {
+	mapV1 := "LIBFOO_1.0.0 {\n\tglobal:\n\t\tfoo_open;\n\tlocal:\n\t\t*;\n};\n"
+	fx := newLineFixture(t, map[string]string{"src/foo.c": fooC, "src/libfoo.map": mapV1})
+	withGet := fooC + "int foo_get(void) {\n\treturn 0;\n}\n"
+	feature := fx.onTrunk("libfoo: add foo_get()\n", map[string]string{"src/foo.c": withGet,
+		"src/libfoo.map": "LIBFOO_1.0.0 {\n\tglobal:\n\t\tfoo_open;\n\t\tfoo_get;\n\tlocal:\n\t\t*;\n};\n"})
+	fix := fx.onTrunk(fmt.Sprintf("libfoo: fix foo_get()\n\nFixes: %s (\"libfoo: initial import\")\n", fx.root[:12]),
+		map[string]string{"src/foo.c": strings.Replace(withGet, "int foo_get(void) {\n\treturn 0;", "int foo_get(void) {\n\treturn 1;", 1)})
+	b := fx.judge()
+	v, err := b.Check(fix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if is(v) != "needs-adaptation [needs-adaptation]" || !slices.Equal(v.Blockers, []string{feature}) || !slices.Equal(v.Hunks, []string{"src/foo.c:5"}) ||
+		!hasReason(v, `needs lines that `+feature[:12]+` "libfoo: add foo_get()" (forbidden on 1.0.0: abi-addition) introduced, which 1.0.0 may not take`) {
+		t.Errorf("Check(fix) = %s blockers %v hunks %v %q", is(v), v.Blockers, v.Hunks, v.Reasons)
+	}
+	// A pre-image no commit of the source introduced (the line changed
+	// it) needs adaptation too.
+	fx = newLineFixture(t, map[string]string{"src/foo.c": fooC})
+	fx.onLine("libfoo: line-only tweak\n", map[string]string{"src/foo.c": strings.Replace(fooC, "foo_close", "foo_shut", 2)})
+	fix = fx.onTrunk("libfoo: fix close\n\nCloses: #3\n", map[string]string{"src/foo.c": strings.Replace(fooC, "return 0;\n}\n", "return 0; /* x */\n}\n", 2)})
+	if v := fx.check(fix); is(v) != "needs-adaptation [needs-adaptation]" || !hasReason(v, "no earlier commit of trunk introduces what it needs") {
+		t.Errorf("Check(fix of a line-changed file) = %s %q", is(v), v.Reasons)
+	}
+}
+
+// A file the source renamed is the same file: a fix of the new path
+// applies to the old one on the line, and the lines a fix needs are
+// traced to the commit that added them before the rename.
+func TestBackportRename(t *testing.T) {
+	body := strings.Repeat("int pad;\n", 8) + fooC
+	fx := newLineFixture(t, map[string]string{"src/features.c": body})
+	rename := fx.onTrunk("libfoo: move features.c to lib/\n", map[string]string{"src/features.c": "", "lib/features.c": body})
+	fix := fx.onTrunk("libfoo: fix open\n\nCloses: #1\n", map[string]string{"lib/features.c": strings.Replace(body, "return 0", "return -1", 1)})
+	v := fx.check(fix)
+	if is(v) != "eligible []" || !hasReason(v, "lib/features.c is src/features.c on 1.0.0 (renamed by "+rename[:12]+")") {
+		t.Errorf("Check(fix after rename) = %s %q", is(v), v.Reasons)
+	}
+	// Lines added under the old name, then renamed: the adder is the
+	// prerequisite, not the rename.
+	fx = newLineFixture(t, map[string]string{"src/features.c": body})
+	withLimit := strings.Replace(body, "int foo_close", "int foo_limit;\nint foo_close", 1)
+	adder := fx.onTrunk("libfoo: add a limit\n\nCloses: #2\n", map[string]string{"src/features.c": withLimit})
+	fx.onTrunk("libfoo: move features.c to lib/\n", map[string]string{"src/features.c": "", "lib/features.c": withLimit})
+	fix = fx.onTrunk("libfoo: fix the limit\n\nCloses: #3\n", map[string]string{"lib/features.c": strings.Replace(withLimit, "int foo_limit;", "int foo_limit = 1;", 1)})
+	if v := fx.check(fix); is(v) != "needs-prerequisites [prerequisites]" || !slices.Equal(v.Prerequisites, []string{adder}) {
+		t.Errorf("Check(fix of lines added before a rename) = %s %v %q", is(v), v.Prerequisites, v.Reasons)
+	}
+}
+
+// An edited backport counts as applied only when its changed lines are
+// alike enough (backport.similarity); below, the commit is judged anew
+// and the reason says why the look-alike does not count.
+func TestBackportEdited(t *testing.T) {
+	lines := func(n int, word string) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "int %s%d;\n", word, i)
+		}
+		return b.String()
+	}
+	base := lines(10, "a")
+	for _, tc := range []struct {
+		name     string
+		lineEdit string // the line's version of the change
+		want     string
+		why      string
+	}{
+		{"alike", strings.Replace(lines(10, "b"), "int b9;", "int b9x;", 1), "already-applied", "same subject and author, 95% of changed lines alike"},
+		{"different", strings.Replace(base, "int a0;", "int z0;", 1), "needs-adaptation", "only 9% of changed lines alike (backport.similarity: 60%): a different change"},
+	} {
+		fx := newLineFixture(t, map[string]string{"src/foo.c": base})
+		c := fx.onTrunk("libfoo: rename the a's\n\nCloses: #4\n", map[string]string{"src/foo.c": lines(10, "b")})
+		fx.onLine("libfoo: rename the a's\n\nCloses: #4\n", map[string]string{"src/foo.c": tc.lineEdit})
+		if v := fx.check(c); string(v.Verdict) != tc.want || !hasReason(v, tc.why) {
+			t.Errorf("%s: %s %q, want %s with %q", tc.name, is(v), v.Reasons, tc.want, tc.why)
+		}
+	}
+	// Translations count for nothing: a backport that differs only there
+	// is alike.
+	fx := newLineFixture(t, map[string]string{"src/foo.c": base, "po/de.po": "msgid \"a\"\n"})
+	c := fx.onTrunk("libfoo: fix a0\n\nCloses: #5\n", map[string]string{"src/foo.c": strings.Replace(base, "a0", "z0", 1), "po/de.po": "msgid \"b\"\n"})
+	fx.onLine("libfoo: fix a0\n\nCloses: #5\n", map[string]string{"src/foo.c": strings.Replace(base, "a0", "z0", 1), "po/de.po": strings.Repeat("msgid \"c\"\n", 50)})
+	if v := fx.check(c); is(v) != "already-applied [already-applied]" || !hasReason(v, "100% of changed lines alike") {
+		t.Errorf("translations differ: %s %q", is(v), v.Reasons)
+	}
+}
+
+// A commit on no source line that names no upstream commit is forbidden
+// by upstream-first, unless it names one or the policy turns it off.
+func TestBackportUpstreamFirst(t *testing.T) {
+	fx := newLineFixture(t, map[string]string{"src/foo.c": fooC})
+	fx.onTrunk("libfoo: unrelated\n", map[string]string{"src/bar.c": "int bar;\n"})
+	side := fx.h.add("libfoo: fix open on the PR branch\n\nCloses: #9\n", map[string]string{"src/foo.c": strings.Replace(fooC, "return 0", "return -1", 1)}, fx.root)
+	if v := fx.check(side); is(v) != "forbidden [upstream-first]" || !hasReason(v, "on no source line (trunk) and names no upstream commit") {
+		t.Errorf("Check(PR commit) = %s %q", is(v), v.Reasons)
+	}
+	picked := fx.h.add("libfoo: fix open\n\nCloses: #9\n(cherry picked from commit 0123456789abcdef0123456789abcdef01234567)\n", map[string]string{"src/foo.c": strings.Replace(fooC, "return 0", "return -1", 1)}, fx.root)
+	if v := fx.check(picked); v.Verdict != Eligible {
+		t.Errorf("Check(PR commit naming its upstream) = %s %q", is(v), v.Reasons)
+	}
+	fx.policy.Backport.UpstreamFirst = false
+	if v := fx.check(side); v.Verdict != Eligible {
+		t.Errorf("Check(PR commit, upstream_first off) = %s %q", is(v), v.Reasons)
+	}
+}
+
+// The review list ranks by the signals shown: a small crash fix that
+// applies first, a sibling of an eligible commit above a look-alike,
+// documentation last whatever its words.
+func TestBackportReviewRank(t *testing.T) {
+	fx := newLineFixture(t, map[string]string{"src/foo.c": fooC, "README.md": "# libfoo\n", "src/big.c": strings.Repeat("int x;\n", 300)})
+	series := "\nLink: https://lore.kernel.org/r/20240507001335.1445325-%d-dev@example.org\n"
+	docs := fx.onTrunk("docs: fix crash in the README example\n", map[string]string{"README.md": "# libfoo, fixed\n"})
+	big := fx.onTrunk("libfoo: add a big feature\n", map[string]string{"src/big.c": strings.Repeat("int y;\n", 300)})
+	crash := fx.onTrunk("libfoo: avoid crash on close\n", map[string]string{"src/foo.c": strings.Replace(fooC, "return 0;\n}\nint foo_close(void) {\n\treturn 0;", "return 0;\n}\nint foo_close(void) {\n\treturn 1;", 1)})
+	sibling := fx.onTrunk("libfoo: prepare open"+fmt.Sprintf(series, 1), map[string]string{"src/foo.c": strings.Replace(fooC, "int foo_open(void) {", "int foo_open(void)\n{", 1)})
+	fx.onTrunk("libfoo: fix open"+fmt.Sprintf(series, 2)+"Closes: #1\n", map[string]string{"src/foo.c": strings.Replace(strings.Replace(fooC, "int foo_open(void) {", "int foo_open(void)\n{", 1), "return 0;\n}\nint foo_close", "return -1;\n}\nint foo_close", 1)})
+	plan, err := fx.judge().Plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ranked []string
+	for _, v := range plan.Commits {
+		if v.Verdict == Review && v.Rank > 0 {
+			ranked = append(ranked, v.Commit)
+			if len(v.Signals) == 0 {
+				t.Errorf("%s: review without signals", v.Subject)
+			}
+		}
+	}
+	// The sibling is a prerequisite of the eligible fix: it is planned
+	// with it, not in the review list.
+	if d := cmp.Diff([]string{crash, big, docs}, ranked); d != "" {
+		t.Errorf("review ranks mismatch (-want +got):\n%s", d)
+	}
+	v := fx.check(crash)
+	for _, want := range []string{"+3 subject names a bug: crash", "+2 subject says fix: avoid", "+2 small: 2 changed line(s)", "+2 applies on 1.0.0"} {
+		if !slices.Contains(v.Signals, want) {
+			t.Errorf("crash fix signals %q lack %q", v.Signals, want)
+		}
+	}
+	if v := fx.check(docs); !slices.Contains(v.Signals, "-6 documentation only") {
+		t.Errorf("docs signals %q", v.Signals)
+	}
+	if v := fx.check(sibling); v.Verdict != Review || !slices.ContainsFunc(v.Signals, func(s string) bool { return strings.HasPrefix(s, "+4 same series as ") }) {
+		t.Errorf("sibling: %s %q", is(v), v.Signals)
+	}
+}
+
+// next and cut read a stable line with the same tier rules: a commit with
+// no fix evidence is released and named; a feat: commit refuses the
+// release.
+func TestNextStableUndecided(t *testing.T) {
+	fx := newLineFixture(t, map[string]string{"src/foo.c": fooC})
+	bump := fx.onLine("libfoo: bump version to 1.0.0.1\n", map[string]string{"VERSION": "1.0.0.1\n"})
+	fx.onLine("libfoo: fix open\n\nCloses: #1\n", map[string]string{"src/foo.c": strings.Replace(fooC, "return 0", "return -1", 1)})
+	rel := branches.Release{Version: versioning.MustParse("1.0.0.0"), Name: "1.0.0.0", Tag: "v1.0.0.0", Commit: fx.root}
+	line := &branches.Line{Name: "1.0.0", Tier: branches.TierStable, Prefix: versioning.PrefixOf(rel.Version, versioning.TierFeature), Tip: fx.line, Releases: []branches.Release{rel}, Latest: &rel}
+	st := &branches.Status{Scheme: versioning.SchemeFour, Releases: []branches.Release{rel}, Lines: []*branches.Line{line}}
+	np, err := Next(fx.h, fx.policy, st, line)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("no fix evidence: %s \"libfoo: bump version to 1.0.0.1\"", bump[:12])
+	if np.Bump != BumpStable || np.Next != "1.0.0.1" || !slices.Contains(np.Reasons, want) || len(np.undecided) != 1 {
+		t.Errorf("Next() = %s %s %q, want a stable bump naming %q", np.Bump, np.Next, np.Reasons, want)
+	}
+	fx.onLine("feat: a knob\n", map[string]string{"src/knob.c": "int knob;\n"})
+	line.Tip = fx.line
+	np, err = Next(fx.h, fx.policy, st, line)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if np.Bump != BumpRefused || !slices.Equal(np.Rules, []RuleID{RuleStableFixesOnly}) {
+		t.Errorf("Next() with a feat: commit = %s %v %q", np.Bump, np.Rules, np.Reasons)
 	}
 }

@@ -158,7 +158,7 @@ func PlanCut(h History, p *Policy, st *branches.Status, req CutRequest) (*Cut, e
 		c.fail(GateTiers, []Finding{{RuleNothingToRelease, "nothing to release: " + strings.Join(np.Reasons, "; ")}})
 		return c, nil
 	}
-	c.gate(GateTiers, GatePassed)
+	c.gate(GateTiers, GatePassed, np.undecided...)
 	v := np.Version
 	if req.Pre != "" {
 		if !validIdent(req.Pre) {

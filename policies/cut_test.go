@@ -226,14 +226,14 @@ func TestPlanCut(t *testing.T) {
 		{
 			name: "tiers: a feature on a stable line",
 			build: func(r *repo, p *Policy) CutRequest {
-				r.commit("feat", "libfoo: add foo_bar", map[string]string{"src/bar.c": "int bar;\n"}, "root")
+				r.commit("feat", "feat: add foo_bar", map[string]string{"src/bar.c": "int bar;\n"}, "root")
 				return CutRequest{Line: r.line("1.0.0", "feat")}
 			},
 			want: func(r *repo) cutSummary {
 				return cutSummary{Previous: "1.0.0.0", Bump: BumpRefused, Branches: []string{}, Refused: true,
 					Gates: []string{"tiers failed [stable-fixes-only]"},
-					Reasons: map[string][]string{GateTiers: {fmt.Sprintf("%s %q not a fix (no Fixes: trailer, revert, backport marker or nomination): stable line 1.0.0 takes fixes only",
-						r.short("feat"), "libfoo: add foo_bar")}}}
+					Reasons: map[string][]string{GateTiers: {fmt.Sprintf("%s %q a feature (subject %q): stable line 1.0.0 takes fixes only",
+						r.short("feat"), "feat: add foo_bar", "feat: add foo_bar")}}}
 			},
 		},
 		{

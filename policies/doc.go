@@ -2,7 +2,8 @@
 // judges commits and releases against it (DESIGN §3, §4, §6, §8): the
 // policy file (tiered.yaml, [Parse] and [Load]), commit facts (trailers
 // and ABI changes, [ReadFacts]), the tier rules with their IDs
-// (rules.go), backport eligibility ([NewBackport]), the next version of a
+// (rules.go), backport eligibility ([NewBackport]) and its backtest
+// against what a line really took ([Replay]), the next version of a
 // line ([Next]), the gates of a cut ([PlanCut]), and what a package build
 // needs from the repository ([Package]).
 //

@@ -18,16 +18,36 @@ type Facts struct {
 	ABI abi.SymbolDiff
 }
 
-// IsFix reports whether the commit is a fix as a stable line counts them:
-// it fixes a commit, reverts one, is a backport, or is nominated.
+// IsFix reports whether the commit carries fix evidence as a stable line
+// counts it: a line of [Trailers.Evidence] (a Fixes: trailer, an issue it
+// closes, a nomination, a policy pattern), a revert, or a backport marker.
 func (f Facts) IsFix() bool {
-	return len(f.Fixes) > 0 || f.Reverts != nil || len(f.BackportOf) > 0 || f.Nominated
+	return len(f.Evidence) > 0 || f.Reverts != nil || len(f.BackportOf) > 0
+}
+
+// FixEvidence names the evidence that makes the commit a fix, for a
+// reason; "" when there is none.
+func (f Facts) FixEvidence() string {
+	switch {
+	case len(f.Evidence) > 0:
+		return f.Evidence[0]
+	case f.Reverts != nil:
+		return "a revert"
+	case len(f.BackportOf) > 0:
+		return "a backport of " + branches.Short(f.BackportOf[0])
+	}
+	return ""
 }
 
 // ReadFacts reads the facts of commit c: its trailers and, when the policy
 // names a symbol map, its ABI change against its first parent.
 func ReadFacts(h History, p *Policy, c branches.Commit) (Facts, error) {
 	f := Facts{Commit: c, Trailers: ParseTrailers(c.Subject, c.Message, p.Fixes.Nominate)}
+	for _, e := range p.Fixes.Evidence {
+		if line, ok := e.match(c.Message); ok && !slices.Contains(f.Evidence, line) {
+			f.Evidence = append(f.Evidence, line)
+		}
+	}
 	if p.ABI.SymbolMap == "" || c.IsMerge() {
 		return f, nil
 	}

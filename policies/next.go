@@ -36,6 +36,9 @@ type NextPlan struct {
 	Version versioning.Version `json:"-"`
 	// Commits are the facts of the commits since the last release.
 	Commits []Facts `json:"-"`
+	// undecided are, on a line that takes fixes only, the commits that
+	// carry no evidence either way, described for a reason.
+	undecided []string
 }
 
 // Next computes the next version of line from what it holds since its last
@@ -100,7 +103,7 @@ func planNext(h History, p *Policy, st *branches.Status, line *branches.Line) (*
 		return np, nil
 	}
 
-	var breaks, additions, features, fixes []Facts
+	var breaks, additions, features, fixes, undecided []Facts
 	var refusals []string
 	t := targetOf(line, scheme)
 	for _, f := range np.Commits {
@@ -117,6 +120,13 @@ func planNext(h History, p *Policy, st *branches.Status, line *branches.Line) (*
 			additions = append(additions, f)
 		case f.IsFix():
 			fixes = append(fixes, f)
+		case len(tierUndecided(f, t)) > 0:
+			// A stable line refuses only positive evidence of a feature;
+			// a commit without evidence either way (a version bump, a
+			// translation update, a fix someone took on their word) is
+			// released, and named so that a person sees it.
+			undecided = append(undecided, f)
+			np.undecided = append(np.undecided, fmt.Sprintf("%s %q has no fix evidence: taken on a person's word", f.Commit.Short(), f.Commit.Subject))
 		default:
 			features = append(features, f)
 		}
@@ -176,6 +186,7 @@ func planNext(h History, p *Policy, st *branches.Status, line *branches.Line) (*
 	case t.stable:
 		np.Bump, np.Version = BumpStable, bumpIn(versioning.TierStable, line.Prefix)
 		describe("fix:", fixes)
+		describe("no fix evidence:", undecided)
 	default: // a four-tier kernel line releases features
 		np.Bump, np.Version = BumpFeature, bumpIn(versioning.TierFeature, line.Prefix)
 		if len(additions)+len(features) == 0 {

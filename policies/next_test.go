@@ -307,14 +307,14 @@ func TestNext(t *testing.T) {
 			name: "refused: stable-fixes-only on a stable line",
 			build: func(r *repo, p *Policy) *branches.Line {
 				r.commit("fix", fixes(r, "libfoo: fix open", "root"), map[string]string{"src/foo.c": "int foo = 1;\n"}, "root")
-				r.commit("feat", "libfoo: add foo_bar", map[string]string{"src/bar.c": "int bar;\n"}, "fix")
+				r.commit("feat", "feat: add foo_bar", map[string]string{"src/bar.c": "int bar;\n"}, "fix")
 				return r.line("1.0.0", "feat")
 			},
 			want: func(r *repo) NextPlan {
 				return NextPlan{Line: "1.0.0", Current: "1.0.0.0", Bump: BumpRefused, Rules: []RuleID{RuleStableFixesOnly},
-					Reasons: []string{fmt.Sprintf("%s %q not a fix (no Fixes: trailer, revert, backport marker or nomination): stable line 1.0.0 takes fixes only", r.short("feat"), "libfoo: add foo_bar")}}
+					Reasons: []string{fmt.Sprintf("%s %q a feature (subject %q): stable line 1.0.0 takes fixes only", r.short("feat"), "feat: add foo_bar", "feat: add foo_bar")}}
 			},
-			commits: []string{"libfoo: fix open", "libfoo: add foo_bar"},
+			commits: []string{"libfoo: fix open", "feat: add foo_bar"},
 		},
 		{
 			// A three-number kernel line is a stable line: a feature with
@@ -323,18 +323,17 @@ func TestNext(t *testing.T) {
 			scheme: versioning.SchemeKernel,
 			build: func(r *repo, p *Policy) *branches.Line {
 				r.commit("get", "libfoo: export foo_get", map[string]string{mapPath: mapV1Get}, "root")
-				r.commit("feat", "libfoo: add foo_bar", map[string]string{"src/bar.c": "int bar;\n"}, "get")
+				r.commit("feat", "feat: add foo_bar", map[string]string{"src/bar.c": "int bar;\n"}, "get")
 				return r.line("1.4", "feat")
 			},
 			want: func(r *repo) NextPlan {
 				return NextPlan{Line: "1.4", Current: "1.4.0", Bump: BumpRefused, Rules: []RuleID{RuleABIAddition, RuleStableFixesOnly},
 					Reasons: []string{
 						fmt.Sprintf("%s %q adds exported symbols [foo_get]: stable line 1.4 takes no new symbols", r.short("get"), "libfoo: export foo_get"),
-						fmt.Sprintf("%s %q not a fix (no Fixes: trailer, revert, backport marker or nomination): stable line 1.4 takes fixes only", r.short("get"), "libfoo: export foo_get"),
-						fmt.Sprintf("%s %q not a fix (no Fixes: trailer, revert, backport marker or nomination): stable line 1.4 takes fixes only", r.short("feat"), "libfoo: add foo_bar"),
+						fmt.Sprintf("%s %q a feature (subject %q): stable line 1.4 takes fixes only", r.short("feat"), "feat: add foo_bar", "feat: add foo_bar"),
 					}}
 			},
-			commits: []string{"libfoo: export foo_get", "libfoo: add foo_bar"},
+			commits: []string{"libfoo: export foo_get", "feat: add foo_bar"},
 		},
 	}
 	for _, tt := range tests {
@@ -355,7 +354,7 @@ func TestNext(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Next(%s) err = %v", line.Name, err)
 			}
-			if d := cmp.Diff(tt.want(r), *got, cmpopts.IgnoreFields(NextPlan{}, "Commits")); d != "" {
+			if d := cmp.Diff(tt.want(r), *got, cmpopts.IgnoreFields(NextPlan{}, "Commits"), cmpopts.IgnoreUnexported(NextPlan{})); d != "" {
 				t.Errorf("Next(%s) mismatch (-want +got):\n%s", line.Name, d)
 			}
 			var subjects []string

@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"regexp/syntax"
 	"slices"
 	"sort"
 	"strings"
@@ -35,6 +37,7 @@ type Policy struct {
 	UAPI     UAPIConfig
 	Features FeaturesConfig
 	Fixes    FixesConfig
+	Backport BackportConfig
 	Packages []PackageSpec
 	// Packaging is what tiered package needs beyond the install tree.
 	Packaging PackagingConfig
@@ -63,10 +66,56 @@ type FeaturesConfig struct {
 	BTF      string
 }
 
-// FixesConfig lists the trailers that nominate a commit for stable lines.
+// FixesConfig says what makes a commit a fix beyond the built-in trailers
+// (DESIGN §3): the trailers that nominate it for stable lines, and more
+// evidence a project writes.
 type FixesConfig struct {
 	Nominate []string
+	// Evidence are regular expressions (RE2, ignoring case) matched at the
+	// start of the subject or of any line of the message: "Addresses:",
+	// `\[BUGFIX\]`.
+	Evidence []EvidencePattern
 }
+
+// EvidencePattern is one fixes.evidence pattern of the policy file.
+type EvidencePattern struct {
+	Source string // as written
+	re     *regexp.Regexp
+}
+
+// ParseEvidencePattern compiles a fixes.evidence pattern: a regular
+// expression matched, ignoring case, at the start of a line.
+func ParseEvidencePattern(s string) (EvidencePattern, error) {
+	re, err := regexp.Compile(`(?i)^\s*(?:` + s + `)`)
+	if err != nil {
+		return EvidencePattern{}, err
+	}
+	return EvidencePattern{Source: s, re: re}, nil
+}
+
+// match returns the first line of message the pattern matches, trimmed.
+func (e EvidencePattern) match(message string) (string, bool) {
+	for _, line := range strings.Split(message, "\n") {
+		if e.re != nil && e.re.MatchString(line) {
+			return strings.TrimSpace(line), true
+		}
+	}
+	return "", false
+}
+
+// BackportConfig tunes backport eligibility (DESIGN §4, §8).
+type BackportConfig struct {
+	// UpstreamFirst forbids a commit that is on no source line and names
+	// no upstream commit (rule upstream-first).
+	UpstreamFirst bool
+	// Similarity is how alike two patches with the same subject and
+	// author must be for one to count as the other applied, edited: the
+	// share of changed lines they have in common, from 0 to 1.
+	Similarity float64
+}
+
+// DefaultSimilarity is backport.similarity's default.
+const DefaultSimilarity = 0.6
 
 // PackageSpec describes one package `tiered package` builds.
 type PackageSpec struct {
@@ -89,9 +138,10 @@ func Default() *Policy {
 			Kernel: versioning.MustParsePattern("release/v{abi}.{kernel}"),
 			Stable: versioning.MustParsePattern("release/v{abi}.{kernel}.{feature}"),
 		},
-		Kernels: map[string]versioning.Kernel{},
-		UAPI:    UAPIConfig{Headers: []string{"include/uapi/linux/bpf.h"}},
-		Fixes:   FixesConfig{Nominate: []string{"Cc: stable@vger.kernel.org"}},
+		Kernels:  map[string]versioning.Kernel{},
+		UAPI:     UAPIConfig{Headers: []string{"include/uapi/linux/bpf.h"}},
+		Fixes:    FixesConfig{Nominate: []string{"Cc: stable@vger.kernel.org"}},
+		Backport: BackportConfig{UpstreamFirst: true, Similarity: DefaultSimilarity},
 	}
 }
 
@@ -258,6 +308,53 @@ func (d *decoder) strs(key string, n *yaml.Node, out *[]string) {
 	*out = list
 }
 
+func (d *decoder) boolean(key string, n *yaml.Node, out *bool) {
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
+		d.errorf(n, key, "want true or false, have %s", describe(n))
+		return
+	}
+	*out = n.Value == "true" || n.Value == "True" || n.Value == "TRUE"
+}
+
+// fraction decodes a number from 0 to 1.
+func (d *decoder) fraction(key string, n *yaml.Node, out *float64) {
+	var f float64
+	if n.Kind != yaml.ScalarNode || (n.Tag != "!!float" && n.Tag != "!!int") || n.Decode(&f) != nil {
+		d.errorf(n, key, "want a number from 0 to 1, have %s", describe(n))
+		return
+	}
+	if f < 0 || f > 1 {
+		d.errorf(n, key, "%s is not from 0 to 1 (0.6: six in ten changed lines alike)", n.Value)
+		return
+	}
+	*out = f
+}
+
+// evidence decodes fixes.evidence: a list of regular expressions.
+func (d *decoder) evidence(key string, n *yaml.Node, out *[]EvidencePattern) {
+	var raw []string
+	before := len(d.errs)
+	d.strs(key, n, &raw)
+	if len(d.errs) > before {
+		return
+	}
+	list := []EvidencePattern{}
+	for i, s := range raw {
+		e, err := ParseEvidencePattern(s)
+		if err != nil {
+			var se *syntax.Error
+			msg := err.Error()
+			if errors.As(err, &se) {
+				msg = se.Code.String()
+			}
+			d.errorf(n.Content[i], fmt.Sprintf("%s[%d]", key, i), "bad regular expression %q: %s", s, msg)
+			continue
+		}
+		list = append(list, e)
+	}
+	*out = list
+}
+
 func (d *decoder) pattern(key string, n *yaml.Node, out *versioning.Pattern, allowEmpty bool) {
 	var s string
 	before := len(d.errs)
@@ -349,6 +446,15 @@ func (d *decoder) policy(n *yaml.Node, p *Policy) {
 		"fixes": func(key string, v *yaml.Node) {
 			d.mapping(v, key, map[string]func(string, *yaml.Node){
 				"nominate": func(k string, v *yaml.Node) { d.strs(k, v, &p.Fixes.Nominate) },
+				"evidence": func(k string, v *yaml.Node) { d.evidence(k, v, &p.Fixes.Evidence) },
+			})
+		},
+		"backport": func(key string, v *yaml.Node) {
+			d.mapping(v, key, map[string]func(string, *yaml.Node){
+				"upstream_first": func(k string, v *yaml.Node) { d.boolean(k, v, &p.Backport.UpstreamFirst) },
+				"similarity": func(k string, v *yaml.Node) {
+					d.fraction(k, v, &p.Backport.Similarity)
+				},
 			})
 		},
 		"packages":  func(key string, v *yaml.Node) { d.packages(key, v, p) },

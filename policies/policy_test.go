@@ -32,6 +32,10 @@ func render(p *Policy) string {
 	fmt.Fprintf(&b, "uapi.headers: %s\n", strings.Join(p.UAPI.Headers, ", "))
 	fmt.Fprintf(&b, "features.manifest: %s\nfeatures.btf: %s\n", p.Features.Manifest, p.Features.BTF)
 	fmt.Fprintf(&b, "fixes.nominate: %s\n", strings.Join(p.Fixes.Nominate, ", "))
+	for _, e := range p.Fixes.Evidence {
+		fmt.Fprintf(&b, "fixes.evidence: %s\n", e.Source)
+	}
+	fmt.Fprintf(&b, "backport.upstream_first: %t\nbackport.similarity: %g\n", p.Backport.UpstreamFirst, p.Backport.Similarity)
 	for _, pk := range p.Packages {
 		fmt.Fprintf(&b, "package: %s %s %v %v %q\n", pk.Name, pk.Kind, pk.Files, pk.Depends, pk.Description)
 	}

@@ -17,12 +17,18 @@ type RuleID string
 // rules among them ([tierRules]) are the same for `backport`, `next` and
 // `cut`.
 const (
-	// RuleStableFixesOnly forbids a non-fix on a stable line: a fix has a
-	// Fixes: trailer, reverts a commit, is a backport, or is nominated by a
-	// configured trailer (Cc: stable@vger.kernel.org).
+	// RuleStableFixesOnly keeps a stable line to fixes. It forbids a
+	// commit only on positive evidence of a feature (a feat: subject; ABI
+	// additions, kernel needs and noautosel have rules of their own). A
+	// commit with no fix evidence either (no Fixes:, Closes:, nomination,
+	// fix: subject, revert, backport marker, policy pattern) is left to a
+	// person: verdict review, ranked by the signals shown.
 	RuleStableFixesOnly RuleID = "stable-fixes-only"
 	// RuleBugNotPresent makes a fix not needed when none of its Fixes
-	// targets, nor an equivalent, is on the line.
+	// targets, nor an equivalent, is on the line, or when its stable
+	// nomination names a kernel newer than the line's baseline ("# 6.1+"
+	// on a line for 5.15). A fix of a commit that is itself in review
+	// goes to review with it.
 	RuleBugNotPresent RuleID = "bug-not-present"
 	// RuleFixesUnresolved warns of a Fixes: target that resolves to nothing,
 	// by sha or by subject; it never decides a verdict.
@@ -41,12 +47,23 @@ const (
 	// predecessor.
 	RuleABIAddition RuleID = "abi-addition"
 	// RulePrerequisites reports a patch whose pre-image is not on the line,
-	// naming the source commits that introduced the missing lines.
+	// naming the source commits that introduced the missing lines (across
+	// renames), which the line may take.
 	RulePrerequisites RuleID = "prerequisites"
+	// RuleNeedsAdaptation reports a patch whose pre-image only commits the
+	// line may not take introduced (forbidden there, or not needed), or no
+	// commit of the source at all: it names those commits and the hunks
+	// that conflict; a person adapts the patch.
+	RuleNeedsAdaptation RuleID = "needs-adaptation"
 	// RuleAlreadyApplied reports a commit the line has: reachable, named by
 	// a backport marker, with an equal patch-id, or (edited) with the same
-	// subject and author.
+	// subject and author and changed lines alike at least as much as
+	// backport.similarity says.
 	RuleAlreadyApplied RuleID = "already-applied"
+	// RuleUpstreamFirst forbids a commit that is on no source line and
+	// names no upstream commit it was picked from: what lands on a stable
+	// line lands upstream first (backport.upstream_first turns it off).
+	RuleUpstreamFirst RuleID = "upstream-first"
 	// RuleKernelTooNew forbids a commit needing a kernel feature newer than
 	// the line's baseline: an identifier its added lines use (an enum
 	// constant, a kfunc) that the baseline kernel's BTF lacks. The message
@@ -115,6 +132,9 @@ type tierRule struct {
 	selection bool
 	// forbids returns the reason the rule forbids f on t, "" if it does not.
 	forbids func(f Facts, t target) string
+	// undecided returns why the rule cannot decide f on t without a
+	// person, "" if it can: there is no evidence either way.
+	undecided func(f Facts, t target) string
 }
 
 // tierRules are the tier rules, in the order they are applied.
@@ -138,10 +158,15 @@ var tierRules = []tierRule{
 		return fmt.Sprintf("adds exported symbols %v: stable line %s takes no new symbols", f.ABI.Added, t.line.Name)
 	}},
 	{id: RuleStableFixesOnly, forbids: func(f Facts, t target) string {
-		if !t.stable || f.IsFix() {
+		if !t.stable || f.Feature == "" {
 			return ""
 		}
-		return fmt.Sprintf("not a fix (no Fixes: trailer, revert, backport marker or nomination): stable line %s takes fixes only", t.line.Name)
+		return fmt.Sprintf("a feature (%s): stable line %s takes fixes only", f.Feature, t.line.Name)
+	}, undecided: func(f Facts, t target) string {
+		if !t.stable || f.IsFix() || f.Feature != "" || len(f.ABI.Added) > 0 || f.ABI.IsBreak() {
+			return ""
+		}
+		return "no fix evidence: a person decides"
 	}},
 }
 
@@ -160,16 +185,33 @@ func tierFindings(f Facts, t target, selection bool) []Finding {
 	return out
 }
 
-// Verdicts of backport eligibility.
+// tierUndecided returns the tier rules that leave f on t to a person.
+func tierUndecided(f Facts, t target) []Finding {
+	var out []Finding
+	for _, r := range tierRules {
+		if r.undecided == nil {
+			continue
+		}
+		if why := r.undecided(f, t); why != "" {
+			out = append(out, Finding{r.id, why})
+		}
+	}
+	return out
+}
+
+// VerdictKind is a verdict of backport eligibility (DESIGN §4).
 type VerdictKind string
 
-// VerdictOrder lists the verdicts in the order a person reads a plan.
-var VerdictOrder = []VerdictKind{Eligible, NeedsPrerequisites, AlreadyApplied, NotNeeded, Forbidden}
-
+// The verdicts, in the order a plan's summary counts them.
 const (
 	Eligible           VerdictKind = "eligible"
 	NeedsPrerequisites VerdictKind = "needs-prerequisites"
+	Review             VerdictKind = "review"
+	NeedsAdaptation    VerdictKind = VerdictKind(RuleNeedsAdaptation)
 	AlreadyApplied     VerdictKind = VerdictKind(RuleAlreadyApplied)
 	NotNeeded          VerdictKind = "not-needed"
 	Forbidden          VerdictKind = "forbidden"
 )
+
+// Verdicts lists every verdict, in the order a plan's summary counts them.
+var Verdicts = []VerdictKind{Eligible, NeedsPrerequisites, Review, NeedsAdaptation, AlreadyApplied, NotNeeded, Forbidden}

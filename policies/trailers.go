@@ -2,7 +2,10 @@ package policies
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
+
+	"github.com/tiered-release/tiered/versioning"
 )
 
 // Ref is a commit a message names: by sha, by subject, or both.
@@ -25,6 +28,26 @@ type Trailers struct {
 	// subject" trailer names as needed first.
 	Prereqs   []Ref
 	NoAutoSel string // the reason a "stable+noautosel" trailer gives; "" if none
+	// Evidence is every line that makes the commit a fix, as written:
+	// Fixes: naming a sha, an issue URL or #N; Closes:, Resolves:,
+	// Addresses:, Bug:; "Fixes #N" anywhere in a line; a nomination
+	// (Cc: stable@vger.kernel.org in any form); Stable-dep-of:; a
+	// conventional fix: subject. [ReadFacts] adds the policy's patterns.
+	Evidence []string
+	// StableSince is the oldest kernel a stable nomination's comment
+	// names ("# 6.1+", "# v6.1.x"): older kernels do not have the bug.
+	// Zero when none is named.
+	StableSince versioning.Kernel
+	// Feature is positive evidence of a feature, as written: a
+	// conventional feat: subject. "" when there is none.
+	Feature string
+	// Series are the patch series the commit was posted in, read from
+	// Link: and Message-Id: trailers (a mail's id without its patch
+	// number, a pull request's URL): commits of one series were posted
+	// together.
+	Series []string
+	// Reported says a Reported-by: trailer credits someone who hit the bug.
+	Reported bool
 }
 
 var (
@@ -36,6 +59,27 @@ var (
 	stablePre   = regexp.MustCompile(`(?i)^\s*Cc:\s*<?stable@vger\.kernel\.org>?\s*#\s*[^:]*:\s*([0-9a-f]{7,40})\b:?\s*(.*)$`)
 	noAutoSel   = regexp.MustCompile(`(?i)^\s*Cc:\s*<?stable\+noautosel@kernel\.org>?\s*(?:#\s*(.*))?$`)
 	trailerKey  = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]*:\s`)
+
+	// issueTrailer is a trailer that names what a commit fixes: a sha, an
+	// issue URL, #N. "BUG:" in capitals starts a kernel splat, not a trailer.
+	issueTrailer = regexp.MustCompile(`(?i)^\s*(fixes|closes|resolves|addresses|bug|stable-dep-of)\s*:\s*(\S.*)$`)
+	// issueKeyword is GitHub's closing keyword anywhere in a line:
+	// "Fixes #2865.", "closes org/repo#12", "resolves https://…/issues/3".
+	issueKeyword = regexp.MustCompile(`(?i)\b(?:fix(?:e[sd])?|close[sd]?|resolve[sd]?)\s+((?:[\w.-]+/[\w.-]+)?#\d+\b|https?://\S+/(?:issues|pull|merge_requests|bugs?)/\S*\d+)`)
+	// stableBound reads the kernel a stable nomination's comment starts
+	// from: "6.1+", "v6.1.x", "5.10.y", "4.19".
+	stableBound = regexp.MustCompile(`^\s*v?(\d+\.\d+)(?:\.(?:\d+|[xy]))?\+?(?:[\s:,;-]|$)`)
+	fixSubject  = regexp.MustCompile(`(?i)^fix(?:\([^)]*\))?!?:\s*\S`)
+	featSubject = regexp.MustCompile(`(?i)^feat(?:\([^)]*\))?!?:\s*\S`)
+	reportedBy  = regexp.MustCompile(`(?i)^\s*Reported-by:\s*\S`)
+	// seriesLink is a Link: or Message-Id: naming a mail, in a lore-style
+	// URL (the id is the last path element) or bare in angle brackets.
+	seriesLink = regexp.MustCompile(`(?i)^\s*(?:Link|Message-Id):\s*<?(?:https?://[^\s>]*/)?([^\s/<>]+@[^\s/<>]+?)/?>?\s*$`)
+	// pullLink is a Link: to a pull or merge request.
+	pullLink = regexp.MustCompile(`(?i)^\s*Link:\s*<?(https?://\S+/(?:pull|merge_requests)/\d+)`)
+	// patchNumber is the "-N-" of a mail id that git send-email or b4
+	// numbered: 20240507001335.1445325-5-andrii@kernel.org.
+	patchNumber = regexp.MustCompile(`^(.+)-\d+-([^-@]+@.+)$`)
 )
 
 // ParseTrailers reads a commit message. nominate lists the trailer prefixes
@@ -57,7 +101,24 @@ func ParseTrailers(subject, message string, nominate []string) Trailers {
 				rest += " " + next
 			}
 			t.Fixes = append(t.Fixes, Ref{SHA: strings.ToLower(m[1]), Subject: quotedSubject(rest)})
+			t.Evidence = append(t.Evidence, strings.TrimSpace("Fixes: "+m[1]+" "+rest))
 			continue
+		}
+		if m := issueTrailer.FindStringSubmatch(line); m != nil && !strings.HasPrefix(strings.TrimSpace(line), "BUG:") {
+			t.Evidence = append(t.Evidence, strings.TrimSpace(line))
+		} else if m := issueKeyword.FindStringSubmatch(line); m != nil {
+			t.Evidence = append(t.Evidence, strings.TrimSpace(m[0]))
+		}
+		if m := seriesLink.FindStringSubmatch(line); m != nil {
+			id := strings.TrimSuffix(m[1], ">")
+			if n := patchNumber.FindStringSubmatch(id); n != nil {
+				t.Series = append(t.Series, n[1]+"-"+n[2])
+			}
+		} else if m := pullLink.FindStringSubmatch(line); m != nil {
+			t.Series = append(t.Series, m[1])
+		}
+		if reportedBy.MatchString(line) {
+			t.Reported = true
 		}
 		if m := stablePre.FindStringSubmatch(line); m != nil {
 			t.Prereqs = append(t.Prereqs, Ref{SHA: strings.ToLower(m[1]), Subject: strings.TrimSpace(m[2])})
@@ -69,11 +130,23 @@ func ParseTrailers(subject, message string, nominate []string) Trailers {
 			}
 			continue
 		}
-		for _, n := range nominate {
-			if n != "" && strings.HasPrefix(strings.ToLower(strings.TrimSpace(line)), strings.ToLower(n)) {
-				t.Nominated = true
+		if nominates(line, nominate) {
+			t.Nominated = true
+			t.Evidence = append(t.Evidence, strings.TrimSpace(line))
+			if _, comment, ok := strings.Cut(line, "#"); ok {
+				if m := stableBound.FindStringSubmatch(comment); m != nil {
+					if k, err := versioning.ParseKernel(m[1]); err == nil && (t.StableSince.IsZero() || k.Compare(t.StableSince) < 0) {
+						t.StableSince = k
+					}
+				}
 			}
 		}
+	}
+	if fixSubject.MatchString(subject) {
+		t.Evidence = append(t.Evidence, "subject "+strconv.Quote(subject))
+	}
+	if featSubject.MatchString(subject) {
+		t.Feature = "subject " + strconv.Quote(subject)
 	}
 	if m := revertSHA.FindStringSubmatch(message); m != nil {
 		t.Reverts = &Ref{SHA: strings.ToLower(m[1])}
@@ -90,6 +163,27 @@ func ParseTrailers(subject, message string, nominate []string) Trailers {
 		}
 	}
 	return t
+}
+
+// nominates reports whether line carries one of the nomination trailers,
+// in any of the forms people write them: "Cc: stable@vger.kernel.org",
+// "Cc: <stable@vger.kernel.org> # 6.1+", "CC: \"stable@vger.kernel.org\"".
+func nominates(line string, nominate []string) bool {
+	l := normalizeTrailer(line)
+	for _, n := range nominate {
+		if n = normalizeTrailer(n); n != "" && strings.HasPrefix(l, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// normalizeTrailer lower-cases a trailer line, drops the angle brackets
+// and quotes around addresses and collapses blanks.
+func normalizeTrailer(s string) string {
+	s = strings.NewReplacer("<", " ", ">", " ", `"`, " ").Replace(strings.ToLower(s))
+	s = strings.Join(strings.Fields(s), " ")
+	return strings.Replace(s, ": ", ":", 1)
 }
 
 // RevertedSubject returns the subject a `Revert "…"` subject reverts.

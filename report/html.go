@@ -165,13 +165,13 @@ type count struct {
 // the verdicts no commit has.
 func counts(m map[policies.VerdictKind]int) []count {
 	var out []count
-	for _, v := range policies.VerdictOrder {
+	for _, v := range policies.Verdicts {
 		if m[v] > 0 {
 			out = append(out, count{v, m[v]})
 		}
 	}
 	for v, n := range m {
-		if !slices.Contains(policies.VerdictOrder, v) && n > 0 {
+		if !slices.Contains(policies.Verdicts, v) && n > 0 {
 			out = append(out, count{v, n})
 		}
 	}

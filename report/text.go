@@ -201,6 +201,9 @@ func Verdicts(w io.Writer, vs []policies.Verdict, long bool) {
 		for _, r := range v.Reasons {
 			fmt.Fprintf(tw, "\t\t\t  %s\n", r)
 		}
+		if len(v.Signals) > 0 {
+			fmt.Fprintf(tw, "\t\t\t  rank %s: %s\n", rankOf(v), strings.Join(v.Signals, "; "))
+		}
 		if long && len(v.Prerequisites) > 0 {
 			fmt.Fprintf(tw, "\t\t\t  apply first: %s\n", strings.Join(v.Prerequisites, " "))
 		}
@@ -323,4 +326,94 @@ func examples(ids []string, n int) string {
 		return strings.Join(ids, ", ")
 	}
 	return fmt.Sprintf("%s and %d more", strings.Join(ids[:n], ", "), len(ids)-n)
+}
+
+// summaryTop is how many candidates a plan's summary names: eligible
+// ones first, at most summaryEligible of them, then review by rank.
+const (
+	summaryTop      = 10
+	summaryEligible = 6
+)
+
+// Summary writes a plan's first screen: the count of each verdict
+// and the top candidates, eligible first, then review by rank.
+func Summary(w io.Writer, pl *policies.Plan) {
+	fmt.Fprintf(w, "plan for %s from %s: %d commits\n", pl.Line, pl.From, len(pl.Commits))
+	var counts []string
+	for _, k := range policies.Verdicts {
+		if n := pl.Counts[k]; n > 0 {
+			counts = append(counts, fmt.Sprintf("%s %d", k, n))
+		}
+	}
+	if len(counts) > 0 {
+		fmt.Fprintf(w, "  %s\n", strings.Join(counts, ", "))
+	}
+	eligible := pl.ApplyOrder(nil)
+	var review []policies.Verdict
+	for _, v := range pl.Commits {
+		if v.Verdict == policies.Review && v.Rank > 0 {
+			review = append(review, v)
+		}
+	}
+	ne := min(len(eligible), summaryEligible)
+	nr := min(len(review), summaryTop-ne)
+	ne = min(len(eligible), summaryTop-nr)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	if ne > 0 {
+		fmt.Fprintf(tw, "to apply, in order (%d of %d):\n", ne, len(eligible))
+		for _, v := range eligible[:ne] {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", branches.Short(v.Commit), v.Verdict, v.Subject)
+		}
+	}
+	if nr > 0 {
+		fmt.Fprintf(tw, "to review, by rank (%d of %d):\n", nr, len(review))
+		for _, v := range review[:nr] {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", branches.Short(v.Commit), rankOf(v), v.Subject)
+		}
+	}
+	tw.Flush()
+}
+
+// CherryPicks writes the commands that apply a plan's commits to
+// take (with show nil, the eligible ones and their prerequisites), in
+// apply order.
+func CherryPicks(w io.Writer, pl *policies.Plan, show map[policies.VerdictKind]bool) {
+	for _, v := range pl.ApplyOrder(show) {
+		fmt.Fprintf(w, "git cherry-pick -x %s  # %s\n", v.Commit, v.Subject)
+	}
+}
+
+// rankOf writes a review verdict's place and score: "#3 (+5)", or the
+// score alone outside a plan.
+func rankOf(v policies.Verdict) string {
+	if v.Rank > 0 {
+		return fmt.Sprintf("#%d (%+d)", v.Rank, v.Score)
+	}
+	return fmt.Sprintf("%+d", v.Score)
+}
+
+// Replay writes a replay: per release of the line, how the plan as of
+// that release rated what the line took next, then the misses.
+func Replay(w io.Writer, r *policies.ReplayReport) {
+	fmt.Fprintf(w, "replay of %s from %s: %d release(s) planned, %d picks\n", r.Line, r.From, len(r.Steps), r.Picks)
+	fmt.Fprintf(w, "  recall %.2f (%d of %d picks not rated forbidden or not-needed); %d forbidden, %d not-needed\n", r.Recall, r.Recalled, r.Picks, r.Forbidden, r.NotNeeded)
+	fmt.Fprintf(w, "  eligible precision %.2f before the next release, %.2f by the line's last\n", r.Precision, r.PrecisionLater)
+	fmt.Fprintf(w, "  picks rated needs-adaptation: %d, taken edited: %d\n", r.Adaptations, r.Adapted)
+	fmt.Fprintf(w, "  picks rated review: median rank %g in review lists of median length %g\n", r.MedianRank, r.MedianReview)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RELEASE\tNEXT\tCANDIDATES\tPICKS\tLINE-ONLY\tRECALLED\tFORBIDDEN\tNOT-NEEDED\tELIGIBLE\tTAKEN\tREVIEW\tPICK RANKS")
+	for _, s := range r.Steps {
+		ranks := make([]string, len(s.ReviewRanks))
+		for i, x := range s.ReviewRanks {
+			ranks[i] = fmt.Sprint(x)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", s.Release, s.Next, s.Candidates, s.Picks, s.LineOnly, s.Recalled,
+			s.Verdicts[policies.Forbidden], s.Verdicts[policies.NotNeeded], s.Eligible, s.Picked, s.Review, dash(strings.Join(ranks, " ")))
+	}
+	tw.Flush()
+	for _, s := range r.Steps {
+		for _, m := range s.Missed {
+			fmt.Fprintf(w, "missed at %s: %s %q (taken as %s) %s %s: %s\n", s.Release, branches.Short(m.Source), m.Subject, branches.Short(m.Commit), m.Verdict, JoinRules(m.Rules), strings.Join(m.Reasons, "; "))
+		}
+	}
 }

@@ -3,9 +3,13 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/tiered-release/tiered/branches"
+	"github.com/tiered-release/tiered/kernel"
 	"github.com/tiered-release/tiered/policies"
 	"github.com/tiered-release/tiered/report"
 )
@@ -15,6 +19,8 @@ type backportOpts struct {
 	at, until string
 	btf       string
 	json      bool
+	verdicts  []string // --verdict
+	format    string   // --format
 }
 
 func newBackportCmd(g *globalOpts) *cobra.Command {
@@ -22,7 +28,7 @@ func newBackportCmd(g *globalOpts) *cobra.Command {
 		Use:   "backport",
 		Short: "Answer whether commits may go to a line: check one, or plan a whole line",
 	}
-	cmd.AddCommand(newBackportCheckCmd(g), newBackportPlanCmd(g))
+	cmd.AddCommand(newBackportCheckCmd(g), newBackportPlanCmd(g), newBackportReplayCmd(g))
 	return cmd
 }
 
@@ -31,9 +37,11 @@ func (o *backportOpts) flags(cmd *cobra.Command, plan bool) {
 	cmd.Flags().StringVar(&o.from, "from", "", "the source `LINE` (default: trunk)")
 	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
 	cmd.Flags().StringVar(&o.btf, "btf", "", "kernel BTF for the kernel-too-new rule: a `PATH` to a file or a directory named by kernel version (default: features.btf)")
+	cmd.Flags().StringVar(&o.at, "at", "", "judge the target as of `REV` (default: its tip)")
 	if plan {
-		cmd.Flags().StringVar(&o.at, "at", "", "judge the target as of `REV` (default: its tip)")
 		cmd.Flags().StringVar(&o.until, "until", "", "take the source up to `REV` (default: its tip)")
+		cmd.Flags().StringSliceVar(&o.verdicts, "verdict", nil, "list only commits with these `VERDICTS` (comma-separated: eligible,review,…)")
+		cmd.Flags().StringVar(&o.format, "format", "table", "`FORMAT` of the list: table, or cherry-pick (git cherry-pick -x lines in apply order)")
 	}
 }
 
@@ -69,25 +77,31 @@ func (o *backportOpts) prepare(s *session) (*policies.Backport, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The kernel-too-new rule needs kernel BTF and a baseline to judge by.
-	if (o.btf != "" || s.policy.Features.BTF != "") && !target.Kernel.IsZero() {
-		idx, err := s.kernelIndex(btfArg(o.btf), nil)
-		if err != nil {
-			return nil, err
-		}
-		needs, err := idx.Needs()
-		if err != nil {
-			return nil, err
-		}
-		b.UseKernels(needs)
+	needs, err := o.kernelNeeds(s, target)
+	if err != nil || needs == nil {
+		return b, err
 	}
+	b.UseKernels(needs)
 	return b, nil
+}
+
+// kernelNeeds loads what the kernel-too-new rule judges by, when there
+// is kernel BTF and the target has a baseline; nil otherwise.
+func (o *backportOpts) kernelNeeds(s *session, target *branches.Line) (*kernel.Needs, error) {
+	if (o.btf == "" && s.policy.Features.BTF == "") || target.Kernel.IsZero() {
+		return nil, nil
+	}
+	idx, err := s.kernelIndex(btfArg(o.btf), nil)
+	if err != nil {
+		return nil, err
+	}
+	return idx.Needs()
 }
 
 // inputs are what a backport answer depends on besides the refs and the
 // policy: the flags, the commit asked about, and the kernel BTF files.
 func (o *backportOpts) inputs(rev string) []string {
-	return append([]string{o.to, o.from, o.at, o.until, fmt.Sprint(o.json), rev}, kernelInputs(btfArg(o.btf), nil)...)
+	return append([]string{o.to, o.from, o.at, o.until, fmt.Sprint(o.json), rev, strings.Join(o.verdicts, ","), o.format}, kernelInputs(btfArg(o.btf), nil)...)
 }
 
 // rev resolves a revision the user gave; "" stays "". A revision that names
@@ -152,6 +166,10 @@ func newBackportPlanCmd(g *globalOpts) *cobra.Command {
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.answer(cmd.OutOrStdout(), "backport plan", o.inputs(""), func(s *session, w io.Writer) error {
+				show, err := o.shown()
+				if err != nil {
+					return err
+				}
 				b, err := o.prepare(s)
 				if err != nil {
 					return err
@@ -163,15 +181,108 @@ func newBackportPlanCmd(g *globalOpts) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if o.json {
-					return writeJSON(w, pl)
+				listed := pl.Commits
+				if show != nil {
+					listed = listed[:0:0]
+					for _, v := range pl.Commits {
+						if show[v.Verdict] {
+							listed = append(listed, v)
+						}
+					}
 				}
-				fmt.Fprintf(w, "plan for %s from %s: %d commits\n", pl.Line, pl.From, len(pl.Commits))
-				report.Verdicts(w, pl.Commits, false)
+				switch {
+				case o.format == "cherry-pick":
+					report.CherryPicks(w, pl, show)
+					return nil
+				case o.json:
+					shown := *pl
+					shown.Commits = listed
+					return writeJSON(w, &shown)
+				}
+				report.Summary(w, pl)
+				fmt.Fprintln(w)
+				report.Verdicts(w, listed, false)
 				return nil
 			})
 		},
 	}
 	o.flags(cmd, true)
+	return cmd
+}
+
+// shown parses --verdict and --format: the verdicts to list, nil for all.
+func (o *backportOpts) shown() (map[policies.VerdictKind]bool, error) {
+	if o.format != "table" && o.format != "cherry-pick" {
+		return nil, usagef("--format %q: unknown format (use table or cherry-pick)", o.format)
+	}
+	if o.format == "cherry-pick" && o.json {
+		return nil, usagef("--format cherry-pick and --json: choose one")
+	}
+	if len(o.verdicts) == 0 {
+		return nil, nil
+	}
+	show := map[policies.VerdictKind]bool{}
+	for _, name := range o.verdicts {
+		k := policies.VerdictKind(strings.TrimSpace(name))
+		if !slices.Contains(policies.Verdicts, k) {
+			names := make([]string, len(policies.Verdicts))
+			for i, v := range policies.Verdicts {
+				names[i] = string(v)
+			}
+			return nil, usagef("--verdict %q: unknown verdict (verdicts: %s)", name, strings.Join(names, ", "))
+		}
+		show[k] = true
+	}
+	return show, nil
+}
+
+func newBackportReplayCmd(g *globalOpts) *cobra.Command {
+	o := &backportOpts{}
+	var lineName string
+	cmd := &cobra.Command{
+		Use:   "replay --line LINE",
+		Short: "Plan a line as of each of its releases and score the plans against what it really took",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.to = lineName
+			return g.answer(cmd.OutOrStdout(), "backport replay", o.inputs(""), func(s *session, w io.Writer) error {
+				if lineName == "" {
+					return usagef("--line LINE is required")
+				}
+				st, err := s.status()
+				if err != nil {
+					return err
+				}
+				line, err := s.line(st, lineName)
+				if err != nil {
+					return err
+				}
+				source, err := s.line(st, o.from)
+				if err != nil {
+					return err
+				}
+				if source == line {
+					return usagef("--line and --from name the same line %s", line.Name)
+				}
+				needs, err := o.kernelNeeds(s, line)
+				if err != nil {
+					return err
+				}
+				rep, err := policies.Replay(s.repo, s.policy, st, line, source, needs)
+				if err != nil {
+					return err
+				}
+				if o.json {
+					return writeJSON(w, rep)
+				}
+				report.Replay(w, rep)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&lineName, "line", "", "the `LINE` to replay (branch or version prefix)")
+	cmd.Flags().StringVar(&o.from, "from", "", "the source `LINE` (default: trunk)")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
+	cmd.Flags().StringVar(&o.btf, "btf", "", "kernel BTF for the kernel-too-new rule: a `PATH` to a file or a directory named by kernel version (default: features.btf)")
 	return cmd
 }

@@ -188,7 +188,7 @@ features:
 		{"Line 1.4 still carries a header sync the kernel reverted before 6.9: the gates refuse it.", []string{"next", "--line", "1.4"}},
 		{"Line 1.3 has a backported fix: a feature release of kernel line 1.3.", []string{"next", "--line", "1.3"}},
 		{"Someone pushed a new symbol to stable line 1.3.1: a stable line takes no new symbols, so it cannot release.", []string{"next", "--line", "release/v1.3.1"}},
-		{"What trunk has that line 1.3 lacks, commit by commit, in apply order.", []string{"backport", "plan", "--to", "1.3"}},
+		{"What trunk has that stable line 1.4.0 lacks: the fixes to apply, in order (each names the fix it needs first), and the new symbol a stable line may not take.", []string{"backport", "plan", "--to", "1.4.0"}},
 		{"May the ABI addition go to stable line 1.3.1? No, and the rules say why.", []string{"backport", "check", st.Lookup, "--to", "release/v1.3.1"}},
 		{"Release 1.3.1.0 needs nothing kernel 6.7 lacks.", []string{"features", "check", "v1.3.1.0"}},
 		{"Release 1.4.0.0 needs a map type the kernel reverted before 6.9: the commits that added and removed it are named.", []string{"features", "check", "v1.4.0.0"}},

@@ -1,0 +1,208 @@
+package policies
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/tiered-release/tiered/branches"
+)
+
+// Ranking the review list (DESIGN §4): a commit without fix evidence is
+// left to a person, and the plan puts first what a maintainer would look
+// at first. Each signal has a weight and says what it saw; the score is
+// their sum. Documentation- and translation-only commits rank last.
+
+// subjectWords are words of a subject that say what kind of change it
+// is, with their weight; a subject counts each group once, by its words.
+var subjectWords = []struct {
+	weight int
+	label  string
+	words  []string
+}{
+	{3, "subject names a bug", []string{"crash", "crashes", "leak", "leaks", "leaking", "overflow", "overflows", "underflow", "race", "racy", "regression", "uninitialized", "uninitialised", "use-after-free", "uaf", "double-free", "deadlock", "segfault", "corruption", "corrupted", "corrupts", "oob", "out-of-bounds", "deref", "dereference", "panic", "hang", "hangs", "infinite"}},
+	{2, "subject says fix", []string{"fix", "fixes", "fixed", "fixup", "bug", "bugs", "wrong", "incorrect", "incorrectly", "broken", "missing", "mismatch", "prevent", "avoid", "unbreak", "workaround", "fail", "fails", "failure", "invalid", "correct", "properly", "handle"}},
+	{1, "subject says typo", []string{"typo", "typos", "spelling", "misspelled"}},
+	{-2, "subject looks like a feature", []string{"add", "adds", "support", "introduce", "implement", "new", "allow", "enable", "extend", "expose"}},
+	{-1, "subject looks like a refactor", []string{"refactor", "rework", "cleanup", "clean", "tidy", "rename", "move", "convert", "simplify", "reorganize", "unify"}},
+}
+
+var (
+	wordRe      = regexp.MustCompile(`[a-z0-9]+(?:-[a-z0-9]+)*`)
+	bookkeeping = regexp.MustCompile(`(?i)\b(bump|start|prepare|update)\b.*\b(version|release|cycle|development)\b|release\+\+`)
+)
+
+// rank scores a review verdict: the signals a maintainer weighs, each
+// shown with its weight.
+func (b *Backport) rank(c branches.Commit, f Facts, v *Verdict) error {
+	say := func(w int, format string, args ...any) {
+		v.Score += w
+		v.Signals = append(v.Signals, fmt.Sprintf("%+d %s", w, fmt.Sprintf(format, args...)))
+	}
+	words := wordRe.FindAllString(strings.ToLower(c.Subject), -1)
+	for _, g := range subjectWords {
+		var hits []string
+		for _, w := range words {
+			if slices.Contains(g.words, w) && !slices.Contains(hits, w) {
+				hits = append(hits, w)
+			}
+		}
+		if len(hits) > 0 {
+			say(g.weight, "%s: %s", g.label, strings.Join(hits, ", "))
+		}
+	}
+	if bookkeeping.MatchString(c.Subject) {
+		say(-2, "release bookkeeping")
+	}
+	if f.Reported {
+		say(1, "someone reported the bug (Reported-by:)")
+	}
+
+	// The diff: its size and spread, what kind of files, and whether it
+	// only touches code the line has.
+	p, err := b.h.Patch(c.Hash)
+	if err != nil {
+		return err
+	}
+	var lines, files int
+	var docs, translations, ci, tests int
+	for _, fp := range p.Files {
+		path := fp.Path()
+		switch {
+		case isTranslation(path):
+			translations++
+		case isDocumentation(path):
+			docs++
+		case isCI(path):
+			ci++
+		case isTest(path):
+			tests++
+		}
+		if countsForNothing(path) {
+			continue
+		}
+		files++
+		for _, h := range fp.Hunks {
+			for _, l := range h.Lines {
+				if l != "" && l[0] != ' ' {
+					lines++
+				}
+			}
+		}
+	}
+	n := len(p.Files)
+	switch {
+	case n == 0:
+	case translations == n:
+		say(-6, "translations only")
+		v.last = true
+	case docs+translations == n:
+		say(-6, "documentation only")
+		v.last = true
+	case ci == n:
+		say(-4, "CI configuration only")
+	case tests == n:
+		say(-1, "tests only")
+	}
+	switch {
+	case files == 0: // nothing that counts to measure
+	case lines <= 10:
+		say(2, "small: %d changed line(s)", lines)
+	case lines <= 40:
+		say(1, "%d changed lines", lines)
+	case lines > 400:
+		say(-2, "large: %d changed lines", lines)
+	case lines > 150:
+		say(-1, "%d changed lines", lines)
+	}
+	if files > 5 {
+		say(-1, "spread over %d files", files)
+	}
+	if n > 0 {
+		checks, err := b.checkFiles(c)
+		if err != nil {
+			return err
+		}
+		var absent []string
+		failing := 0
+		for _, fc := range checks {
+			if fc.missing {
+				absent = append(absent, fc.fp.OldPath)
+			}
+			failing += len(fc.failing)
+		}
+		switch {
+		case len(absent) > 0:
+			say(-3, "touches %s, which %s does not have", strings.Join(absent, ", "), b.target.Name)
+		case failing > 0:
+			say(-1, "%d hunk(s) do not apply on %s as they are", failing, b.target.Name)
+		default:
+			say(2, "applies on %s", b.target.Name)
+		}
+	}
+
+	// Its series: posted with a commit the line takes, it was likely
+	// part of that fix.
+	sibling, err := b.eligibleSibling(c, f)
+	if err != nil {
+		return err
+	}
+	if sibling != "" {
+		say(4, "same series as %s, which %s takes", b.describe(sibling), b.target.Name)
+	}
+	return nil
+}
+
+// eligibleSibling returns a commit of c's patch series that is eligible
+// or needs only prerequisites, "" if none.
+func (b *Backport) eligibleSibling(c branches.Commit, f Facts) (string, error) {
+	if len(f.Series) == 0 {
+		return "", nil
+	}
+	if b.series == nil {
+		b.series = map[string][]int{}
+		for i, pc := range b.candidates {
+			pf, err := b.factsOf(pc)
+			if err != nil {
+				return "", err
+			}
+			for _, s := range pf.Series {
+				b.series[s] = append(b.series[s], i)
+			}
+		}
+	}
+	for _, s := range f.Series {
+		for _, i := range b.series[s] {
+			x := b.candidates[i].Hash
+			if x == c.Hash {
+				continue
+			}
+			tv, err := b.Check(x)
+			if err != nil {
+				return "", err
+			}
+			if tv.Verdict == Eligible || tv.Verdict == NeedsPrerequisites {
+				return x, nil
+			}
+		}
+	}
+	return "", nil
+}
+
+// sortReview orders a review list: documentation and translations last,
+// then by score, highest first, then in apply order.
+func sortReview(vs []*Verdict, position map[string]int) {
+	slices.SortStableFunc(vs, func(a, b *Verdict) int {
+		if a.last != b.last {
+			if a.last {
+				return 1
+			}
+			return -1
+		}
+		if a.Score != b.Score {
+			return b.Score - a.Score
+		}
+		return position[a.Commit] - position[b.Commit]
+	})
+}
