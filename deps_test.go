@@ -70,6 +70,9 @@ func TestImportDirection(t *testing.T) {
 		"internal/spdx":           {},
 		"internal/pkgcheck":       {},
 		"internal/answers":        {"internal/atomicfile"},
+		"internal/app":            {"versioning", "branches", "branches/internal/xdiff", "kernel", "kernel/image", "abi", "policies", "internal/atomicfile", "internal/answers", "internal/spdx"},
+		"internal/buildinfo":      {},
+		"internal/progress":       {},
 		"internal/sample":         {},
 		"internal/synth":          {},
 		"bench/gen":               {"internal/sample", "internal/synth", "kernel", "kernel/image", "versioning"},
@@ -89,6 +92,7 @@ func TestImportDirection(t *testing.T) {
 		"policies":     {nfpm, cobra},
 		"packaging":    {gogit, cobra, "github.com/cilium/ebpf"},
 		"report":       {nfpm, cobra},
+		"internal/app": {nfpm, cobra},
 	}
 	// Modules whose own dependencies are theirs, not ours: nfpm renders
 	// changelogs with goreleaser/chglog, which imports go-git to read

@@ -169,7 +169,7 @@ func (b *Build) Run() (*Result, error) {
 	}
 	for _, f := range formats {
 		if !slices.Contains(Formats, f) {
-			return nil, fmt.Errorf("unknown package format %q (use deb or rpm)", f)
+			return nil, &requestError{fmt.Sprintf("--format %q: unknown format (use deb, rpm or deb,rpm)", f)}
 		}
 	}
 	if err := b.checkUpgrade(formats); err != nil {
@@ -366,12 +366,12 @@ func (b *Build) checkUpgrade(formats []string) error {
 		only := ""
 		if f, v, ok := strings.Cut(from, "="); ok {
 			if !slices.Contains(Formats, f) {
-				return fmt.Errorf("--upgrade-from %q: unknown format %q (write deb=VERSION, rpm=VERSION or VERSION)", from, f)
+				return &requestError{fmt.Sprintf("--upgrade-from %q: unknown format %q (write deb=VERSION, rpm=VERSION or VERSION)", from, f)}
 			}
 			only, from = f, v
 		}
 		if from == "" {
-			return fmt.Errorf("--upgrade-from: no version")
+			return &requestError{"--upgrade-from: no version (write VERSION, deb=VERSION or rpm=VERSION)"}
 		}
 		for _, format := range formats {
 			if only != "" && only != format {

@@ -3,6 +3,7 @@ package policies
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/tiered-release/tiered/branches"
 	"github.com/tiered-release/tiered/versioning"
@@ -215,3 +216,24 @@ const (
 
 // Verdicts lists every verdict, in the order a plan's summary counts them.
 var Verdicts = []VerdictKind{Eligible, NeedsPrerequisites, Review, NeedsAdaptation, AlreadyApplied, NotNeeded, Forbidden}
+
+// ParseVerdicts reads verdict names ("eligible", "review"), for a filter;
+// nil names give a nil set: no filter.
+func ParseVerdicts(names []string) (map[VerdictKind]bool, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	show := map[VerdictKind]bool{}
+	for _, name := range names {
+		k := VerdictKind(strings.TrimSpace(name))
+		if !slices.Contains(Verdicts, k) {
+			all := make([]string, len(Verdicts))
+			for i, v := range Verdicts {
+				all[i] = string(v)
+			}
+			return nil, fmt.Errorf("%q: unknown verdict (verdicts: %s)", name, strings.Join(all, ", "))
+		}
+		show[k] = true
+	}
+	return show, nil
+}

@@ -3,12 +3,13 @@ package main
 import (
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tiered-release/tiered/branches"
+	"github.com/tiered-release/tiered/internal/app"
+	"github.com/tiered-release/tiered/internal/progress"
 	"github.com/tiered-release/tiered/kernel"
 	"github.com/tiered-release/tiered/policies"
 	"github.com/tiered-release/tiered/report"
@@ -46,34 +47,27 @@ func (o *backportOpts) flags(cmd *cobra.Command, plan bool) {
 }
 
 // prepare opens the repository and builds the judge for --to/--from.
-func (o *backportOpts) prepare(s *session) (*policies.Backport, error) {
+func (o *backportOpts) prepare(s *app.Session) (*policies.Backport, error) {
 	if o.to == "" {
-		return nil, usagef("--to LINE is required")
+		return nil, app.Usagef("--to LINE is required")
 	}
-	st, err := s.status()
+	st, err := s.Status()
 	if err != nil {
 		return nil, err
 	}
-	target, err := st.FindLine(o.to)
-	if err != nil {
-		return nil, &usageError{fmt.Errorf("--to %w", err)}
-	}
-	source, err := s.line(st, o.from)
+	target, source, err := s.TargetAndSource(st, "--to", o.to, o.from)
 	if err != nil {
 		return nil, err
 	}
-	if source == target {
-		return nil, usagef("--to and --from name the same line %s", target.Name)
-	}
-	at, err := s.rev("--at", o.at)
+	at, err := s.Rev("--at", o.at)
 	if err != nil {
 		return nil, err
 	}
-	until, err := s.rev("--until", o.until)
+	until, err := s.Rev("--until", o.until)
 	if err != nil {
 		return nil, err
 	}
-	b, err := policies.NewBackport(s.repo, s.policy, st, target, source, at, until)
+	b, err := policies.NewBackport(s.Repo, s.Policy, st, target, source, at, until)
 	if err != nil {
 		return nil, err
 	}
@@ -87,11 +81,11 @@ func (o *backportOpts) prepare(s *session) (*policies.Backport, error) {
 
 // kernelNeeds loads what the kernel-too-new rule judges by, when there
 // is kernel BTF and the target has a baseline; nil otherwise.
-func (o *backportOpts) kernelNeeds(s *session, target *branches.Line) (*kernel.Needs, error) {
-	if (o.btf == "" && s.policy.Features.BTF == "") || target.Kernel.IsZero() {
+func (o *backportOpts) kernelNeeds(s *app.Session, target *branches.Line) (*kernel.Needs, error) {
+	if (o.btf == "" && s.Policy.Features.BTF == "") || target.Kernel.IsZero() {
 		return nil, nil
 	}
-	idx, err := s.kernelIndex(btfArg(o.btf), nil)
+	idx, err := s.KernelIndex(app.BTFArg(o.btf), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -101,20 +95,7 @@ func (o *backportOpts) kernelNeeds(s *session, target *branches.Line) (*kernel.N
 // inputs are what a backport answer depends on besides the refs and the
 // policy: the flags, the commit asked about, and the kernel BTF files.
 func (o *backportOpts) inputs(rev string) []string {
-	return append([]string{o.to, o.from, o.at, o.until, fmt.Sprint(o.json), rev, strings.Join(o.verdicts, ","), o.format}, kernelInputs(btfArg(o.btf), nil)...)
-}
-
-// rev resolves a revision the user gave; "" stays "". A revision that names
-// nothing is bad usage.
-func (s *session) rev(flag, rev string) (string, error) {
-	if rev == "" {
-		return "", nil
-	}
-	sha, err := s.repo.Resolve(rev)
-	if err != nil {
-		return "", &usageError{fmt.Errorf("%s %w", flag, err)}
-	}
-	return sha, nil
+	return append([]string{o.to, o.from, o.at, o.until, fmt.Sprint(o.json), rev, strings.Join(o.verdicts, ","), o.format}, app.KernelInputs(app.BTFArg(o.btf), nil)...)
 }
 
 func newBackportCheckCmd(g *globalOpts) *cobra.Command {
@@ -124,13 +105,13 @@ func newBackportCheckCmd(g *globalOpts) *cobra.Command {
 		Short: "May this commit go to that line? Exit 1 when forbidden",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return usagef("backport check takes one commit, have %d arguments", len(args))
+				return app.Usagef("backport check takes one commit, have %d arguments", len(args))
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.answer(cmd.OutOrStdout(), "backport check", o.inputs(args[0]), func(s *session, w io.Writer) error {
-				sha, err := s.rev("commit", args[0])
+			return app.Answer(g.opts(), cmd.OutOrStdout(), "backport check", o.inputs(args[0]), func(s *app.Session, w io.Writer) error {
+				sha, err := s.Rev("commit", args[0])
 				if err != nil {
 					return err
 				}
@@ -148,7 +129,7 @@ func newBackportCheckCmd(g *globalOpts) *cobra.Command {
 					report.Verdicts(w, []policies.Verdict{*v}, true)
 				}
 				if err == nil && v.Verdict == policies.Forbidden {
-					return errNo
+					return app.ErrNo
 				}
 				return err
 			})
@@ -165,7 +146,7 @@ func newBackportPlanCmd(g *globalOpts) *cobra.Command {
 		Short: "Judge every commit the target line lacks from the source line, in apply order",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.answer(cmd.OutOrStdout(), "backport plan", o.inputs(""), func(s *session, w io.Writer) error {
+			return app.Answer(g.opts(), cmd.OutOrStdout(), "backport plan", o.inputs(""), func(s *app.Session, w io.Writer) error {
 				show, err := o.shown()
 				if err != nil {
 					return err
@@ -174,7 +155,7 @@ func newBackportPlanCmd(g *globalOpts) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				p := newProgress(g.stderr, "plan for "+o.to)
+				p := progress.New(g.stderr, "plan for "+o.to)
 				b.Progress = p.Update
 				pl, err := b.Plan()
 				p.Done()
@@ -213,25 +194,14 @@ func newBackportPlanCmd(g *globalOpts) *cobra.Command {
 // shown parses --verdict and --format: the verdicts to list, nil for all.
 func (o *backportOpts) shown() (map[policies.VerdictKind]bool, error) {
 	if o.format != "table" && o.format != "cherry-pick" {
-		return nil, usagef("--format %q: unknown format (use table or cherry-pick)", o.format)
+		return nil, app.Usagef("--format %q: unknown format (use table or cherry-pick)", o.format)
 	}
 	if o.format == "cherry-pick" && o.json {
-		return nil, usagef("--format cherry-pick and --json: choose one")
+		return nil, app.Usagef("--format cherry-pick and --json: choose one")
 	}
-	if len(o.verdicts) == 0 {
-		return nil, nil
-	}
-	show := map[policies.VerdictKind]bool{}
-	for _, name := range o.verdicts {
-		k := policies.VerdictKind(strings.TrimSpace(name))
-		if !slices.Contains(policies.Verdicts, k) {
-			names := make([]string, len(policies.Verdicts))
-			for i, v := range policies.Verdicts {
-				names[i] = string(v)
-			}
-			return nil, usagef("--verdict %q: unknown verdict (verdicts: %s)", name, strings.Join(names, ", "))
-		}
-		show[k] = true
+	show, err := policies.ParseVerdicts(o.verdicts)
+	if err != nil {
+		return nil, &app.UsageError{Err: fmt.Errorf("--verdict %w", err)}
 	}
 	return show, nil
 }
@@ -245,30 +215,23 @@ func newBackportReplayCmd(g *globalOpts) *cobra.Command {
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.to = lineName
-			return g.answer(cmd.OutOrStdout(), "backport replay", o.inputs(""), func(s *session, w io.Writer) error {
+			return app.Answer(g.opts(), cmd.OutOrStdout(), "backport replay", o.inputs(""), func(s *app.Session, w io.Writer) error {
 				if lineName == "" {
-					return usagef("--line LINE is required")
+					return app.Usagef("--line LINE is required")
 				}
-				st, err := s.status()
+				st, err := s.Status()
 				if err != nil {
 					return err
 				}
-				line, err := s.line(st, lineName)
+				line, source, err := s.TargetAndSource(st, "--line", lineName, o.from)
 				if err != nil {
 					return err
-				}
-				source, err := s.line(st, o.from)
-				if err != nil {
-					return err
-				}
-				if source == line {
-					return usagef("--line and --from name the same line %s", line.Name)
 				}
 				needs, err := o.kernelNeeds(s, line)
 				if err != nil {
 					return err
 				}
-				rep, err := policies.Replay(s.repo, s.policy, st, line, source, needs)
+				rep, err := policies.Replay(s.Repo, s.Policy, st, line, source, needs)
 				if err != nil {
 					return err
 				}

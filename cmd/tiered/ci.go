@@ -1,12 +1,12 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/tiered-release/tiered/internal/app"
 	"github.com/tiered-release/tiered/internal/atomicfile"
 	"github.com/tiered-release/tiered/policies"
 	"github.com/tiered-release/tiered/report"
@@ -35,38 +35,35 @@ writes a JUnit report.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.to == "" || o.rng == "" {
-				return usagef("--to LINE and --range BASE..HEAD are required")
+				return app.Usagef("--to LINE and --range BASE..HEAD are required")
 			}
 			if o.format != "text" && o.format != "markdown" && o.format != "json" {
-				return usagef("--format %q: use text, markdown or json", o.format)
+				return app.Usagef("--format %q: use text, markdown or json", o.format)
 			}
 			baseRev, headRev, ok := strings.Cut(o.rng, "..")
 			if !ok || baseRev == "" || headRev == "" || strings.HasPrefix(headRev, ".") {
-				return usagef("--range %q: want BASE..HEAD", o.rng)
+				return app.Usagef("--range %q: want BASE..HEAD", o.rng)
 			}
-			s, st, err := g.openStatus()
+			s, st, err := app.OpenStatus(g.opts())
 			if err != nil {
 				return err
 			}
-			pr := policies.PullRequest{RefExists: s.repo.RefTarget}
-			if pr.Target, err = st.FindLine(o.to); err != nil {
-				return &usageError{fmt.Errorf("--to %w", err)}
-			}
-			if pr.Source, err = s.line(st, o.from); err != nil {
+			pr := policies.PullRequest{RefExists: s.Repo.RefTarget}
+			if pr.Target, pr.Source, err = s.TargetAndSource(st, "--to", o.to, o.from); err != nil {
 				return err
 			}
-			if pr.Base, err = s.rev("--range", baseRev); err != nil {
+			if pr.Base, err = s.Rev("--range", baseRev); err != nil {
 				return err
 			}
-			if pr.Head, err = s.rev("--range", headRev); err != nil {
+			if pr.Head, err = s.Rev("--range", headRev); err != nil {
 				return err
 			}
-			if o.btf != "" || s.policy.Features.BTF != "" {
-				if pr.Kernels, err = s.kernelIndex(btfArg(o.btf), nil); err != nil {
+			if o.btf != "" || s.Policy.Features.BTF != "" {
+				if pr.Kernels, err = s.KernelIndex(app.BTFArg(o.btf), nil); err != nil {
 					return err
 				}
 			}
-			c, err := policies.CheckPullRequest(s.repo, s.policy, st, pr)
+			c, err := policies.CheckPullRequest(s.Repo, s.Policy, st, pr)
 			if err != nil {
 				return err
 			}
@@ -97,7 +94,7 @@ writes a JUnit report.`,
 				report.CI(w, c)
 			}
 			if err == nil && c.Failed {
-				return errNo
+				return app.ErrNo
 			}
 			return err
 		},

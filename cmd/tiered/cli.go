@@ -4,53 +4,18 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
+	"github.com/tiered-release/tiered/internal/app"
 )
 
 // version is set by release builds (-X main.version=…); otherwise the
 // module version from the build info, "(devel)" for a plain go build.
 var version = ""
-
-// versionString is what --version prints: the version, the VCS revision
-// and date the build info carries, and the Go version.
-func versionString() string {
-	v, rev, at, dirty := version, "", "", ""
-	bi, ok := debug.ReadBuildInfo()
-	if ok {
-		if v == "" {
-			v = bi.Main.Version
-		}
-		for _, s := range bi.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				rev = s.Value
-			case "vcs.time":
-				at = s.Value
-			case "vcs.modified":
-				if s.Value == "true" {
-					dirty = "+dirty"
-				}
-			}
-		}
-	}
-	if v == "" {
-		v = "(devel)"
-	}
-	out := "tiered " + v
-	if rev != "" {
-		out += fmt.Sprintf(" (%s%s, %s)", rev[:min(12, len(rev))], dirty, at)
-	}
-	if ok {
-		out += " " + bi.GoVersion
-	}
-	return out
-}
 
 // group makes a command that only holds subcommands: run bare, it is bad
 // usage that lists them; run with an unknown subcommand, bad usage with a
@@ -66,7 +31,7 @@ func group(cmd *cobra.Command) *cobra.Command {
 			}
 		}
 		if len(args) == 0 {
-			return usagef("%s needs a command: %s (see %s --help)", c.CommandPath(), strings.Join(names, ", "), c.CommandPath())
+			return app.Usagef("%s needs a command: %s (see %s --help)", c.CommandPath(), strings.Join(names, ", "), c.CommandPath())
 		}
 		msg := fmt.Sprintf("unknown command %q for %q", args[0], c.CommandPath())
 		if s := c.SuggestionsFor(args[0]); len(s) > 0 {
@@ -74,7 +39,7 @@ func group(cmd *cobra.Command) *cobra.Command {
 		} else {
 			msg += fmt.Sprintf(" (commands: %s)", strings.Join(names, ", "))
 		}
-		return usagef("%s", msg)
+		return app.Usagef("%s", msg)
 	}
 	return cmd
 }
@@ -109,7 +74,7 @@ func newManCmd() *cobra.Command {
 // completeLines completes a line flag with the repository's lines.
 func completeLines(g *globalOpts) completer {
 	return func(cmd *cobra.Command, args []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
-		_, st, err := g.openStatus()
+		_, st, err := app.OpenStatus(g.opts())
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
@@ -128,7 +93,7 @@ func completeLines(g *globalOpts) completer {
 // completeReleases completes a revision with the release tags.
 func completeReleases(g *globalOpts) completer {
 	return func(cmd *cobra.Command, args []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
-		_, st, err := g.openStatus()
+		_, st, err := app.OpenStatus(g.opts())
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
@@ -186,7 +151,7 @@ func sourceDate(def time.Time) (time.Time, error) {
 	}
 	secs, err := strconv.ParseInt(e, 10, 64)
 	if err != nil {
-		return time.Time{}, usagef("SOURCE_DATE_EPOCH %q is not a number of seconds", e)
+		return time.Time{}, app.Usagef("SOURCE_DATE_EPOCH %q is not a number of seconds", e)
 	}
 	return time.Unix(secs, 0).UTC(), nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tiered-release/tiered/abi"
 	"github.com/tiered-release/tiered/branches"
+	"github.com/tiered-release/tiered/internal/app"
 	"github.com/tiered-release/tiered/policies"
 	"github.com/tiered-release/tiered/report"
 	"github.com/tiered-release/tiered/versioning"
@@ -34,16 +35,16 @@ none, each compared and swapped under git's lock files. A gate without data
 to judge by is reported as skipped. Exit 1 when a gate refuses.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, st, err := g.openStatus()
+			s, st, err := app.OpenStatus(g.opts())
 			if err != nil {
 				return err
 			}
-			c, err := s.planCut(st, o, time.Now)
+			c, err := planCut(s, st, o, time.Now)
 			if err != nil {
 				return err
 			}
 			if !c.Refused && !o.dryRun {
-				if err := s.writeCut(c, branches.WriteOptions{}); err != nil {
+				if err := writeCut(s, c, branches.WriteOptions{}); err != nil {
 					return err
 				}
 			}
@@ -53,7 +54,7 @@ to judge by is reported as skipped. Exit 1 when a gate refuses.`,
 				report.Cut(cmd.OutOrStdout(), c)
 			}
 			if err == nil && c.Refused {
-				return errNo
+				return app.ErrNo
 			}
 			return err
 		},
@@ -70,19 +71,19 @@ to judge by is reported as skipped. Exit 1 when a gate refuses.`,
 
 // planCut plans the cut o asks for; now is read only when git's
 // environment does not set the date.
-func (s *session) planCut(st *branches.Status, o *cutOpts, now func() time.Time) (*policies.Cut, error) {
-	line, err := s.line(st, o.line)
+func planCut(s *app.Session, st *branches.Status, o *cutOpts, now func() time.Time) (*policies.Cut, error) {
+	line, err := s.Line(st, o.line)
 	if err != nil {
 		return nil, err
 	}
-	req := policies.CutRequest{Line: line, Pre: o.pre, RefExists: s.repo.RefTarget}
+	req := policies.CutRequest{Line: line, Pre: o.pre, RefExists: s.Repo.RefTarget}
 	if o.kernel != "" {
 		if req.Kernel, err = versioning.ParseKernel(o.kernel); err != nil {
-			return nil, &usageError{fmt.Errorf("--kernel: %w", err)}
+			return nil, &app.UsageError{Err: fmt.Errorf("--kernel: %w", err)}
 		}
 	}
-	if o.btf != "" || s.policy.Features.BTF != "" {
-		if req.Kernels, err = s.kernelIndex(btfArg(o.btf), nil); err != nil {
+	if o.btf != "" || s.Policy.Features.BTF != "" {
+		if req.Kernels, err = s.KernelIndex(app.BTFArg(o.btf), nil); err != nil {
 			return nil, err
 		}
 	}
@@ -91,12 +92,12 @@ func (s *session) planCut(st *branches.Status, o *cutOpts, now func() time.Time)
 			return nil, err
 		}
 	}
-	if req.Tagger, err = s.tagger(now); err != nil {
+	if req.Tagger, err = tagger(s, now); err != nil {
 		return nil, err
 	}
-	c, err := policies.PlanCut(s.repo, s.policy, st, req)
+	c, err := policies.PlanCut(s.Repo, s.Policy, st, req)
 	if errors.Is(err, policies.ErrNeedKernel) || errors.Is(err, policies.ErrBadCut) {
-		return nil, &usageError{err}
+		return nil, &app.UsageError{Err: err}
 	}
 	if err != nil {
 		return nil, err
@@ -105,7 +106,7 @@ func (s *session) planCut(st *branches.Status, o *cutOpts, now func() time.Time)
 	if c.Refused {
 		return c, nil
 	}
-	tagHash, err := s.repo.TagHash(c.TagObject)
+	tagHash, err := s.Repo.TagHash(c.TagObject)
 	if err != nil {
 		return nil, err
 	}
@@ -117,8 +118,8 @@ func (s *session) planCut(st *branches.Status, o *cutOpts, now func() time.Time)
 }
 
 // writeCut writes the tag and refs of a planned cut, all or none.
-func (s *session) writeCut(c *policies.Cut, opts branches.WriteOptions) error {
-	if err := s.repo.Write(c.TagObject, c.Updates, opts); err != nil {
+func writeCut(s *app.Session, c *policies.Cut, opts branches.WriteOptions) error {
+	if err := s.Repo.Write(c.TagObject, c.Updates, opts); err != nil {
 		return fmt.Errorf("cut %s: nothing written: %w", c.Version, err)
 	}
 	return nil
@@ -126,10 +127,10 @@ func (s *session) writeCut(c *policies.Cut, opts branches.WriteOptions) error {
 
 // tagger is who signs the tag: git's environment first, as git does, then
 // user.name and user.email from git config.
-func (s *session) tagger(now func() time.Time) (branches.Signature, error) {
-	sig, err := s.repo.Signer(os.Getenv("GIT_COMMITTER_NAME"), os.Getenv("GIT_COMMITTER_EMAIL"), os.Getenv("GIT_COMMITTER_DATE"), now)
+func tagger(s *app.Session, now func() time.Time) (branches.Signature, error) {
+	sig, err := s.Repo.Signer(os.Getenv("GIT_COMMITTER_NAME"), os.Getenv("GIT_COMMITTER_EMAIL"), os.Getenv("GIT_COMMITTER_DATE"), now)
 	if errors.Is(err, branches.ErrNoIdentity) || errors.Is(err, branches.ErrDate) {
-		return sig, &usageError{err}
+		return sig, &app.UsageError{Err: err}
 	}
 	return sig, err
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tiered-release/tiered/branches"
+	"github.com/tiered-release/tiered/internal/app"
 )
 
 func fixture(t *testing.T, name string) string {
@@ -39,20 +40,20 @@ func TestCutRace(t *testing.T) {
 		dir := fixture(t, "fourtier.sh")
 		g := &globalOpts{repo: dir}
 		type planned struct {
-			s   *session
+			s   *app.Session
 			cut func() error
 		}
 		var ps []planned
 		for range 2 {
-			s, st, err := g.openStatus()
+			s, st, err := app.OpenStatus(g.opts())
 			if err != nil {
 				t.Fatal(err)
 			}
-			c, err := s.planCut(st, &cutOpts{line: "1.4"}, time.Now)
+			c, err := planCut(s, st, &cutOpts{line: "1.4"}, time.Now)
 			if err != nil || c.Refused {
 				t.Fatalf("plan: %v %+v", err, c)
 			}
-			ps = append(ps, planned{s, func() error { return s.writeCut(c, branches.WriteOptions{}) }})
+			ps = append(ps, planned{s, func() error { return writeCut(s, c, branches.WriteOptions{}) }})
 		}
 		var wg sync.WaitGroup
 		errs := make([]error, len(ps))

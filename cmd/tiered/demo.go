@@ -1,11 +1,7 @@
 package main
 
 import (
-	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -26,52 +22,7 @@ func newDemoCmd() *cobra.Command {
 	return cmd
 }
 
-// runDemo builds the sample repository in a temporary directory and runs
-// the pipeline on it, printing what to look for and each command as a
-// release manager types it. It removes the directory unless keep.
-func runDemo(w io.Writer, keep bool) (err error) {
-	dir, err := os.MkdirTemp("", "tiered-demo-")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if keep {
-			fmt.Fprintf(w, "\nThe sample repository is kept in %s: try tiered --repo %s status.\n", dir, dir)
-			return
-		}
-		if rerr := os.RemoveAll(dir); rerr != nil && err == nil {
-			err = rerr
-		}
-	}()
-	st, err := sample.Demo(dir)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "A sample repository of libfoo, a BPF library: four-tier versions, kernel BTF in kernels/.\n")
-	// cut signs its tag as git would; the demo has an identity and a date
-	// of its own, so that its tag, like its history, is the same every run.
-	for k, v := range map[string]string{"GIT_COMMITTER_NAME": "libfoo release manager", "GIT_COMMITTER_EMAIL": "releases@libfoo.example", "GIT_COMMITTER_DATE": "2024-06-01T00:00:00Z"} {
-		if os.Getenv(k) == "" {
-			os.Setenv(k, v)
-		}
-	}
-	for _, s := range st.Steps {
-		fmt.Fprintf(w, "\n# %s\n$ tiered %s\n", s.Say, strings.Join(s.Args, " "))
-		if code := run(append([]string{"--repo", dir, "--no-cache"}, s.Args...), w, w); code > 1 {
-			return fmt.Errorf("demo step %q failed with exit code %d", strings.Join(s.Args, " "), code)
-		}
-	}
-	// What a distribution gets: make install, then tiered package.
-	root := filepath.Join(dir, "build", "root")
-	fmt.Fprintf(w, "\n# What a distribution gets: deb and rpm packages of 1.5.0.0.\n$ make install DESTDIR=build/root   # the demo compiles libfoo.so.1.5.0.0 with cc\n")
-	if err := sample.InstallTree(dir, root, "1.5.0.0"); err != nil {
-		fmt.Fprintf(w, "skipped: %v\n", err)
-		return nil
-	}
-	fmt.Fprintf(w, "$ tiered package --release v1.5.0.0 --root build/root --out dist\n")
-	out := filepath.Join(dir, "dist")
-	if code := run([]string{"--repo", dir, "package", "--release", "v1.5.0.0", "--root", root, "--out", out}, w, w); code != 0 {
-		return fmt.Errorf("demo step package failed with exit code %d", code)
-	}
-	return nil
+// runDemo runs the demo with tiered's own run as the command.
+func runDemo(w io.Writer, keep bool) error {
+	return sample.RunDemo(w, keep, func(args []string, w io.Writer) int { return run(args, w, w) })
 }

@@ -8,24 +8,12 @@ import (
 	"strings"
 
 	"github.com/tiered-release/tiered/branches"
+	"github.com/tiered-release/tiered/internal/app"
 	"github.com/tiered-release/tiered/kernel"
 	"github.com/tiered-release/tiered/packaging"
 	"github.com/tiered-release/tiered/policies"
 	"github.com/tiered-release/tiered/versioning"
 )
-
-// usageError is bad usage: a wrong flag, argument or name. Exit code 2.
-type usageError struct{ err error }
-
-func (e *usageError) Error() string { return e.err.Error() }
-func (e *usageError) Unwrap() error { return e.err }
-
-func usagef(format string, args ...any) error {
-	return &usageError{fmt.Errorf(format, args...)}
-}
-
-// errNo is the answer "no": the command printed its verdict; exit code 1.
-var errNo = errors.New("the answer is no")
 
 // exitCode maps a command's result to the exit codes of DESIGN §9 and
 // writes the error to stderr.
@@ -33,13 +21,13 @@ func exitCode(err error, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
-	if errors.Is(err, errNo) {
+	if errors.Is(err, app.ErrNo) {
 		return 1
 	}
 	fmt.Fprintln(stderr, "tiered: "+strings.TrimRight(err.Error(), "\n"))
 	var (
 		upe *packaging.UpgradeError
-		ue  *usageError
+		ue  *app.UsageError
 		fe  *policies.FileError
 		me  *kernel.ManifestError
 		le  *branches.LineError

@@ -4,16 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"slices"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/tiered-release/tiered/branches"
-	"github.com/tiered-release/tiered/internal/answers"
-	"github.com/tiered-release/tiered/kernel"
+	"github.com/tiered-release/tiered/internal/app"
 	"github.com/tiered-release/tiered/policies"
 	"github.com/tiered-release/tiered/report"
 	"github.com/tiered-release/tiered/versioning"
@@ -53,7 +47,7 @@ missing feature is explained from the other kernels and from git history.
 Exit 1 when one is missing.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
-				return usagef("features check takes at most one REV, got %d", len(args))
+				return app.Usagef("features check takes at most one REV, got %d", len(args))
 			}
 			return nil
 		},
@@ -62,34 +56,34 @@ Exit 1 when one is missing.`,
 			if len(args) == 1 {
 				rev = args[0]
 			}
-			inputs := append(kernelInputs(o.btf, o.headers), rev, o.line, o.kernel, fmt.Sprint(o.json))
-			return g.answer(cmd.OutOrStdout(), "features check", inputs, func(s *session, w io.Writer) error {
-				sha, err := s.rev("REV", rev)
+			inputs := append(app.KernelInputs(o.btf, o.headers), rev, o.line, o.kernel, fmt.Sprint(o.json))
+			return app.Answer(g.opts(), cmd.OutOrStdout(), "features check", inputs, func(s *app.Session, w io.Writer) error {
+				sha, err := s.Rev("REV", rev)
 				if err != nil {
 					return err
 				}
-				req := policies.FeaturesRequest{Rev: rev, SHA: sha, Status: s.status, TagMessage: s.repo.TagMessage}
+				req := policies.FeaturesRequest{Rev: rev, SHA: sha, Status: s.Status, TagMessage: s.Repo.TagMessage}
 				if o.kernel != "" {
 					if req.Kernel, err = versioning.ParseKernel(o.kernel); err != nil {
-						return &usageError{fmt.Errorf("--kernel: %w", err)}
+						return &app.UsageError{Err: fmt.Errorf("--kernel: %w", err)}
 					}
 				}
 				if o.line != "" {
-					st, err := s.status()
+					st, err := s.Status()
 					if err != nil {
 						return err
 					}
-					if req.Line, err = s.line(st, o.line); err != nil {
+					if req.Line, err = s.Line(st, o.line); err != nil {
 						return err
 					}
 				}
-				if req.Index, err = s.kernelIndex(o.btf, o.headers); err != nil {
+				if req.Index, err = s.KernelIndex(o.btf, o.headers); err != nil {
 					return err
 				}
-				r, err := policies.CheckFeatures(s.repo, s.policy, req)
+				r, err := policies.CheckFeatures(s.Repo, s.Policy, req)
 				var be *policies.BaselineError
 				if errors.As(err, &be) {
-					return &usageError{err}
+					return &app.UsageError{Err: err}
 				}
 				if err != nil {
 					return err
@@ -97,10 +91,10 @@ Exit 1 when one is missing.`,
 				if o.json {
 					err = writeJSON(w, r)
 				} else {
-					report.Features(w, rev, r, s.describe)
+					report.Features(w, rev, r, s.Describe)
 				}
 				if err == nil && !r.OK() {
-					return errNo
+					return app.ErrNo
 				}
 				return err
 			})
@@ -119,78 +113,4 @@ func kernelFlags(cmd *cobra.Command, btf, headers *[]string) {
 	if headers != nil {
 		cmd.Flags().StringArrayVar(headers, "kernel-headers", nil, "a kernel's own UAPI headers, the witness where its BTF cannot say: an include `DIR` with linux/version.h (/usr/include) or a kernel tree, or VERSION=DIR; repeatable")
 	}
-}
-
-// kernelInputs are what an answer that reads kernel BTF depends on: the
-// flags, the files' sizes and times, and the running kernel.
-func kernelInputs(btf, headers []string) []string {
-	out := []string{runningKernel()}
-	for _, arg := range append(slices.Clone(btf), headers...) {
-		path, _, _ := kernel.SplitBTFArg(arg)
-		out = append(out, arg, answers.FileStamp(path))
-	}
-	return out
-}
-
-// runningKernel is the running kernel's release, as uname -r prints it;
-// "" where there is none to read. /sys/kernel/btf/vmlinux is that kernel.
-func runningKernel() string {
-	data, err := os.ReadFile("/proc/sys/kernel/osrelease")
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(string(data))
-}
-
-// kernelIndex opens the BTF the flags or the policy name, and the
-// kernels' own headers. A relative features.btf is relative to the
-// repository's work tree.
-func (s *session) kernelIndex(btf, headers []string) (*kernel.Index, error) {
-	args := btf
-	if len(args) == 0 {
-		path := s.policy.Features.BTF
-		if path != "" && !filepath.IsAbs(path) && s.repo.WorkTree() != "" {
-			path = filepath.Join(s.repo.WorkTree(), path)
-		}
-		if path != "" {
-			args = []string{path}
-		}
-	}
-	if len(args) == 0 {
-		return nil, usagef("no kernel BTF to check against (pass --btf PATH, such as --btf /sys/kernel/btf/vmlinux, or set features.btf in tiered.yaml)")
-	}
-	for _, a := range args {
-		if _, _, err := kernel.SplitBTFArg(a); err != nil {
-			return nil, &usageError{err}
-		}
-	}
-	idx, err := kernel.Load(kernel.LoadOptions{Running: runningKernel()}, args...)
-	if err != nil {
-		return nil, err
-	}
-	for _, dir := range headers {
-		h, err := kernel.LoadHeaders(dir)
-		if err != nil {
-			return nil, err
-		}
-		idx.UseHeaders(h)
-	}
-	return idx, nil
-}
-
-// btfArg is a single --btf flag as kernelIndex takes it.
-func btfArg(flag string) []string {
-	if flag == "" {
-		return nil
-	}
-	return []string{flag}
-}
-
-// describe is "sha12 subject" for a commit, the sha alone if unreadable.
-func (s *session) describe(sha string) string {
-	c, err := s.repo.Commit(sha)
-	if err != nil {
-		return branches.Short(sha)
-	}
-	return branches.Short(sha) + " " + c.Subject
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tiered-release/tiered/branches"
+	"github.com/tiered-release/tiered/internal/app"
 	"github.com/tiered-release/tiered/internal/atomicfile"
 	"github.com/tiered-release/tiered/policies"
 )
@@ -42,12 +43,12 @@ It prints what it found and why, and never overwrites a policy file without
 			}
 			if out == "" {
 				if repo.WorkTree() == "" {
-					return usagef("a bare repository has no work tree for %s: pass --out FILE (or --out - for stdout)", policies.DefaultFile)
+					return app.Usagef("a bare repository has no work tree for %s: pass --out FILE (or --out - for stdout)", policies.DefaultFile)
 				}
 				out = filepath.Join(repo.WorkTree(), policies.DefaultFile)
 			}
 			if _, err := os.Stat(out); err == nil && !o.force && out != "-" {
-				return usagef("%s exists: tiered init never overwrites it (pass --force to replace it)", out)
+				return app.Usagef("%s exists: tiered init never overwrites it (pass --force to replace it)", out)
 			} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return err
 			}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tiered-release/tiered/internal/app"
 	"github.com/tiered-release/tiered/policies"
 	"github.com/tiered-release/tiered/report"
 )
@@ -28,7 +29,7 @@ has; and the oldest kernel with every feature the manifest marks
 required: true. Its exit code is 0 whatever the kernels lack.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
-				return usagef("features matrix takes at most one REV, got %d", len(args))
+				return app.Usagef("features matrix takes at most one REV, got %d", len(args))
 			}
 			return nil
 		},
@@ -37,17 +38,17 @@ required: true. Its exit code is 0 whatever the kernels lack.`,
 			if len(args) == 1 {
 				rev = args[0]
 			}
-			inputs := append(kernelInputs(o.btf, o.headers), rev, fmt.Sprint(o.json))
-			return g.answer(cmd.OutOrStdout(), "features matrix", inputs, func(s *session, w io.Writer) error {
-				sha, err := s.rev("REV", rev)
+			inputs := append(app.KernelInputs(o.btf, o.headers), rev, fmt.Sprint(o.json))
+			return app.Answer(g.opts(), cmd.OutOrStdout(), "features matrix", inputs, func(s *app.Session, w io.Writer) error {
+				sha, err := s.Rev("REV", rev)
 				if err != nil {
 					return err
 				}
-				idx, err := s.kernelIndex(o.btf, o.headers)
+				idx, err := s.KernelIndex(o.btf, o.headers)
 				if err != nil {
 					return err
 				}
-				m, err := policies.FeaturesMatrix(s.repo, s.policy, idx, rev, sha)
+				m, err := policies.FeaturesMatrix(s.Repo, s.Policy, idx, rev, sha)
 				if err != nil {
 					return err
 				}

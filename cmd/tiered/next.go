@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tiered-release/tiered/branches"
+	"github.com/tiered-release/tiered/internal/app"
 	"github.com/tiered-release/tiered/kernel"
 	"github.com/tiered-release/tiered/policies"
 	"github.com/tiered-release/tiered/report"
@@ -24,22 +24,22 @@ func newNextCmd(g *globalOpts) *cobra.Command {
 		Short: "Print the version the next release of a line would get, why, and the gates cut would run",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.answer(cmd.OutOrStdout(), "next", []string{o.line, fmt.Sprint(o.json)}, func(s *session, w io.Writer) error {
-				st, err := s.status()
+			return app.Answer(g.opts(), cmd.OutOrStdout(), "next", []string{o.line, fmt.Sprint(o.json)}, func(s *app.Session, w io.Writer) error {
+				st, err := s.Status()
 				if err != nil {
 					return err
 				}
-				line, err := s.line(st, o.line)
+				line, err := s.Line(st, o.line)
 				if err != nil {
 					return err
 				}
 				var kernels *kernel.Index
-				if s.policy.Features.BTF != "" {
-					if kernels, err = s.kernelIndex(nil, nil); err != nil {
+				if s.Policy.Features.BTF != "" {
+					if kernels, err = s.KernelIndex(nil, nil); err != nil {
 						return err
 					}
 				}
-				rep, err := policies.NextWithGates(s.repo, s.policy, st, line, kernels, s.repo.RefTarget)
+				rep, err := policies.NextWithGates(s.Repo, s.Policy, st, line, kernels, s.Repo.RefTarget)
 				if err != nil {
 					return err
 				}
@@ -50,7 +50,7 @@ func newNextCmd(g *globalOpts) *cobra.Command {
 					report.Gates(w, rep.Gates)
 				}
 				if err == nil && rep.No() {
-					return errNo
+					return app.ErrNo
 				}
 				return err
 			})
@@ -59,16 +59,4 @@ func newNextCmd(g *globalOpts) *cobra.Command {
 	cmd.Flags().StringVar(&o.line, "line", "", "the `LINE` (branch or version prefix; default: trunk)")
 	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
 	return cmd
-}
-
-// line finds the line a --line flag names; empty means trunk.
-func (s *session) line(st *branches.Status, name string) (*branches.Line, error) {
-	if name == "" {
-		name = branches.TierTrunk
-	}
-	l, err := st.FindLine(name)
-	if err != nil {
-		return nil, &usageError{fmt.Errorf("--line %w", err)}
-	}
-	return l, nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tiered-release/tiered/branches"
+	"github.com/tiered-release/tiered/internal/app"
 	"github.com/tiered-release/tiered/packaging"
 	"github.com/tiered-release/tiered/policies"
 )
@@ -40,13 +41,13 @@ written beside the packages.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.root == "" {
-				return usagef("--root DIR is required: the install tree (make install DESTDIR=DIR)")
+				return app.Usagef("--root DIR is required: the install tree (make install DESTDIR=DIR)")
 			}
-			s, st, err := g.openStatus()
+			s, st, err := app.OpenStatus(g.opts())
 			if err != nil {
 				return err
 			}
-			b, err := s.packageBuild(st, o)
+			b, err := packageBuild(s, st, o)
 			if err != nil {
 				return err
 			}
@@ -74,36 +75,26 @@ written beside the packages.`,
 
 // packageBuild maps what the repository says of the release (policies)
 // and the flags to a build of the install tree (packaging).
-func (s *session) packageBuild(st *branches.Status, o *packageOpts) (*packaging.Build, error) {
+func packageBuild(s *app.Session, st *branches.Status, o *packageOpts) (*packaging.Build, error) {
 	var formats []string
 	for _, f := range strings.Split(o.formats, ",") {
 		if f = strings.TrimSpace(f); f != "" {
 			formats = append(formats, f)
 		}
 	}
-	for _, f := range formats {
-		if f != "deb" && f != "rpm" {
-			return nil, usagef("--format %q: unknown format (use deb, rpm or deb,rpm)", f)
-		}
-	}
-	for _, u := range o.upgradeFrom {
-		if f, v, ok := strings.Cut(u, "="); ok && (f != "deb" && f != "rpm" || v == "") || u == "" {
-			return nil, usagef("--upgrade-from %q: write VERSION, deb=VERSION or rpm=VERSION", u)
-		}
-	}
 	head := ""
 	if o.release == "" {
 		var err error
-		if head, err = s.repo.Resolve("HEAD"); err != nil {
+		if head, err = s.Repo.Resolve("HEAD"); err != nil {
 			return nil, err
 		}
 	}
-	src, err := policies.Package(s.repo, s.policy, st, o.release, head)
+	src, err := policies.Package(s.Repo, s.Policy, st, o.release, head)
 	if err != nil {
 		return nil, err
 	}
 	scheme := st.Scheme
-	cfg := s.policy.Packaging
+	cfg := s.Policy.Packaging
 	version := packaging.ReleaseVersion(scheme, src.Version)
 	if src.Last != nil {
 		version = packaging.DevVersion(scheme, src.Last.Version, src.Version, src.Ahead, src.Commit.Hash)
@@ -115,7 +106,7 @@ func (s *session) packageBuild(st *branches.Status, o *packageOpts) (*packaging.
 	}
 	maintainer := o.maintainer
 	if maintainer == "" && src.Release != nil && src.Release.Annotated {
-		maintainer = s.repo.Tagger(src.Release.Tag)
+		maintainer = s.Repo.Tagger(src.Release.Tag)
 	}
 	if maintainer == "" {
 		maintainer = src.Commit.Committer
@@ -127,7 +118,7 @@ func (s *session) packageBuild(st *branches.Status, o *packageOpts) (*packaging.
 		earlier = append(earlier, packaging.Release{Version: v, Date: r.Commit.When, Maintainer: r.Commit.Committer, Changes: changes(r.Changes), More: r.More})
 	}
 	var specs []packaging.Spec
-	for _, p := range s.policy.Packages {
+	for _, p := range s.Policy.Packages {
 		specs = append(specs, packaging.Spec(p))
 	}
 	var licenses []packaging.LicenseFile
@@ -136,7 +127,7 @@ func (s *session) packageBuild(st *branches.Status, o *packageOpts) (*packaging.
 	}
 	return &packaging.Build{
 		Root: o.root, Out: o.out, Formats: formats,
-		Library: s.policy.ABI.Library, ABI: src.Version.ABI, Version: version,
+		Library: s.Policy.ABI.Library, ABI: src.Version.ABI, Version: version,
 		Specs: specs, Maintainer: maintainer,
 		Summary: cfg.Summary, Description: cfg.Description, Homepage: cfg.Homepage,
 		License: cfg.License, LicenseFiles: licenses, Copyright: cfg.Copyright,

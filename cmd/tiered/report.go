@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tiered-release/tiered/internal/app"
 	"github.com/tiered-release/tiered/internal/atomicfile"
 	"github.com/tiered-release/tiered/policies"
 	"github.com/tiered-release/tiered/report"
@@ -31,26 +32,26 @@ $GITHUB_STEP_SUMMARY.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.format != "html" && o.format != "markdown" {
-				return usagef("--format %q: use html or markdown", o.format)
+				return app.Usagef("--format %q: use html or markdown", o.format)
 			}
 			if o.format == "html" && o.out == "" {
-				return usagef("--out DIR is required for the HTML dashboard (or pass --format markdown)")
+				return app.Usagef("--out DIR is required for the HTML dashboard (or pass --format markdown)")
 			}
-			s, st, err := g.openStatus()
+			s, st, err := app.OpenStatus(g.opts())
 			if err != nil {
 				return err
 			}
-			opts := policies.DashboardOptions{RefExists: s.repo.RefTarget, PlanLines: o.lines, Top: 5}
-			if s.policy.Features.BTF != "" {
-				if opts.Kernels, err = s.kernelIndex(nil, nil); err != nil {
+			opts := policies.DashboardOptions{RefExists: s.Repo.RefTarget, PlanLines: o.lines, Top: 5}
+			if s.Policy.Features.BTF != "" {
+				if opts.Kernels, err = s.KernelIndex(nil, nil); err != nil {
 					return err
 				}
 			}
-			d, err := policies.BuildDashboard(s.repo, s.policy, st, opts)
+			d, err := policies.BuildDashboard(s.Repo, s.Policy, st, opts)
 			if err != nil {
 				return err
 			}
-			title := s.title()
+			title := s.Title()
 			if o.format == "markdown" {
 				_, err := cmd.OutOrStdout().Write(report.Markdown(title, d))
 				return err
@@ -74,16 +75,4 @@ $GITHUB_STEP_SUMMARY.`,
 	cmd.Flags().StringVar(&o.format, "format", "html", "html or markdown (on stdout)")
 	cmd.Flags().IntVar(&o.lines, "plan-lines", 4, "plan the pending backports of the `N` newest lines")
 	return cmd
-}
-
-// title names the repository for reports: the library, else the
-// directory.
-func (s *session) title() string {
-	if s.policy.ABI.Library != "" {
-		return s.policy.ABI.Library
-	}
-	if wt := s.repo.WorkTree(); wt != "" {
-		return filepath.Base(wt)
-	}
-	return "repository"
 }

@@ -1,21 +1,15 @@
 package main
 
 import (
-	"bytes"
-	"cmp"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
-	"sync"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/tiered-release/tiered/branches"
-	"github.com/tiered-release/tiered/policies"
+	"github.com/tiered-release/tiered/internal/app"
+	"github.com/tiered-release/tiered/internal/buildinfo"
 )
 
 // globalOpts are the flags every command takes.
@@ -26,6 +20,11 @@ type globalOpts struct {
 	verbose bool
 	stderr  io.Writer // for notes; errors go through exitCode
 	log     *slog.Logger
+}
+
+// opts are the global flags as package app takes them.
+func (g *globalOpts) opts() app.Options {
+	return app.Options{Repo: g.repo, Config: g.config, NoCache: g.noCache, Stderr: g.stderr, Log: g.log}
 }
 
 func newRootCmd() *cobra.Command {
@@ -48,7 +47,7 @@ and builds packages.`,
 		g.log = newLogger(g.stderr, g.verbose)
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &usageError{fmt.Errorf("%v (see %s --help)", err, c.CommandPath())}
+		return &app.UsageError{Err: fmt.Errorf("%v (see %s --help)", err, c.CommandPath())}
 	})
 	root.AddCommand(
 		newStatusCmd(g),
@@ -64,152 +63,14 @@ and builds packages.`,
 		newManCmd(),
 	)
 	group(root)
-	root.Version = versionString()
+	root.Version = buildinfo.String("tiered", version)
 	root.SetVersionTemplate("{{.Version}}\n")
 	registerCompletions(root, g)
 	return root
-}
-
-// session is an open repository and its policy.
-type session struct {
-	repo    *branches.Repo
-	policy  *policies.Policy
-	noCache bool
-	stderr  io.Writer
-	log     *slog.Logger
-	hint    sync.Once
-	notes   strings.Builder // what note wrote, kept with a cached answer
-}
-
-// note writes a line to stderr and keeps it for the answer cache.
-func (s *session) note(format string, args ...any) {
-	line := fmt.Sprintf(format, args...)
-	s.notes.WriteString(line)
-	if s.stderr != nil {
-		io.WriteString(s.stderr, line)
-	}
-}
-
-func (g *globalOpts) open() (*session, error) {
-	if g.log == nil {
-		g.log = newLogger(nil, false)
-	}
-	start := time.Now()
-	repo, err := branches.Open(g.repo)
-	if err != nil {
-		return nil, err
-	}
-	p, err := g.loadPolicy(repo)
-	if err != nil {
-		return nil, err
-	}
-	g.log.Debug("opened", "repo", g.repo, "policy", cmp.Or(p.File, "default"), "took", time.Since(start))
-	if g.noCache {
-		repo.DisableCommitCache()
-	}
-	return &session{repo: repo, policy: p, noCache: g.noCache, stderr: g.stderr, log: g.log}, nil
-}
-
-func (g *globalOpts) loadPolicy(repo *branches.Repo) (*policies.Policy, error) {
-	if g.config != "" {
-		return policies.Load(g.config)
-	}
-	return policies.LoadRepo(repo)
-}
-
-// openStatus opens the repository and reads its lines: what every command
-// but demo starts with.
-func (g *globalOpts) openStatus() (*session, *branches.Status, error) {
-	s, err := g.open()
-	if err != nil {
-		return nil, nil, err
-	}
-	st, err := s.status()
-	if err != nil {
-		return nil, nil, err
-	}
-	return s, st, nil
 }
 
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
-}
-
-// answer runs a read-only query through the answer cache: its output and
-// whether the answer is "no" are stored under a key of the query, its
-// inputs, the policy, the refs and the binary (cache.go). A repeated query
-// on an unchanged repository prints the stored answer without reading
-// history.
-func (g *globalOpts) answer(w io.Writer, query string, inputs []string, run func(s *session, w io.Writer) error) error {
-	s, err := g.open()
-	if err != nil {
-		return err
-	}
-	key, err := s.cacheKey(query, inputs...)
-	if err != nil {
-		return run(s, w)
-	}
-	store := s.answers()
-	var a answerEntry
-	hit := store.Get(key, &a)
-	s.log.Debug("answer cache", "query", query, "hit", hit, "dir", store.Dir)
-	if !hit {
-		var buf bytes.Buffer
-		err := run(s, &buf)
-		s.repo.SaveCache() // a cache that cannot be written only costs time
-		if err != nil && !errors.Is(err, errNo) {
-			return err
-		}
-		a = answerEntry{Out: buf.String(), No: err != nil, Notes: s.notes.String()}
-		store.Put(key, a)
-	} else if a.Notes != "" && g.stderr != nil {
-		io.WriteString(g.stderr, a.Notes)
-	}
-	io.WriteString(w, a.Out)
-	if a.No {
-		return errNo
-	}
-	return nil
-}
-
-// answerEntry is a query's stored answer.
-type answerEntry struct {
-	Out   string `json:"out"`
-	No    bool   `json:"no"`
-	Notes string `json:"notes,omitempty"` // stderr notes, repeated on a hit
-}
-
-// status reads the repository's lines, and says once on stderr when the
-// policy misreads them.
-func (s *session) status() (*branches.Status, error) {
-	start := time.Now()
-	st, err := s.repo.Status(s.policy.Layout())
-	if err != nil {
-		return nil, err
-	}
-	s.log.Debug("status", "lines", len(st.Lines), "releases", len(st.Releases), "tags", st.Tags, "took", time.Since(start))
-	s.hint.Do(func() {
-		if st.Tags >= 4 && 2*len(st.Misread) > st.Tags {
-			s.note("tiered: note: %d of %d tags (%s) do not read as tags: %q in scheme %s of %s: run tiered init to write a policy that fits\n",
-				len(st.Misread), st.Tags, listSome(st.Misread, 3), s.policy.Tags, st.Scheme, s.policyName())
-		}
-	})
-	return st, nil
-}
-
-// policyName says where the policy came from, for messages.
-func (s *session) policyName() string {
-	if s.policy.File == "" {
-		return "the default policy (no tiered.yaml)"
-	}
-	return s.policy.File
-}
-
-func listSome(xs []string, n int) string {
-	if len(xs) <= n {
-		return strings.Join(xs, ", ")
-	}
-	return strings.Join(xs[:n], ", ") + ", …"
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/tiered-release/tiered/internal/app"
 	"github.com/tiered-release/tiered/report"
 )
 
@@ -20,8 +21,8 @@ func newStatusCmd(g *globalOpts) *cobra.Command {
 		Short: "List every line, its kernel baseline, latest release and unreleased work",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.answer(cmd.OutOrStdout(), "status", []string{fmt.Sprint(o.json)}, func(s *session, w io.Writer) error {
-				st, err := s.status()
+			return app.Answer(g.opts(), cmd.OutOrStdout(), "status", []string{fmt.Sprint(o.json)}, func(s *app.Session, w io.Writer) error {
+				st, err := s.Status()
 				if err != nil {
 					return err
 				}
@@ -40,7 +41,7 @@ func newStatusCmd(g *globalOpts) *cobra.Command {
 
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
-		return usagef("%s takes no arguments, have %q", cmd.CommandPath(), strings.Join(args, " "))
+		return app.Usagef("%s takes no arguments, have %q", cmd.CommandPath(), strings.Join(args, " "))
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -16,19 +17,19 @@ import (
 // inputs.
 func TestAnswerCache(t *testing.T) {
 	dir := fixture(t, "fourtier.sh")
-	g := &globalOpts{repo: dir}
+	o := Options{Repo: dir}
 	runs := 0
 	query := func(inputs ...string) (string, error) {
 		var out bytes.Buffer
-		err := g.answer(&out, "test", inputs, func(s *session, w io.Writer) error {
+		err := Answer(o, &out, "test", inputs, func(s *Session, w io.Writer) error {
 			runs++
-			st, err := s.status()
+			st, err := s.Status()
 			if err != nil {
 				return err
 			}
 			io.WriteString(w, st.Lines[len(st.Lines)-1].Tip)
 			if len(inputs) > 0 && inputs[0] == "no" {
-				return errNo
+				return ErrNo
 			}
 			return nil
 		})
@@ -42,10 +43,10 @@ func TestAnswerCache(t *testing.T) {
 		t.Fatalf("repeated query: %q, %v, %d runs; want the stored answer", again, err, runs)
 	}
 	// "no" is stored as such.
-	if _, err := query("no"); !errors.Is(err, errNo) || runs != 2 {
+	if _, err := query("no"); !errors.Is(err, ErrNo) || runs != 2 {
 		t.Fatalf("a no: %v, %d runs", err, runs)
 	}
-	if _, err := query("no"); !errors.Is(err, errNo) || runs != 2 {
+	if _, err := query("no"); !errors.Is(err, ErrNo) || runs != 2 {
 		t.Fatalf("a stored no: %v, %d runs", err, runs)
 	}
 	// A corrupt entry is recomputed and rewritten.
@@ -80,10 +81,56 @@ func TestAnswerCache(t *testing.T) {
 		t.Fatalf("after a policy change: %v, %d runs; want a recomputation", err, runs)
 	}
 	// --no-cache computes every time.
-	g.noCache = true
+	o.NoCache = true
 	query()
 	query()
 	if runs != 7 {
 		t.Fatalf("with --no-cache: %d runs, want 7", runs)
+	}
+}
+
+// fixture builds a test history with a recipe of testdata/fixtures.
+func fixture(t *testing.T, name string) string {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is needed to build the fixture repository")
+	}
+	script, err := filepath.Abs("../../testdata/fixtures/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cmd := exec.Command("bash", script)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v\n%s", name, err, out)
+	}
+	return dir
+}
+
+// Rev, Line and TargetAndSource name what is wrong as bad usage.
+func TestNames(t *testing.T) {
+	s, st, err := OpenStatus(Options{Repo: fixture(t, "fourtier.sh")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ue *UsageError
+	if _, err := s.Rev("--at", "nope"); !errors.As(err, &ue) {
+		t.Errorf("Rev(nope) = %v, want a UsageError", err)
+	}
+	if l, err := s.Line(st, ""); err != nil || l.Name != "trunk" {
+		t.Errorf("Line(\"\") = %v, %v; want trunk", l, err)
+	}
+	if _, _, err := s.TargetAndSource(st, "--to", "1.4", "1.4"); !errors.As(err, &ue) || !strings.Contains(err.Error(), "name the same line 1.4") {
+		t.Errorf("TargetAndSource(1.4, 1.4) = %v", err)
+	}
+	if _, _, err := s.TargetAndSource(st, "--to", "", ""); !errors.As(err, &ue) {
+		t.Errorf("TargetAndSource without a target = %v", err)
+	}
+	if _, err := s.KernelIndex(nil, nil); !errors.As(err, &ue) {
+		t.Errorf("KernelIndex without BTF = %v, want a UsageError", err)
+	}
+	if got := s.Title(); got != "libfoo" {
+		t.Errorf("Title() = %q", got)
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package progress
 
 import (
 	"bytes"
@@ -12,17 +12,17 @@ import (
 // its line when done.
 func TestProgress(t *testing.T) {
 	var buf bytes.Buffer
-	if p := newProgress(&buf, "plan"); p.w != nil {
+	if p := New(&buf, "plan"); p.w != nil {
 		t.Fatal("progress to a buffer would write")
 	}
 	f, err := os.CreateTemp(t.TempDir(), "stderr")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := newProgress(f, "plan"); p.w != nil {
+	if p := New(f, "plan"); p.w != nil {
 		t.Fatal("progress to a regular file would write")
 	}
-	p := &progress{w: &buf, what: "plan", start: time.Now()}
+	p := &Reporter{w: &buf, what: "plan", start: time.Now()}
 	p.Update(1, 10)
 	if buf.Len() != 0 {
 		t.Fatalf("progress within two seconds: %q", buf.String())
