@@ -25,13 +25,13 @@ import (
 // test skips without them; .ci/oracle fetches them):
 //
 //	TIERED_LIBBPF          a clone of github.com/libbpf/libbpf with its tags
-//	TIERED_KERNELS         kernel BTF files named by version, raw or ELF, which
+//	TIERED_ORACLE_BTF      kernel BTF files named by version, raw or ELF, which
 //	                       bpftool reads too (not .ci/kernels.sh's images)
 //	TIERED_KERNEL_HEADERS  kernels' own UAPI headers: DIR or VERSION=DIR, comma-separated
 func TestOracle(t *testing.T) {
-	repoDir, kernels := os.Getenv("TIERED_LIBBPF"), os.Getenv("TIERED_KERNELS")
+	repoDir, kernels := os.Getenv("TIERED_LIBBPF"), os.Getenv("TIERED_ORACLE_BTF")
 	if repoDir == "" || kernels == "" {
-		t.Skip("set TIERED_LIBBPF to a libbpf clone and TIERED_KERNELS to a directory of kernel BTF (see .ci/oracle)")
+		t.Skip("set TIERED_LIBBPF to a libbpf clone and TIERED_ORACLE_BTF to a directory of kernel BTF (see .ci/oracle)")
 	}
 	bpftool, err := exec.LookPath("bpftool")
 	if err != nil {

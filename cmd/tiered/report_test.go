@@ -108,6 +108,7 @@ func browse(t *testing.T, exe, file string, want pageCheck) {
 	if dir == "" {
 		dir = t.TempDir()
 	}
+	os.MkdirAll(dir, 0o755)
 	name := filepath.Join(dir, strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())+".jpg")
 	if err := os.WriteFile(name, shot, 0o644); err != nil {
 		t.Error(err)
