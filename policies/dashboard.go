@@ -59,6 +59,9 @@ type Dashboard struct {
 	Releases  []string           `json:"releases"`
 	Lines     []LineReport       `json:"lines"`
 	Anomalies []branches.Anomaly `json:"anomalies"`
+	// Matrix is trunk's kernel features against every kernel of the BTF
+	// the policy names; nil without BTF or declared features.
+	Matrix *kernel.Matrix `json:"matrix,omitempty"`
 }
 
 // LineReport is one line of a [Dashboard].
@@ -154,6 +157,13 @@ func BuildDashboard(h History, p *Policy, st *branches.Status, o DashboardOption
 			lr.Backports = summarizePlan(pl, o.Top)
 		}
 		d.Lines = append(d.Lines, lr)
+	}
+	if o.Kernels != nil && trunk != nil && (len(p.UAPI.Headers) > 0 || p.Features.Manifest != "") {
+		m, err := FeaturesMatrix(h, p, o.Kernels, p.Trunk, trunk.Tip)
+		if err != nil {
+			return nil, err
+		}
+		d.Matrix = m
 	}
 	return d, nil
 }

@@ -61,6 +61,16 @@ func Markdown(title string, d *policies.Dashboard) []byte {
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(l.Name), cell(s.From), cell(strings.Join(cs, ", ")), cell(strings.Join(top, "<br>")))
 	}
+	if x := d.Matrix; x != nil {
+		fmt.Fprintf(&b, "\n### Kernel features of trunk\n\n%d features; ", x.Checked)
+		if x.Oldest != "" {
+			fmt.Fprintf(&b, "the oldest kernel with every required feature: **%s**; ", x.Oldest)
+		}
+		fmt.Fprintf(&b, "no kernel has %d.\n\n| kernel | has | missing | unverifiable |\n|---|---:|---:|---:|\n", len(x.Nowhere))
+		for _, k := range x.Kernels {
+			fmt.Fprintf(&b, "| %s | %d | %d | %d |\n", cell(k.Kernel), k.Has, k.Missing, k.Unverifiable)
+		}
+	}
 	if len(d.Anomalies) > 0 {
 		b.WriteString("\n### Anomalies\n\n")
 		for _, a := range d.Anomalies {

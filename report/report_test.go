@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/tiered-release/tiered/branches"
+	"github.com/tiered-release/tiered/kernel"
 	"github.com/tiered-release/tiered/policies"
 )
 
@@ -25,6 +26,8 @@ func sampleDashboard() *policies.Dashboard {
 				Next: &policies.NextReport{NextPlan: &policies.NextPlan{Current: "1.3.0", Bump: policies.BumpNone}}},
 		},
 		Anomalies: []branches.Anomaly{{Kind: "not-descendant", Message: "release 1.2.2 does not descend from 1.2.1"}},
+		Matrix: &kernel.Matrix{Commit: "abcdef0123456789", Checked: 12, Oldest: "6.9", Nowhere: []string{"BPF_MAP_TYPE_RING_POOL"},
+			Kernels: []kernel.MatrixKernel{{Kernel: "6.9", Has: 11, Missing: 1}, {Kernel: "6.10", Has: 11, Missing: 1}}},
 	}
 }
 
@@ -43,6 +46,9 @@ func TestHTML(t *testing.T) {
 		`<span class="verdict-eligible">2 eligible</span>`,
 		`not-descendant`,
 		`Lines with nothing to release`,
+		`<tr data-kernel="6.10"><td>6.10</td><td>11</td><td>1</td><td>0</td><td>0</td></tr>`,
+		`the oldest kernel with every required feature: <strong>6.9</strong>`,
+		`no kernel has 1</span> <code>BPF_MAP_TYPE_RING_POOL</code>`,
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("HTML lacks %q", want)
@@ -65,6 +71,8 @@ func TestMarkdown(t *testing.T) {
 		"| 1.3 | - | 1.3.0 | 0 | nothing to release |  |",
 		"| 1.4 | trunk | 2 eligible, 5 forbidden | `fedcba987654` libbpf: fix \\| pipes |",
 		"- `not-descendant` release 1.2.2 does not descend from 1.2.1",
+		"12 features; the oldest kernel with every required feature: **6.9**; no kernel has 1.",
+		"| 6.10 | 11 | 1 | 0 |",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("Markdown lacks %q:\n%s", want, md)
