@@ -2,12 +2,13 @@ package branches
 
 import (
 	"bytes"
+	"cmp"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
 // ResolveSHA returns the full sha of the one commit whose sha starts with
@@ -39,26 +40,60 @@ func (r *Repo) ResolveSHA(prefix string) (string, bool) {
 }
 
 // FindBySubject returns the commits whose subject is exactly subject
-// (case-sensitive: a revert and a re-land may differ only in case).
+// (case-sensitive: a revert and a re-land may differ only in case), among
+// the commits the refs reach.
 func (r *Repo) FindBySubject(subject string) ([]string, error) {
-	r.subjectsOnce.Do(func() {
-		r.subjects = map[string][]string{}
-		iter, err := r.r.CommitObjects()
-		if err != nil {
-			r.subjectsErr = err
-			return
-		}
-		r.subjectsErr = iter.ForEach(func(c *object.Commit) error {
-			s, _, _ := strings.Cut(c.Message, "\n")
-			s = strings.TrimSpace(s)
-			r.subjects[s] = append(r.subjects[s], c.Hash.String())
-			return nil
-		})
-	})
+	r.subjectsOnce.Do(func() { r.subjects, r.subjectsErr = r.readSubjects() })
 	if r.subjectsErr != nil {
 		return nil, r.subjectsErr
 	}
 	out := append([]string(nil), r.subjects[subject]...)
 	sort.Strings(out)
 	return out, nil
+}
+
+// readSubjects maps the subject of every commit of the graph to its shas,
+// reading the commits in the order the packs hold them.
+func (r *Repo) readSubjects() (map[string][]string, error) {
+	g, err := r.loadGraph()
+	if err != nil {
+		return nil, err
+	}
+	type place struct {
+		p   *packFile
+		off int64
+		h   plumbing.Hash
+	}
+	order := make([]place, len(g.hashes))
+	if rs, ok := r.r.Storer.(*refStorage); ok && rs.packs != nil {
+		rank := map[*packFile]int{nil: len(rs.packs.files)} // loose ones last
+		for i, p := range rs.packs.files {
+			rank[p] = i
+		}
+		for i, h := range g.hashes {
+			p, off, _, _ := rs.packs.find(h)
+			order[i] = place{p, off, h}
+		}
+		slices.SortFunc(order, func(a, b place) int {
+			if a.p != b.p {
+				return rank[a.p] - rank[b.p]
+			}
+			return cmp.Compare(a.off, b.off)
+		})
+	} else {
+		for i, h := range g.hashes {
+			order[i].h = h
+		}
+	}
+	subjects := map[string][]string{}
+	for _, x := range order {
+		c, err := r.r.CommitObject(x.h)
+		if err != nil {
+			return nil, fmt.Errorf("read commit %s: %w", x.h, err)
+		}
+		s, _, _ := strings.Cut(c.Message, "\n")
+		s = strings.TrimSpace(s)
+		subjects[s] = append(subjects[s], c.Hash.String())
+	}
+	return subjects, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -107,8 +108,13 @@ type Repo struct {
 	graphErr    error
 }
 
-// objectCache bounds the decoded objects (trees, commits) kept in memory.
-const objectCache = 256 * cache.MiByte
+// objectCache bounds the decoded objects (trees, commits) go-git keeps in
+// memory when it reads the packs; looseObjectCache when it reads only
+// loose objects.
+const (
+	objectCache      = 256 * cache.MiByte
+	looseObjectCache = 16 * cache.MiByte
+)
 
 // Open opens the repository at dir or in one of its parents, bare or with a
 // work tree. It returns an error wrapping [ErrNotRepository] if there is none.
@@ -136,10 +142,21 @@ func Open(dir string) (*Repo, error) {
 		if w, err := r.Worktree(); err == nil {
 			wt = w.Filesystem
 		}
-		st := filesystem.NewStorageWithOptions(fsStore.Filesystem(), cache.NewObjectLRU(objectCache), filesystem.Options{KeepDescriptors: true})
+		refs := newRefStore(fsStore.Filesystem().Root())
+		// Packed objects are read through their indexes in place (see
+		// packs); go-git reads the rest (loose objects), and all of them
+		// if an index is of a form packs does not read.
+		ps, err := openPacks(filepath.Join(refs.commonDir, "objects"))
+		size := objectCache
+		if err != nil {
+			ps = nil
+		} else {
+			size = looseObjectCache
+		}
+		st := filesystem.NewStorageWithOptions(fsStore.Filesystem(), cache.NewObjectLRU(size), filesystem.Options{KeepDescriptors: true})
 		// Refs are read as git reads them (see refStorage), so that a
 		// lock file or a write in progress never fails a reader.
-		rs := &refStorage{Storage: st, refs: newRefStore(st.Filesystem().Root())}
+		rs := &refStorage{Storage: st, refs: refs, packs: ps}
 		if r2, err := git.Open(rs, wt); err == nil {
 			r = r2
 		}
