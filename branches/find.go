@@ -24,19 +24,30 @@ func (r *Repo) ResolveSHA(prefix string) (string, bool) {
 	if !plumbing.IsHash(low) {
 		return "", false
 	}
-	r.sortedOnce.Do(func() {
-		r.sorted = slices.Clone(g.hashes)
-		slices.SortFunc(r.sorted, func(a, b plumbing.Hash) int { return bytes.Compare(a[:], b[:]) })
+	key := plumbing.NewHash(low)
+	var found []string
+	// In each sorted list, the first id at or after the prefix, and the
+	// one after it: two matches are ambiguous.
+	match := func(ids func(i int) plumbing.Hash, n, i int) {
+		for k := i; k < n && k < i+2; k++ {
+			if s := ids(k).String(); strings.HasPrefix(s, prefix) {
+				found = append(found, s)
+			}
+		}
+	}
+	for _, gf := range g.files {
+		match(func(i int) plumbing.Hash { return plumbing.Hash(gf.oidl[20*i : 20*i+20]) }, gf.n, gf.search(key[:]))
+	}
+	g.walkedOnce.Do(func() {
+		g.walkedIDs = slices.Clone(g.walked)
+		slices.SortFunc(g.walkedIDs, func(a, b plumbing.Hash) int { return bytes.Compare(a[:], b[:]) })
 	})
-	from := plumbing.NewHash(low)
-	i, _ := slices.BinarySearchFunc(r.sorted, from, func(a, b plumbing.Hash) int { return bytes.Compare(a[:], b[:]) })
-	if i >= len(r.sorted) || !strings.HasPrefix(r.sorted[i].String(), prefix) {
-		return "", false
+	i, _ := slices.BinarySearchFunc(g.walkedIDs, key, func(a, b plumbing.Hash) int { return bytes.Compare(a[:], b[:]) })
+	match(func(i int) plumbing.Hash { return g.walkedIDs[i] }, len(g.walkedIDs), i)
+	if len(found) != 1 {
+		return "", false // none, or ambiguous
 	}
-	if i+1 < len(r.sorted) && strings.HasPrefix(r.sorted[i+1].String(), prefix) {
-		return "", false // ambiguous
-	}
-	return r.sorted[i].String(), true
+	return found[0], true
 }
 
 // FindBySubject returns the commits whose subject is exactly subject
@@ -64,13 +75,14 @@ func (r *Repo) readSubjects() (map[string][]string, error) {
 		off int64
 		h   plumbing.Hash
 	}
-	order := make([]place, len(g.hashes))
+	order := make([]place, g.len())
 	if rs, ok := r.r.Storer.(*refStorage); ok && rs.packs != nil {
 		rank := map[*packFile]int{nil: len(rs.packs.files)} // loose ones last
 		for i, p := range rs.packs.files {
 			rank[p] = i
 		}
-		for i, h := range g.hashes {
+		for i := range order {
+			h := g.hash(int32(i))
 			p, off, _, _ := rs.packs.find(h)
 			order[i] = place{p, off, h}
 		}
@@ -81,8 +93,8 @@ func (r *Repo) readSubjects() (map[string][]string, error) {
 			return cmp.Compare(a.off, b.off)
 		})
 	} else {
-		for i, h := range g.hashes {
-			order[i].h = h
+		for i := range order {
+			order[i].h = g.hash(int32(i))
 		}
 	}
 	subjects := map[string][]string{}

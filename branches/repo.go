@@ -95,9 +95,6 @@ type Repo struct {
 	changed       sync.Map // sha → []string, the paths it changes
 	trees         trees
 
-	sortedOnce sync.Once
-	sorted     []plumbing.Hash // every commit sha, sorted, for prefix lookups
-
 	subjectsOnce sync.Once
 	subjects     map[string][]string
 	subjectsErr  error

@@ -47,8 +47,10 @@ func (r *Repo) tree(h plumbing.Hash) ([]object.TreeEntry, error) {
 // lists the commit, else from the commit object.
 func (r *Repo) rootTree(commit string) (plumbing.Hash, error) {
 	if g := r.loadedGraph(); g != nil && plumbing.IsHash(commit) {
-		if i, ok := g.find(plumbing.NewHash(commit)); ok && int(i) < len(g.trees) && !g.trees[i].IsZero() {
-			return g.trees[i], nil
+		if i, ok := g.find(plumbing.NewHash(commit)); ok {
+			if t, ok := g.tree(i); ok {
+				return t, nil
+			}
 		}
 	}
 	c, err := r.commitObject(commit)
@@ -223,13 +225,15 @@ func (r *Repo) ChangedPaths(commit string) ([]string, error) {
 // (zero for a root commit), from the commit-graph file when it lists both.
 func (r *Repo) treeAndParentTree(commit string) (tree, parent plumbing.Hash, err error) {
 	if g := r.loadedGraph(); g != nil && plumbing.IsHash(commit) {
-		if i, ok := g.find(plumbing.NewHash(commit)); ok && int(i) < len(g.trees) && !g.trees[i].IsZero() {
-			ps := g.parents[i]
-			if len(ps) == 0 {
-				return g.trees[i], plumbing.ZeroHash, nil
-			}
-			if int(ps[0]) < len(g.trees) && !g.trees[ps[0]].IsZero() {
-				return g.trees[i], g.trees[ps[0]], nil
+		if i, ok := g.find(plumbing.NewHash(commit)); ok {
+			if t, ok := g.tree(i); ok {
+				ps := g.parentsOf(i)
+				if len(ps) == 0 {
+					return t, plumbing.ZeroHash, nil
+				}
+				if pt, ok := g.tree(ps[0]); ok {
+					return t, pt, nil
+				}
 			}
 		}
 	}
