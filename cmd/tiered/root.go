@@ -218,6 +218,7 @@ func (g *globalOpts) answer(w io.Writer, query string, inputs []string, run func
 	if !hit {
 		var buf bytes.Buffer
 		err := run(s, &buf)
+		s.adviseCommitGraph()
 		s.repo.SaveCache() // a cache that cannot be written only costs time
 		if err != nil && !errors.Is(err, errNo) {
 			return err
@@ -257,6 +258,19 @@ func (s *session) status() (*branches.Status, error) {
 		}
 	})
 	return st, nil
+}
+
+// commitGraphAdviceAt is how many commits a query may read one by one,
+// for want of a commit-graph file, before tiered says how to write one.
+var commitGraphAdviceAt = 50000
+
+// adviseCommitGraph says on stderr, once, that a commit-graph would spare
+// reading every commit. Not a note: once written, the stored answer's
+// replay would repeat stale advice.
+func (s *session) adviseCommitGraph() {
+	if n := s.repo.UngraphedCommits(); n > commitGraphAdviceAt && s.stderr != nil {
+		fmt.Fprintf(s.stderr, "tiered: note: %d commits are in no commit-graph file, so each was read from its object: git commit-graph write --reachable --changed-paths makes queries on this repository fast\n", n)
+	}
 }
 
 // policyName says where the policy came from, for messages.
