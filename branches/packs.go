@@ -188,10 +188,47 @@ func (p *packFile) find(h plumbing.Hash) (int64, bool, error) {
 		lo = int(be.Uint32(p.fanout[4*int(h[0])-4:]))
 	}
 	hi := int(be.Uint32(p.fanout[4*int(h[0]):]))
-	i := lo + sort.Search(hi-lo, func(k int) bool {
-		return bytes.Compare(p.ids[20*(lo+k):20*(lo+k)+20], h[:]) >= 0
-	})
-	if i >= hi || !bytes.Equal(p.ids[20*i:20*i+20], h[:]) {
+	if lo > hi || hi > p.n {
+		return 0, false, fmt.Errorf("%s.idx: %w (fanout out of range)", p.name, errPackFormat)
+	}
+	// Ids are uniform: interpolate on their first eight bytes (two or
+	// three steps land near the id, touching few pages of a large
+	// index), then binary-search, then compare the rest.
+	key := be.Uint64(h[:8])
+	keyAt := func(i int) uint64 { return be.Uint64(p.ids[20*i:]) }
+	for hi-lo > 32 {
+		kl, kh := keyAt(lo), keyAt(hi-1)
+		if kl >= key {
+			hi = lo
+			break
+		}
+		if kh < key {
+			lo = hi
+			break
+		}
+		pos := lo + int(float64(key-kl)/float64(kh-kl)*float64(hi-1-lo))
+		pos = min(max(pos, lo+1), hi-1)
+		if keyAt(pos) < key {
+			lo = pos + 1
+		} else {
+			hi = pos
+		}
+	}
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if be.Uint64(p.ids[20*mid:]) < key {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	i := lo
+	for ; i < p.n && be.Uint64(p.ids[20*i:]) == key; i++ {
+		if bytes.Equal(p.ids[20*i:20*i+20], h[:]) {
+			break
+		}
+	}
+	if i >= p.n || !bytes.Equal(p.ids[20*i:20*i+20], h[:]) {
 		return 0, false, nil
 	}
 	off := int64(be.Uint32(p.off32[4*i:]))
