@@ -1,12 +1,14 @@
 package branches
 
 import (
+	"container/list"
 	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
 	"path"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -201,12 +203,12 @@ func (b *blobReader) sizeOf(h plumbing.Hash) (int64, error) {
 	if n, ok := b.size[h]; ok {
 		return n, nil
 	}
-	o, err := b.r.r.BlobObject(h)
+	n, err := b.r.r.Storer.EncodedObjectSize(h)
 	if err != nil {
 		return 0, err
 	}
-	b.size[h] = o.Size
-	return o.Size, nil
+	b.size[h] = n
+	return n, nil
 }
 
 // fill sets f's hunks, or Binary, from the two sides' contents.
@@ -215,9 +217,13 @@ func (b *blobReader) fill(f *FilePatch, from, to object.TreeEntry) error {
 		f.Binary = true
 		return nil
 	}
-	var text [2]string
+	var lines [2][]string
 	for k, e := range []object.TreeEntry{from, to} {
 		if e.Mode == 0 {
+			continue
+		}
+		if t, ok := b.r.texts.get(e.Hash); ok {
+			lines[k] = t
 			continue
 		}
 		data, size, err := b.read(e.Hash)
@@ -228,12 +234,67 @@ func (b *blobReader) fill(f *FilePatch, from, to object.TreeEntry) error {
 			f.Binary = true
 			continue
 		}
-		text[k] = string(data)
+		lines[k] = xdiff.Split(string(data))
+		b.r.texts.put(e.Hash, lines[k], len(data))
 	}
 	if !f.Binary && f.OldID != f.NewID {
-		f.Hunks = hunks(text[0], text[1])
+		f.Hunks = hunksOf(lines[0], lines[1])
 	}
 	return nil
+}
+
+// textCacheBytes bounds the split texts kept across patches: a file's
+// version a commit writes is the one the next commit to change it
+// starts from, so a plan's prerequisite search reads each once.
+const textCacheBytes = 32 << 20
+
+// textCache keeps the lines of recently diffed text blobs, least
+// recently used out first.
+type textCache struct {
+	mu    sync.Mutex
+	m     map[plumbing.Hash]*list.Element
+	lru   list.List // of *textEntry, most recent first
+	bytes int
+}
+
+type textEntry struct {
+	id    plumbing.Hash
+	lines []string
+	bytes int
+}
+
+func (c *textCache) get(id plumbing.Hash) ([]string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[id]
+	if !ok {
+		return nil, false
+	}
+	c.lru.MoveToFront(e)
+	return e.Value.(*textEntry).lines, true
+}
+
+func (c *textCache) put(id plumbing.Hash, lines []string, size int) {
+	size += 16 * len(lines)
+	if size > textCacheBytes/4 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[plumbing.Hash]*list.Element{}
+	}
+	if _, ok := c.m[id]; ok {
+		return
+	}
+	c.m[id] = c.lru.PushFront(&textEntry{id: id, lines: lines, bytes: size})
+	c.bytes += size
+	for c.bytes > textCacheBytes {
+		old := c.lru.Back().Value.(*textEntry)
+		c.lru.Remove(c.lru.Back())
+		delete(c.m, old.id)
+		c.bytes -= old.bytes
+	}
 }
 
 // The scores of git's default rename detection, out of xdiff.MaxScore.
@@ -466,7 +527,11 @@ func DiffFiles(oldPath, newPath, oldText, newText string) FilePatch {
 // hunks diffs two texts line by line as `git diff` does (package xdiff):
 // changes whose gap is at most 2×context equal lines share a hunk.
 func hunks(oldText, newText string) []Hunk {
-	a, b := xdiff.Split(oldText), xdiff.Split(newText)
+	return hunksOf(xdiff.Split(oldText), xdiff.Split(newText))
+}
+
+// hunksOf is hunks of two texts already split into lines.
+func hunksOf(a, b []string) []Hunk {
 	xh := xdiff.Hunks(a, b, xdiff.Diff(a, b), contextLines)
 	out := make([]Hunk, len(xh))
 	for i, h := range xh {

@@ -88,7 +88,8 @@ type Repo struct {
 	r   *git.Repository
 	dir string
 
-	patches sync.Map // sha → *Patch
+	patches sync.Map  // sha → *Patch
+	texts   textCache // split text blobs, across patches
 
 	commits       commitCache // across runs, under CacheDir
 	noCommitCache bool
@@ -374,7 +375,7 @@ func (r *Repo) ReadFile(commit, path string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s at %s: %w", path, Short(commit), err)
 	}
-	return data, nil
+	return append([]byte{}, data...), nil // the caller's to keep and change
 }
 
 // FileID returns the blob id of path at commit, or "" if it does not exist

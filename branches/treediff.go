@@ -293,25 +293,29 @@ func (r *Repo) diffTrees(a, b plumbing.Hash, prefix string, out []fileChange) ([
 	return out, nil
 }
 
-// blob reads a blob, at most limit bytes; big reports a larger blob.
+// blob reads a blob, unless it is larger than limit bytes; size is its
+// size. A packed blob's data is shared with the pack cache: callers must
+// not modify it, nor hand it out.
 func (r *Repo) blob(h plumbing.Hash, limit int64) (data []byte, size int64, err error) {
-	b, err := r.r.BlobObject(h)
+	o, err := r.r.Storer.EncodedObject(plumbing.BlobObject, h)
 	if err != nil {
 		return nil, 0, err
 	}
-	if b.Size > limit {
-		return nil, b.Size, nil
+	if o.Size() > limit {
+		return nil, o.Size(), nil
 	}
-	rd, err := b.Reader()
+	if p, ok := o.(*packedObject); ok && p.data != nil {
+		return p.data, p.size, nil
+	}
+	rd, err := o.Reader()
 	if err != nil {
 		return nil, 0, err
 	}
 	defer rd.Close()
-	data, err = io.ReadAll(rd)
-	if err != nil {
+	if data, err = io.ReadAll(rd); err != nil {
 		return nil, 0, fmt.Errorf("read blob %s: %w", h, err)
 	}
-	return data, b.Size, nil
+	return data, o.Size(), nil
 }
 
 // ChangedPaths lists the paths commit changes against its first parent,
