@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/gob"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -18,7 +19,7 @@ import (
 // its body: a corrupt or foreign file is ignored and rewritten.
 
 const (
-	commitCacheFormat = "tiered-commits-v1"
+	commitCacheFormat = "tiered-commits-v2"
 	commitCacheMax    = 200000 // entries kept (about 80 MB); beyond, new commits are not added
 )
 
@@ -26,6 +27,12 @@ type commitEntry struct {
 	Commit   Commit // zero until read: Hash is ""
 	Paths    []string
 	HasPaths bool
+	// The patch (patchcache.go): its patch-id, "" until computed, and
+	// its record in the patches file, if PatchLen > 0.
+	PatchID  string
+	PatchAt  int64
+	PatchLen int
+	PatchSum uint32
 }
 
 type commitCache struct {
@@ -34,6 +41,7 @@ type commitCache struct {
 	file    string
 	entries map[string]*commitEntry
 	dirty   bool
+	patches patchFile
 }
 
 // cache loads the commit cache on first use; nil without a cache directory.
@@ -45,18 +53,18 @@ func (r *Repo) cache() *commitCache {
 			return
 		}
 		c.file = filepath.Join(dir, "commits")
+		c.patches.name = filepath.Join(dir, "patches")
 		c.entries = map[string]*commitEntry{}
+		var m map[string]*commitEntry
 		body, err := atomicfile.ReadChecked(c.file, commitCacheFormat)
-		if errors.Is(err, atomicfile.ErrCorrupt) {
-			c.dirty = true // rebuild
-			return
+		if err == nil {
+			err = gob.NewDecoder(bytes.NewReader(body)).Decode(&m)
 		}
 		if err != nil {
-			return
-		}
-		var m map[string]*commitEntry
-		if err := gob.NewDecoder(bytes.NewReader(body)).Decode(&m); err != nil {
-			c.dirty = true
+			// No cache, an older one, or a corrupt one: start both files
+			// afresh.
+			c.dirty = !errors.Is(err, fs.ErrNotExist)
+			os.Remove(c.patches.name)
 			return
 		}
 		c.entries = m
@@ -72,6 +80,17 @@ func (c *commitCache) get(hash string) (*commitEntry, bool) {
 	defer c.mu.Unlock()
 	e, ok := c.entries[hash]
 	return e, ok
+}
+
+// entry returns a copy of a commit's entry.
+func (c *commitCache) entry(hash string) (commitEntry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[hash]
+	if !ok {
+		return commitEntry{}, false
+	}
+	return *e, true
 }
 
 func (c *commitCache) putCommit(x Commit) {

@@ -3,6 +3,8 @@ package branches
 import (
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -84,5 +86,114 @@ func TestCommitCache(t *testing.T) {
 	r3.SaveCache()
 	if _, err := os.Stat(file); !os.IsNotExist(err) {
 		t.Errorf("a disabled cache wrote %s", file)
+	}
+}
+
+// Patches kept on disk read back as computed, with their patch-ids, and
+// are read, not diffed, by the next run; a damaged record, or a patches
+// file cut short, is diffed again; with the cache off nothing is written.
+func TestPatchCache(t *testing.T) {
+	dir := fixture(t, "libbpf")
+	r, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, _ := r.Resolve("HEAD")
+	all, err := r.BetweenHashes(nil, head)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]*Patch{}
+	for _, h := range all {
+		p, err := r.Patch(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[h] = p
+	}
+	if err := r.SaveCache(); err != nil {
+		t.Fatal(err)
+	}
+	patches := filepath.Join(r.CacheDir(), "patches")
+	check := func(name string, fromDisk bool) {
+		t.Helper()
+		r2, err := Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		read := 0
+		for _, h := range all {
+			if e, ok := r2.cache().entry(h); ok {
+				if _, ok := r2.cache().readPatch(h, e); ok {
+					read++
+				}
+			}
+			p, err := r2.Patch(h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(want[h].Files, p.Files); d != "" || p.ID() != want[h].ID() || p.Commit != h {
+				t.Errorf("%s: Patch(%s) mismatch (-want +got):\n%s", name, h, d)
+			}
+			if id, err := r2.PatchID(h); err != nil || id != want[h].ID() {
+				t.Errorf("%s: PatchID(%s) = %s, %v; want %s", name, h, id, err, want[h].ID())
+			}
+		}
+		if fromDisk && read != len(all) {
+			t.Errorf("%s: %d of %d patches read from disk", name, read, len(all))
+		}
+		if err := r2.SaveCache(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("from disk", true)
+
+	data, _ := os.ReadFile(patches)
+	for i := 0; i < len(data); i += 97 {
+		data[i] ^= 0x55
+	}
+	os.WriteFile(patches, data, 0o644)
+	check("damaged records", false)
+	check("rewritten records", true)
+	os.Truncate(patches, 100)
+	check("cut short", false)
+
+	os.RemoveAll(r.CacheDir())
+	r3, _ := Open(dir)
+	r3.DisableCommitCache()
+	r3.Patch(head)
+	r3.SaveCache()
+	if _, err := os.Stat(patches); !os.IsNotExist(err) {
+		t.Errorf("a disabled cache wrote %s", patches)
+	}
+}
+
+// The patches kept in memory stay within their budget, the most recent
+// kept, and a patch over an eighth of it is never kept.
+func TestPatchMemoryBound(t *testing.T) {
+	var m patchMemory
+	line := "+" + strings.Repeat("x", 1<<10)
+	patch := func(lines int) *Patch {
+		h := Hunk{OldStart: 1, Lines: make([]string, lines)}
+		for i := range h.Lines {
+			h.Lines[i] = line
+		}
+		return &Patch{Files: []FilePatch{{NewPath: "f", Hunks: []Hunk{h}}}}
+	}
+	for i := range 200 {
+		m.put(strconv.Itoa(i), patch(1000)) // about 1 MB each
+	}
+	if m.bytes > patchMemoryBytes {
+		t.Errorf("%d bytes kept, budget %d", m.bytes, patchMemoryBytes)
+	}
+	if _, ok := m.get("199"); !ok {
+		t.Error("the most recent patch was dropped")
+	}
+	if _, ok := m.get("0"); ok {
+		t.Error("the oldest patch was kept")
+	}
+	m.put("huge", patch(patchMemoryBytes/8/1000))
+	if _, ok := m.get("huge"); ok {
+		t.Error("a patch over an eighth of the budget was kept")
 	}
 }

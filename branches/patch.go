@@ -34,6 +34,8 @@ const bigFileBytes = 512 << 20
 type Patch struct {
 	Commit string
 	Files  []FilePatch // in the order git diff prints them: by path (a rename by its new path)
+
+	id string // the patch-id, when known before the patch is shared
 }
 
 // FilePatch is the change of one file. An added file has OldPath "", a
@@ -92,9 +94,32 @@ func (h Hunk) Added() []string {
 // diff, and renames detected as diff.renames=true detects them. Results
 // are cached.
 func (r *Repo) Patch(commit string) (*Patch, error) {
-	if p, ok := r.patches.Load(commit); ok {
-		return p.(*Patch), nil
+	if p, ok := r.patches.get(commit); ok {
+		return p, nil
 	}
+	cc := r.cache()
+	if cc != nil {
+		if e, ok := cc.entry(commit); ok {
+			if p, ok := cc.readPatch(commit, e); ok {
+				r.patches.put(commit, p)
+				return p, nil
+			}
+		}
+	}
+	p, err := r.diff(commit)
+	if err != nil {
+		return nil, err
+	}
+	if cc != nil {
+		p.id = p.computeID()
+		cc.writePatch(p)
+	}
+	r.patches.put(commit, p)
+	return p, nil
+}
+
+// diff computes commit's patch.
+func (r *Repo) diff(commit string) (*Patch, error) {
 	tree, parentTree, err := r.treeAndParentTree(commit)
 	if err != nil {
 		return nil, err
@@ -143,7 +168,6 @@ func (r *Repo) Patch(commit string) (*Patch, error) {
 		}
 		p.Files = append(p.Files, f)
 	}
-	r.patches.Store(commit, p)
 	return p, nil
 }
 
@@ -577,12 +601,23 @@ func splitLines(s string) []string {
 // the header line after a binary file is skipped. An empty patch has no
 // patch-id in git; ID returns forty zeros.
 func (p *Patch) ID() string {
+	if p.id != "" {
+		return p.id
+	}
+	return p.computeID()
+}
+
+func (p *Patch) computeID() string {
 	var sum [sha1.Size]byte
 	if len(p.Files) == 0 {
 		return hex.EncodeToString(sum[:])
 	}
 	h := sha1.New()
-	add := func(s string) { h.Write(stripSpace(s)) }
+	var buf []byte
+	add := func(s string) {
+		buf = appendStripped(buf[:0], s)
+		h.Write(buf)
+	}
 	flush := func() {
 		var carry uint16
 		d := h.Sum(nil)
@@ -718,10 +753,9 @@ func quotePath(s string) string {
 	return b.String()
 }
 
-// stripSpace removes what git's isspace calls white space: space, tab,
-// newline and carriage return (not vertical tab or form feed).
-func stripSpace(s string) []byte {
-	b := make([]byte, 0, len(s))
+// appendStripped appends s without what git's isspace calls white space:
+// space, tab, newline and carriage return (not vertical tab or form feed).
+func appendStripped(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
 		case ' ', '\t', '\n', '\r':
@@ -732,8 +766,15 @@ func stripSpace(s string) []byte {
 	return b
 }
 
-// PatchID returns the `git patch-id --stable` of commit.
+// PatchID returns the `git patch-id --stable` of commit (forty zeros for
+// an empty patch): from the commit cache when it has it, without reading
+// the patch.
 func (r *Repo) PatchID(commit string) (string, error) {
+	if cc := r.cache(); cc != nil {
+		if e, ok := cc.entry(commit); ok && e.PatchID != "" {
+			return e.PatchID, nil
+		}
+	}
 	p, err := r.Patch(commit)
 	if err != nil {
 		return "", err

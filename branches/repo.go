@@ -88,8 +88,8 @@ type Repo struct {
 	r   *git.Repository
 	dir string
 
-	patches sync.Map  // sha → *Patch
-	texts   textCache // split text blobs, across patches
+	patches patchMemory // recent patches (patchcache.go)
+	texts   textCache   // split text blobs, across patches
 
 	commits       commitCache // across runs, under CacheDir
 	noCommitCache bool
