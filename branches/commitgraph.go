@@ -28,6 +28,8 @@ type graphFile struct {
 	cdat  []byte // n records: root tree, two parents, generation and date
 	edges []byte // parents beyond the first of octopus merges
 	base  []byte // ids of the layers below, in a chain
+	bidx  []byte // changed-path Bloom filters (history.go), if written
+	bdat  []byte
 	id    plumbing.Hash
 }
 
@@ -82,6 +84,7 @@ func (gf *graphFile) parse() error {
 		chunks[string(d[at:at+4])] = d[start:end]
 	}
 	gf.oidf, gf.oidl, gf.cdat, gf.edges, gf.base = chunks["OIDF"], chunks["OIDL"], chunks["CDAT"], chunks["EDGE"], chunks["BASE"]
+	gf.bidx, gf.bdat = chunks["BIDX"], chunks["BDAT"]
 	if len(gf.oidf) != 1024 || len(gf.oidl)%20 != 0 {
 		return fmt.Errorf("%w (bad OIDF or OIDL chunk)", errGraphFormat)
 	}
