@@ -197,3 +197,61 @@ func TestPatchMemoryBound(t *testing.T) {
 		t.Error("a patch over an eighth of the budget was kept")
 	}
 }
+
+// A run that adds a few entries appends them to the log beside the
+// snapshot instead of rewriting it; the next run reads both; a damaged
+// record is skipped, and many new entries rewrite the snapshot.
+func TestCommitCacheLog(t *testing.T) {
+	dir := fixture(t, "libbpf")
+	r, _ := Open(dir)
+	head, _ := r.Resolve("HEAD")
+	all, _ := r.BetweenHashes(nil, head)
+	for _, h := range all {
+		r.Commit(h)
+	}
+	if err := r.SaveCache(); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(r.CacheDir(), "commits")
+	snapshot, _ := os.ReadFile(file)
+
+	script(t, dir, "git commit -q --allow-empty -m one && git commit -q --allow-empty -m two")
+	r2, _ := Open(dir)
+	head2, _ := r2.Resolve("HEAD")
+	r2.Commit(head2)
+	r2.ChangedPaths(head2)
+	if err := r2.SaveCache(); err != nil {
+		t.Fatal(err)
+	}
+	if now, _ := os.ReadFile(file); string(now) != string(snapshot) {
+		t.Error("one new entry rewrote the snapshot")
+	}
+	if _, err := os.Stat(file + ".log"); err != nil {
+		t.Fatalf("no log: %v", err)
+	}
+	r3, _ := Open(dir)
+	if e, ok := r3.cache().entry(head2); !ok || e.Commit.Subject != "two" || !e.HasPaths {
+		t.Errorf("entry from the log: %+v, %v", e, ok)
+	}
+	if len(r3.cache().entries) != len(all)+1 {
+		t.Errorf("%d entries, want %d", len(r3.cache().entries), len(all)+1)
+	}
+
+	log, _ := os.ReadFile(file + ".log")
+	log[len(log)-3] ^= 0xff
+	os.WriteFile(file+".log", log, 0o644)
+	r4, _ := Open(dir)
+	if _, ok := r4.cache().entry(head2); ok {
+		t.Error("a damaged log record was read")
+	}
+	for _, h := range all {
+		r4.ChangedPaths(h) // completes every entry: more than a quarter new
+	}
+	r4.SaveCache()
+	if now, _ := os.ReadFile(file); string(now) == string(snapshot) {
+		t.Error("many new entries did not rewrite the snapshot")
+	}
+	if _, err := os.Stat(file + ".log"); !os.IsNotExist(err) {
+		t.Errorf("the log outlived the snapshot rewrite: %v", err)
+	}
+}

@@ -186,7 +186,7 @@ func (c *commitCache) putPatchID(commit, id string, at int64, n int, sum uint32)
 		c.entries[commit] = e
 	}
 	e.PatchID, e.PatchAt, e.PatchLen, e.PatchSum = id, at, n, sum
-	c.dirty = true
+	c.changed[commit] = true
 }
 
 func (c *commitCache) closePatches() {
