@@ -176,6 +176,7 @@ func reduce(s *side, dstart, dend int, other []int) (ha, rindex []int) {
 			dis[i] = someMatch
 		}
 	}
+	ha, rindex = make([]int, 0, dend-dstart+1), make([]int, 0, dend-dstart+1)
 	for i := dstart; i <= dend; i++ {
 		if dis[i] == someMatch || (dis[i] == manyMatch && !manyInRun(dis, i, dstart, dend)) {
 			ha = append(ha, s.class[i])
