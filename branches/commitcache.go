@@ -56,8 +56,11 @@ func (e *commitEntry) merge(x *commitEntry) {
 	if !e.HasPaths && x.HasPaths {
 		e.Paths, e.HasPaths = x.Paths, true
 	}
+	if e.PatchLen == 0 && x.PatchLen > 0 {
+		e.PatchAt, e.PatchLen, e.PatchSum = x.PatchAt, x.PatchLen, x.PatchSum
+	}
 	if e.PatchID == "" {
-		e.PatchID, e.PatchAt, e.PatchLen, e.PatchSum = x.PatchID, x.PatchAt, x.PatchLen, x.PatchSum
+		e.PatchID = x.PatchID
 	}
 }
 
@@ -154,6 +157,14 @@ func (c *commitCache) putPaths(hash string, paths []string) {
 // nothing new, it does nothing.
 func (r *Repo) SaveCache() error {
 	c := &r.commits
+	if c.entries != nil {
+		// The patch-ids this run computed, for the patches it kept.
+		r.patches.each(func(commit string, p *Patch) {
+			if id := p.id.Load(); id != nil {
+				c.notePatchID(commit, *id)
+			}
+		})
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.entries == nil || len(c.changed) == 0 && !c.rewrite {

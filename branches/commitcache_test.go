@@ -110,6 +110,7 @@ func TestPatchCache(t *testing.T) {
 			t.Fatal(err)
 		}
 		want[h] = p
+		p.ID() // computed after the patch was written: saved all the same
 	}
 	if err := r.SaveCache(); err != nil {
 		t.Fatal(err)
@@ -126,6 +127,9 @@ func TestPatchCache(t *testing.T) {
 			if e, ok := r2.cache().entry(h); ok {
 				if _, ok := r2.cache().readPatch(h, e); ok {
 					read++
+				}
+				if fromDisk && e.PatchID != want[h].ID() {
+					t.Errorf("%s: the cache keeps patch-id %q for %s, want %s", name, e.PatchID, h, want[h].ID())
 				}
 			}
 			p, err := r2.Patch(h)

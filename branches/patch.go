@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -35,7 +36,7 @@ type Patch struct {
 	Commit string
 	Files  []FilePatch // in the order git diff prints them: by path (a rename by its new path)
 
-	id string // the patch-id, when known before the patch is shared
+	id atomic.Pointer[string] // the patch-id, once computed or read
 }
 
 // FilePatch is the change of one file. An added file has OldPath "", a
@@ -111,7 +112,6 @@ func (r *Repo) Patch(commit string) (*Patch, error) {
 		return nil, err
 	}
 	if cc != nil {
-		p.id = p.computeID()
 		cc.writePatch(p)
 	}
 	r.patches.put(commit, p)
@@ -601,10 +601,12 @@ func splitLines(s string) []string {
 // the header line after a binary file is skipped. An empty patch has no
 // patch-id in git; ID returns forty zeros.
 func (p *Patch) ID() string {
-	if p.id != "" {
-		return p.id
+	if id := p.id.Load(); id != nil {
+		return *id
 	}
-	return p.computeID()
+	id := p.computeID()
+	p.id.Store(&id)
+	return id
 }
 
 func (p *Patch) computeID() string {

@@ -78,6 +78,25 @@ func (c *patchMemory) put(commit string, p *Patch) {
 	}
 }
 
+// each calls f for every patch kept.
+func (c *patchMemory) each(f func(commit string, p *Patch)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for commit, e := range c.m {
+		f(commit, e.Value.(*patchEntry).p)
+	}
+}
+
+// notePatchID keeps a patch-id computed after the patch was written.
+func (c *commitCache) notePatchID(commit, id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.entries[commit]; ok && e.PatchID == "" {
+		e.PatchID = id
+		c.changed[commit] = true
+	}
+}
+
 // memSize estimates the heap a patch holds.
 func (p *Patch) memSize() int {
 	n := 64
@@ -126,7 +145,9 @@ func (c *commitCache) readPatch(commit string, e commitEntry) (*Patch, bool) {
 	if err != nil {
 		return nil, false
 	}
-	p.id = e.PatchID
+	if e.PatchID != "" {
+		p.id.Store(&e.PatchID)
+	}
 	return p, true
 }
 
@@ -137,6 +158,10 @@ func (c *commitCache) writePatch(p *Patch) {
 	if len(rec) > patchRecordMax {
 		c.putPatchID(p.Commit, p.ID(), 0, 0, 0)
 		return
+	}
+	id := "" // kept if known; a record holds all it takes to compute it
+	if x := p.id.Load(); x != nil {
+		id = *x
 	}
 	pf := &c.patches
 	pf.mu.Lock()
@@ -171,7 +196,7 @@ func (c *commitCache) writePatch(p *Patch) {
 		return
 	}
 	pf.size = end
-	c.putPatchID(p.Commit, p.ID(), end-int64(n), n, crc32.Checksum(rec, castagnoli))
+	c.putPatchID(p.Commit, id, end-int64(n), n, crc32.Checksum(rec, castagnoli))
 }
 
 func (c *commitCache) putPatchID(commit, id string, at int64, n int, sum uint32) {
@@ -185,7 +210,10 @@ func (c *commitCache) putPatchID(commit, id string, at int64, n int, sum uint32)
 		e = &commitEntry{}
 		c.entries[commit] = e
 	}
-	e.PatchID, e.PatchAt, e.PatchLen, e.PatchSum = id, at, n, sum
+	if id != "" {
+		e.PatchID = id
+	}
+	e.PatchAt, e.PatchLen, e.PatchSum = at, n, sum
 	c.changed[commit] = true
 }
 
