@@ -170,7 +170,10 @@ if [ $# -ge 2 ]; then
     [ -n "$a" ] && [ -n "$b" ] || continue
     read -r ta ga <<<"$a"
     read -r tb gb <<<"$b"
-    printf '%-13s %16sx %16sx\n' $q "$(echo "scale=1; $tb / ($ta + 0.005)" | bc)" "$(echo "scale=1; $gb / ($ga + 0.005)" | bc)"
+    growth() { # FROM TO: TO/FROM, or - when FROM is below what time measures
+      if [ "$(echo "$1 < 0.01" | bc)" = 1 ]; then echo -; else echo "$(echo "scale=1; $2 / $1" | bc)x"; fi
+    }
+    printf '%-13s %17s %17s\n' $q "$(growth "$ta" "$tb")" "$(growth "$ga" "$gb")"
   done
   echo
   grep '^plan-new/plan' "$dir/rows" | awk '{printf "plan-new / cold plan at %s: %s\n", $2, $3}'
