@@ -173,7 +173,7 @@ func TestPatchCache(t *testing.T) {
 }
 
 // The patches kept in memory stay within their budget, the most recent
-// kept, and a patch over an eighth of it is never kept.
+// kept, and a patch over patchKeepMax is never kept.
 func TestPatchMemoryBound(t *testing.T) {
 	var m patchMemory
 	line := "+" + strings.Repeat("x", 1<<10)
@@ -184,19 +184,20 @@ func TestPatchMemoryBound(t *testing.T) {
 		}
 		return &Patch{Files: []FilePatch{{NewPath: "f", Hunks: []Hunk{h}}}}
 	}
-	for i := range 200 {
-		m.put(strconv.Itoa(i), patch(1000)) // about 1 MB each
+	n := 2 * patchMemoryBytes / (patchKeepMax / 2)
+	for i := range n {
+		m.put(strconv.Itoa(i), patch(patchKeepMax/2/1050)) // about half the cap each
 	}
 	if m.bytes > patchMemoryBytes {
 		t.Errorf("%d bytes kept, budget %d", m.bytes, patchMemoryBytes)
 	}
-	if _, ok := m.get("199"); !ok {
+	if _, ok := m.get(strconv.Itoa(n - 1)); !ok {
 		t.Error("the most recent patch was dropped")
 	}
 	if _, ok := m.get("0"); ok {
 		t.Error("the oldest patch was kept")
 	}
-	m.put("huge", patch(patchMemoryBytes/8/1000))
+	m.put("huge", patch(patchKeepMax/1000))
 	if _, ok := m.get("huge"); ok {
 		t.Error("a patch over an eighth of the budget was kept")
 	}

@@ -12,9 +12,11 @@ import (
 )
 
 // Patches are kept twice. In memory, the most recently used, within
-// patchMemoryBytes, none larger than an eighth of it: a libbpf plan kept
+// patchMemoryBytes, none larger than patchKeepMax: a libbpf plan kept
 // every patch it computed, 170 MB of heap, mostly 28 regenerations of a
-// generated 4-million-line header. On disk, beside the commit cache,
+// generated 4-million-line header, while a plan's prerequisite search asks
+// for the same small patches over and over (a plan of 485k candidates
+// recomputed them for twenty minutes with a 64 MiB budget). On disk, beside the commit cache,
 // every patch computed with the cache on: its record is appended to the
 // patches file and the commit's entry in the commit cache says where it
 // is (offset, length, CRC-32C) and what its patch-id is, so that a query
@@ -23,7 +25,8 @@ import (
 // started afresh when the commit cache is.
 
 const (
-	patchMemoryBytes = 64 << 20
+	patchMemoryBytes = 512 << 20
+	patchKeepMax     = 1 << 20
 	patchFileMax     = 1 << 30 // beyond, new patches are not written
 	patchRecordMax   = 64 << 20
 )
@@ -57,7 +60,7 @@ func (c *patchMemory) get(commit string) (*Patch, bool) {
 
 func (c *patchMemory) put(commit string, p *Patch) {
 	size := p.memSize()
-	if size > patchMemoryBytes/8 {
+	if size > patchKeepMax {
 		return
 	}
 	c.mu.Lock()
