@@ -1,26 +1,43 @@
 #!/usr/bin/env bash
 # bench/run.sh [N ...]: generate an N-commit synthetic history (default
 # 10000; kept in $BENCH_DIR, default /tmp/tiered-bench, and reused), then
-# time each query with tiered and with the equivalent git-CLI pipeline in
-# the same run, and print one row per query:
+# time each query with tiered and with git doing the same work in batched
+# form (one git process per question: never a loop of processes whose
+# start is most of the cost), in the same run, and print one row per query:
 #
-#   query commits tiered_s git_s ratio tiered_rss_mb
+#   query commits tiered_s tiered_cpu git_s git_cpu ratio tiered_mb git_mb
 #
-# ratio is tiered_s / git_s (below 1: tiered is faster). Queries:
-#   status        every line, latest release, unreleased count, fork point
-#                 git: for-each-ref, then per line merge-base and rev-list --count
-#   plan          backport plan for the newest stable line (1.L.0) from trunk
-#                 git: log of the range with messages, markers of the target
-#                 side, patch-id --stable of the target side and of the fix
-#                 candidates, merge-base --is-ancestor per Fixes: target and,
-#                 where the bug is on the line, apply --check of the fix
-#                 against the line's tree
-#   plan-repeat   the same plan again, unchanged repository (answer cache);
-#                 git has no cache: the same pipeline again
-#   features      features check of the newest line's release against kernel
-#                 BTF declaring its header (all present)
-#                 git: show the header at the release and list its constants
-# Needs git, go and GNU time (/usr/bin/time).
+# _s is wall time, _cpu user+system time (children included), _mb peak RSS
+# (for git, of its largest process); ratio is tiered_cpu / git_cpu: on a
+# shared machine CPU time is the steadier measure. Then, for two or more
+# sizes, how each query grows from the first size to the last.
+#
+# Queries (T is the newest stable line's newest release, the plan's target):
+#   status        every line: latest release, unreleased count, fork point
+#                 git: for-each-ref of refs and peeled tags, tags merged
+#                 into main (one walk), then per line merge-base with main
+#                 and rev-list --count since its latest release (two light
+#                 processes per line: git has no one command for it)
+#   status-chain  status with the commit-graph split into a chain of two
+#                 layers, as git gc with split commit-graphs writes it;
+#                 git: the same pipeline
+#   plan          backport plan --to that line, from trunk, caches empty
+#                 git: log of T..main with messages (the candidates), log
+#                 of main..T (markers), git cherry T main (patch-ids of
+#                 both sides), rev-list T (which Fixes: targets the line
+#                 has: one walk), then one log -p of the fixes whose bug is
+#                 on the line (their patches; git cannot check that they
+#                 apply without a process each, tiered does)
+#   plan-cherry   the same plan against git cherry T main alone
+#   plan-repeat   the plan again, repository unchanged (answer cache)
+#   plan-new      the plan after one new commit on main: the answer cache
+#                 misses, the commit and patch caches hold all else
+#                 git: the plan pipeline again (git keeps no cache)
+#   features      features check of the line's .0 release against BTF
+#                 that has all it needs; git: show the header and list its
+#                 constants (git checks nothing against BTF: the ratio only
+#                 says what tiered's floor is)
+# Needs git, go, bc and GNU time (/usr/bin/time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -31,27 +48,27 @@ go build -o "$dir/gen" ./bench/gen
 TIME=/usr/bin/time
 [ -x "$TIME" ] || { echo "bench/run.sh needs GNU time at /usr/bin/time (apt-get install time)" >&2; exit 1; }
 
-# measure CMD...: sets secs and rss_mb for a command, output discarded.
+# measure CMD...: sets wall, cpu and mb for a command, output discarded.
 measure() {
-  local out
-  $TIME -o "$dir/time.out" -f '%e %M' "$@" >/dev/null 2>&1 || true
-  out=$(tail -1 "$dir/time.out")
-  secs=${out% *}
-  rss_mb=$(( ${out#* } / 1024 ))
+  $TIME -o "$dir/time.out" -f '%e %U %S %M' "$@" >/dev/null 2>&1 || true
+  local e u s m
+  read -r e u s m < <(tail -1 "$dir/time.out")
+  wall=$e cpu=$(echo "$u + $s" | bc) mb=$((m / 1024))
 }
-# gitsecs SCRIPT: wall time of a shell pipeline.
-gitsecs() {
-  local start end
-  start=$(date +%s.%N)
-  bash -c "$1" >/dev/null 2>&1
-  end=$(date +%s.%N)
-  gsecs=$(echo "$end - $start" | bc)
-}
-row() { # query commits tiered_s git_s rss
-  printf '%-12s %8s %9.2f %9.2f %6.2f %13s\n' "$1" "$2" "$3" "$4" "$(echo "scale=4; $3 / $4" | bc)" "$5"
+# tiered ARGS...: measure tiered; sets t_wall, t_cpu, t_mb.
+tiered() { measure "$dir/tiered" "$@"; t_wall=$wall t_cpu=$cpu t_mb=$mb; }
+# gitrun SCRIPT: measure a git pipeline ($0 in it is a scratch directory);
+# sets g_wall, g_cpu, g_mb.
+gitrun() { measure bash -c "$1" "$dir"; g_wall=$wall g_cpu=$cpu g_mb=$mb; }
+row() { # query commits
+  local ratio
+  ratio=$(echo "scale=4; $t_cpu / ($g_cpu + 0.005)" | bc)
+  printf '%-13s %8s %8.2f %10.2f %6.2f %7.2f %6.2f %9s %6s\n' "$1" "$2" "$t_wall" "$t_cpu" "$g_wall" "$g_cpu" "$ratio" "$t_mb" "$g_mb"
+  echo "$1 $2 $t_cpu $g_cpu" >> "$dir/rows"
 }
 
-printf '%-12s %8s %9s %9s %6s %13s\n' query commits tiered_s git_s ratio tiered_rss_mb
+: > "$dir/rows"
+printf '%-13s %8s %8s %10s %6s %7s %6s %9s %6s\n' query commits tiered_s tiered_cpu git_s git_cpu ratio tiered_mb git_mb
 for n in "${@:-10000}"; do
   repo="$dir/synth-$n"
   if [ ! -d "$repo" ]; then
@@ -64,55 +81,100 @@ for n in "${@:-10000}"; do
   [ -n "$stable" ] || stable="v1.$minor.0.0"
   rm -rf .git/tiered
 
-  measure "$dir/tiered" --no-cache status
-  t=$secs r=$rss_mb
-  gitsecs '
-    git for-each-ref --format="%(refname:short) %(objectname)" refs/tags refs/heads >/dev/null
-    git rev-list --count "$(git describe --tags --abbrev=0 main)"..main
-    for b in $(git for-each-ref --format="%(refname:short)" "refs/heads/release/*"); do
-      git merge-base main "$b"
-      git rev-list --count "$(git describe --tags --abbrev=0 "$b")".."$b"
+  status_git='
+    git for-each-ref --format="%(refname:short) %(objectname) %(*objectname)" refs/tags refs/heads > "$0/refs"
+    git for-each-ref --merged main --format="%(refname)" refs/tags >/dev/null
+    # per line: its branch and its newest release, from the one listing
+    awk "\$1 ~ /^release\\/v1\\./ {b[\$1]=1} \$1 ~ /^v1\\.[0-9]+\\.0\\./ {split(\$1, v, \".\"); if (v[4]+0 >= n[v[2]]) {n[v[2]]=v[4]+0; t[v[2]]=\$1}}
+      END {for (x in b) {m=substr(x, 12); print x, t[m]}}" "$0/refs" |
+    while read -r b t; do
+      git merge-base main "$b" >/dev/null
+      git rev-list --count "${t:-$b}..$b" >/dev/null
     done'
-  row status "$n" "$t" "$gsecs" "$r"
+  tiered --no-cache status
+  gitrun "$status_git"
+  row status "$n"
 
-  # The plan's git equivalent: the range with messages, the target side's
-  # markers and patch-ids, then for every fix: is its Fixes: target on the
-  # line (merge-base --is-ancestor), and if so does its patch apply there
-  # (apply --check against the line's tree) and what is its patch-id.
+  # The same status on a commit-graph chain of two layers: the commits up
+  # to the line's fork, then the rest.
+  graph=.git/objects/info/commit-graph
+  if [ -f "$graph" ]; then
+    mv "$graph" "$dir/commit-graph.saved"
+    git rev-parse "$last" | git commit-graph write --stdin-commits --split=no-merge
+    git commit-graph write --reachable --split=no-merge
+    tiered --no-cache status
+    gitrun "$status_git"
+    row status-chain "$n"
+    rm -rf .git/objects/info/commit-graphs
+    mv "$dir/commit-graph.saved" "$graph"
+  fi
+
   plan_git="
     set -e
     T=$stable
     tmp=\$(mktemp -d)
     git log --no-merges --format='%H%x09%an%x09%s%x00%b%x00' \$T..main > \$tmp/cand
     git log --format='%H%x00%B%x00' main..\$T > /dev/null
-    git log -p --no-merges main..\$T | git patch-id --stable > /dev/null
-    GIT_INDEX_FILE=\$tmp/index git read-tree \$T
-    git log --no-merges --format='commit %H%n%b' \$T..main | awk '/^commit /{c=\$2} /^Fixes: /{print c, \$2}' > \$tmp/fixes
-    cut -d' ' -f1 \$tmp/fixes | git log --no-walk --stdin -p | git patch-id --stable > /dev/null
-    while read -r sha target; do
-      if git merge-base --is-ancestor \$target \$T 2>/dev/null; then
-        git diff-tree -p \$sha | GIT_INDEX_FILE=\$tmp/index git apply --check --cached 2>/dev/null || true
-      fi
-    done < \$tmp/fixes
+    git cherry \$T main > /dev/null
+    git rev-list \$T | cut -c1-12 | sort > \$tmp/onT
+    git log --no-merges --format='commit %H%n%b' \$T..main |
+      awk '/^commit /{c=\$2} /^Fixes: /{print substr(\$2,1,12), c}' | sort > \$tmp/fixes
+    join \$tmp/onT \$tmp/fixes | cut -d' ' -f2 | git log --no-walk --stdin -p > /dev/null
     rm -rf \$tmp"
-  measure "$dir/tiered" backport plan --to "1.$minor.0"
-  t=$secs r=$rss_mb
-  gitsecs "$plan_git"
-  g=$gsecs
-  row plan "$n" "$t" "$g" "$r"
-  measure "$dir/tiered" backport plan --to "1.$minor.0"
-  t=$secs r=$rss_mb
-  gitsecs "$plan_git"
-  row plan-repeat "$n" "$t" "$gsecs" "$r"
+  tiered backport plan --to "1.$minor.0"
+  gitrun "$plan_git"
+  row plan "$n"
+  cold_cpu=$t_cpu
+  gitrun "git cherry $stable main >/dev/null"
+  row plan-cherry "$n"
+
+  tiered backport plan --to "1.$minor.0"
+  gitrun "$plan_git"
+  row plan-repeat "$n"
+
+  # One new commit on main, written with plumbing (no work tree needed),
+  # and main put back afterwards.
+  old=$(git rev-parse main)
+  blob=$(printf 'int bench_new(void) { return %s; }\n' "$n" | git hash-object -w --stdin)
+  GIT_INDEX_FILE="$dir/index" git read-tree main
+  GIT_INDEX_FILE="$dir/index" git update-index --add --cacheinfo "100644,$blob,src/bench-new.c"
+  tree=$(GIT_INDEX_FILE="$dir/index" git write-tree)
+  new=$(echo "bench: one more commit" | GIT_AUTHOR_NAME=B GIT_AUTHOR_EMAIL=b@example.org GIT_COMMITTER_NAME=B GIT_COMMITTER_EMAIL=b@example.org git commit-tree "$tree" -p main)
+  git update-ref refs/heads/main "$new" "$old"
+  tiered backport plan --to "1.$minor.0"
+  gitrun "$plan_git"
+  row plan-new "$n"
+  echo "plan-new/plan $n $(echo "scale=3; $t_cpu / $cold_cpu" | bc)" >> "$dir/rows"
+  git update-ref refs/heads/main "$old" "$new"
+  rm -f "$dir/index"
 
   release="v1.$minor.0.0"
   mkdir -p "$dir/kernels-$n"
   git show "$release:include/uapi/linux/bpf.h" > "$dir/kernels-$n/bpf.h"
   "$dir/gen" -btf "$dir/kernels-$n/bpf.h" "$dir/kernels-$n/5.$minor.btf"
   rm -f "$dir/kernels-$n/bpf.h"
-  measure "$dir/tiered" --no-cache features check "$release" --btf "$dir/kernels-$n"
-  t=$secs r=$rss_mb
-  gitsecs "git show $release:include/uapi/linux/bpf.h | grep -o 'BPF_[A-Z0-9_]*' | sort -u"
-  row features "$n" "$t" "$gsecs" "$r"
+  tiered --no-cache features check "$release" --btf "$dir/kernels-$n"
+  gitrun "git show $release:include/uapi/linux/bpf.h | grep -o 'BPF_[A-Z0-9_]*' | sort -u >/dev/null"
+  row features "$n"
   cd "$root"
 done
+
+# Growth from the first size to the last, per query: tiered's CPU and git's.
+if [ $# -ge 2 ]; then
+  first=$1 final=${!#}
+  echo
+  printf '%-13s %17s %17s\n' query "tiered ${first}->${final}" "git ${first}->${final}"
+  for q in status status-chain plan plan-cherry plan-repeat plan-new features; do
+    a=$(awk -v q=$q -v n=$first '$1==q && $2==n {print $3, $4}' "$dir/rows")
+    b=$(awk -v q=$q -v n=$final '$1==q && $2==n {print $3, $4}' "$dir/rows")
+    [ -n "$a" ] && [ -n "$b" ] || continue
+    read -r ta ga <<<"$a"
+    read -r tb gb <<<"$b"
+    growth() { # FROM TO: TO/FROM, or - when FROM is below what time measures
+      if [ "$(echo "$1 < 0.01" | bc)" = 1 ]; then echo -; else echo "$(echo "scale=1; $2 / $1" | bc)x"; fi
+    }
+    printf '%-13s %17s %17s\n' $q "$(growth "$ta" "$tb")" "$(growth "$ga" "$gb")"
+  done
+  echo
+  grep '^plan-new/plan' "$dir/rows" | awk '{printf "plan-new / cold plan at %s: %s\n", $2, $3}'
+fi

@@ -2,8 +2,11 @@ package branches
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/gob"
 	"errors"
+	"hash/crc32"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -18,7 +21,7 @@ import (
 // its body: a corrupt or foreign file is ignored and rewritten.
 
 const (
-	commitCacheFormat = "tiered-commits-v1"
+	commitCacheFormat = "tiered-commits-v2"
 	commitCacheMax    = 200000 // entries kept (about 80 MB); beyond, new commits are not added
 )
 
@@ -26,6 +29,12 @@ type commitEntry struct {
 	Commit   Commit // zero until read: Hash is ""
 	Paths    []string
 	HasPaths bool
+	// The patch (patchcache.go): its patch-id, "" until computed, and
+	// its record in the patches file, if PatchLen > 0.
+	PatchID  string
+	PatchAt  int64
+	PatchLen int
+	PatchSum uint32
 }
 
 type commitCache struct {
@@ -33,7 +42,26 @@ type commitCache struct {
 	mu      sync.Mutex
 	file    string
 	entries map[string]*commitEntry
-	dirty   bool
+	changed map[string]bool // entries added or completed since loaded
+	rewrite bool            // the snapshot must be written whole
+	logged  int             // records in the log when loaded
+	patches patchFile
+}
+
+// merge completes e with what x knows that e does not.
+func (e *commitEntry) merge(x *commitEntry) {
+	if e.Commit.Hash == "" {
+		e.Commit = x.Commit
+	}
+	if !e.HasPaths && x.HasPaths {
+		e.Paths, e.HasPaths = x.Paths, true
+	}
+	if e.PatchLen == 0 && x.PatchLen > 0 {
+		e.PatchAt, e.PatchLen, e.PatchSum = x.PatchAt, x.PatchLen, x.PatchSum
+	}
+	if e.PatchID == "" {
+		e.PatchID = x.PatchID
+	}
 }
 
 // cache loads the commit cache on first use; nil without a cache directory.
@@ -45,21 +73,23 @@ func (r *Repo) cache() *commitCache {
 			return
 		}
 		c.file = filepath.Join(dir, "commits")
-		c.entries = map[string]*commitEntry{}
+		c.patches.name = filepath.Join(dir, "patches")
+		c.entries, c.changed = map[string]*commitEntry{}, map[string]bool{}
+		var m map[string]*commitEntry
 		body, err := atomicfile.ReadChecked(c.file, commitCacheFormat)
-		if errors.Is(err, atomicfile.ErrCorrupt) {
-			c.dirty = true // rebuild
-			return
+		if err == nil {
+			err = gob.NewDecoder(bytes.NewReader(body)).Decode(&m)
 		}
 		if err != nil {
-			return
-		}
-		var m map[string]*commitEntry
-		if err := gob.NewDecoder(bytes.NewReader(body)).Decode(&m); err != nil {
-			c.dirty = true
+			// No cache, an older one, or a corrupt one: start the
+			// snapshot, its log and the patches afresh.
+			c.rewrite = !errors.Is(err, fs.ErrNotExist)
+			os.Remove(c.file + ".log")
+			os.Remove(c.patches.name)
 			return
 		}
 		c.entries = m
+		c.replayLog()
 	})
 	if c.entries == nil {
 		return nil
@@ -74,10 +104,24 @@ func (c *commitCache) get(hash string) (*commitEntry, bool) {
 	return e, ok
 }
 
+// entry returns a copy of a commit's entry.
+func (c *commitCache) entry(hash string) (commitEntry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[hash]
+	if !ok {
+		return commitEntry{}, false
+	}
+	return *e, true
+}
+
 func (c *commitCache) putCommit(x Commit) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.entries[x.Hash]; ok {
+		if e.Commit.Hash == "" {
+			c.changed[x.Hash] = true
+		}
 		e.Commit = x
 		return
 	}
@@ -85,7 +129,7 @@ func (c *commitCache) putCommit(x Commit) {
 		return
 	}
 	c.entries[x.Hash] = &commitEntry{Commit: x}
-	c.dirty = true
+	c.changed[x.Hash] = true
 }
 
 func (c *commitCache) putPaths(hash string, paths []string) {
@@ -103,31 +147,109 @@ func (c *commitCache) putPaths(hash string, paths []string) {
 		return
 	}
 	e.Paths, e.HasPaths = paths, true
-	c.dirty = true
+	c.changed[hash] = true
 }
 
-// SaveCache writes what this run added to the commit cache, through a
-// temporary file and a rename. Without a cache, or with nothing new, it
-// does nothing.
+// SaveCache writes what this run added to the commit cache: appended to
+// the log beside the snapshot, or, when the log has grown to a quarter of
+// the entries (or the snapshot is missing or corrupt), in a new snapshot
+// written through a temporary file and a rename. Without a cache, or with
+// nothing new, it does nothing.
 func (r *Repo) SaveCache() error {
 	c := &r.commits
+	if c.entries != nil {
+		// The patch-ids this run computed, for the patches it kept.
+		r.patches.each(func(commit string, p *Patch) {
+			if id := p.id.Load(); id != nil {
+				c.notePatchID(commit, *id)
+			}
+		})
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.entries == nil || !c.dirty {
+	if c.entries == nil || len(c.changed) == 0 && !c.rewrite {
 		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(c.file), 0o755); err != nil {
+		return err
+	}
+	if !c.rewrite && 4*(c.logged+len(c.changed)) < len(c.entries) {
+		if err := c.appendLog(); err == nil {
+			c.logged += len(c.changed)
+			clear(c.changed)
+			return nil
+		}
 	}
 	var body bytes.Buffer
 	if err := gob.NewEncoder(&body).Encode(c.entries); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(c.file), 0o755); err != nil {
-		return err
-	}
 	if err := atomicfile.WriteChecked(c.file, commitCacheFormat, body.Bytes()); err != nil {
 		return errors.Join(errors.New("write commit cache"), err)
 	}
-	c.dirty = false
+	os.Remove(c.file + ".log")
+	c.rewrite, c.logged = false, 0
+	clear(c.changed)
 	return nil
+}
+
+// The log: records of one entry each, a 4-byte big-endian length, a
+// CRC-32C of the body, and the body: a gob of the id and the entry.
+// Entries are facts about immutable commits, so any record that checks is
+// true, whoever wrote it and in whatever order; a torn last record, or
+// one written by a run that raced another's snapshot, is skipped.
+type logRecord struct {
+	Hash  string
+	Entry commitEntry
+}
+
+func (c *commitCache) appendLog() error {
+	var buf bytes.Buffer
+	for h := range c.changed {
+		var body bytes.Buffer
+		if err := gob.NewEncoder(&body).Encode(logRecord{h, *c.entries[h]}); err != nil {
+			return err
+		}
+		var hdr [8]byte
+		binary.BigEndian.PutUint32(hdr[:], uint32(body.Len()))
+		binary.BigEndian.PutUint32(hdr[4:], crc32.Checksum(body.Bytes(), castagnoli))
+		buf.Write(hdr[:])
+		buf.Write(body.Bytes())
+	}
+	f, err := os.OpenFile(c.file+".log", os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(buf.Bytes()) // one write: records never interleave
+	return errors.Join(err, f.Close())
+}
+
+func (c *commitCache) replayLog() {
+	data, err := os.ReadFile(c.file + ".log")
+	if err != nil {
+		return
+	}
+	for len(data) >= 8 {
+		n, sum := int(binary.BigEndian.Uint32(data)), binary.BigEndian.Uint32(data[4:])
+		if n > len(data)-8 {
+			break
+		}
+		body := data[8 : 8+n]
+		data = data[8+n:]
+		var rec logRecord
+		if crc32.Checksum(body, castagnoli) != sum {
+			continue
+		}
+		if gob.NewDecoder(bytes.NewReader(body)).Decode(&rec) != nil || rec.Hash == "" {
+			continue
+		}
+		c.logged++
+		if e, ok := c.entries[rec.Hash]; ok {
+			e.merge(&rec.Entry)
+		} else if len(c.entries) < commitCacheMax {
+			c.entries[rec.Hash] = &rec.Entry
+		}
+	}
 }
 
 // DisableCommitCache makes the repository neither read nor write the

@@ -1,68 +1,143 @@
 package branches
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
-// The graph read from git's commit-graph file, with commits written after
-// it walked from the refs, is the graph read from the objects: the same
-// commits, parents and generation numbers.
+// checkGraph compares the graph of the repository at dir with git's: the
+// same commits, the same parents in order, and generation numbers that
+// are 1 + the greatest of the parents'.
+func checkGraph(t *testing.T, dir string) *graph {
+	t.Helper()
+	r, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := r.loadGraph()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := r.UngraphedCommits(); n != len(g.walked) {
+		t.Errorf("UngraphedCommits() = %d, want %d", n, len(g.walked))
+	}
+	out, err := gitOut(t, dir, "rev-list", "--all", "--parents")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(out, "\n")
+	if g.len() != len(lines) {
+		t.Errorf("%d commits, git lists %d", g.len(), len(lines))
+	}
+	for _, l := range lines {
+		ids := strings.Fields(l)
+		n, ok := g.find(plumbing.NewHash(ids[0]))
+		if !ok {
+			t.Errorf("%s missing", ids[0])
+			continue
+		}
+		if g.hash(n).String() != ids[0] {
+			t.Errorf("node %d is %s, want %s", n, g.hash(n), ids[0])
+		}
+		var got []string
+		want := int32(1)
+		for _, p := range g.parentsOf(n) {
+			got = append(got, g.hash(p).String())
+			want = max(want, g.gen[p]+1)
+		}
+		if strings.Join(got, " ") != strings.Join(ids[1:], " ") {
+			t.Errorf("%s: parents %v, git says %v", ids[0], got, ids[1:])
+		}
+		if g.gen[n] != want {
+			t.Errorf("%s: generation %d, want %d", ids[0], g.gen[n], want)
+		}
+		if tree, ok := g.tree(n); ok {
+			if want, _ := gitOut(t, dir, "rev-parse", ids[0]+"^{tree}"); tree.String() != want {
+				t.Errorf("%s: tree %s, want %s", ids[0], tree, want)
+			}
+		}
+	}
+	return g
+}
+
+// The graph read from git's commit-graph, in each form git writes it
+// (one file, or a chain of layers each naming the layers below), with
+// commits written after it walked from the refs, is git's graph; a layer
+// that does not fit its chain ends the chain there.
 func TestCommitGraphFile(t *testing.T) {
+	// An octopus merge puts parents in the EDGE chunk.
+	const octopus = `git checkout -q -b o1 HEAD~2 && git commit -q --allow-empty -m o1 &&
+		git checkout -q -b o2 HEAD~1 && git commit -q --allow-empty -m o2 &&
+		git checkout -q work &&
+		git merge -q --no-ff -m octopus o1 o2 && git branch -q -D o1 o2`
 	for _, name := range []string{"libbpf", "fourtier"} {
-		dir := fixture(t, name)
-		plain, err := Open(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, err := plain.loadGraph()
-		if err != nil {
-			t.Fatal(err)
-		}
-		// A commit-graph of all but the newest commits: the rest is walked.
-		script(t, dir, "git checkout -q -b stale HEAD~1 2>/dev/null || git checkout -q -b stale HEAD; git commit-graph write --reachable; git checkout -q -; git branch -D -q stale; git commit -q --allow-empty -m 'after the commit-graph'")
-		withFile, err := Open(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := withFile.loadGraph()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(got.hashes) != len(want.hashes)+1 {
-			t.Fatalf("%s: %d commits with the commit-graph, want %d", name, len(got.hashes), len(want.hashes)+1)
-		}
-		for h, i := range want.index {
-			j, ok := got.find(h)
-			if !ok {
-				t.Fatalf("%s: %s missing from the commit-graph graph", name, h)
+		t.Run(name, func(t *testing.T) {
+			dir := fixture(t, name)
+			script(t, dir, "git checkout -q -B work && "+octopus)
+			walked := checkGraph(t, dir)
+			if walked.sorted != 0 || len(walked.walked) != walked.len() {
+				t.Fatalf("without a commit-graph: %d of %d commits walked", len(walked.walked), walked.len())
 			}
-			if got.gen[j] != want.gen[i] {
-				t.Errorf("%s: %s generation %d, want %d", name, h, got.gen[j], want.gen[i])
+
+			// One file, and a commit after it.
+			script(t, dir, "git commit-graph write --reachable && git commit -q --allow-empty -m 'after the commit-graph'")
+			g := checkGraph(t, dir)
+			if len(g.files) != 1 || len(g.walked) != 1 {
+				t.Errorf("one file: %d files, %d commits walked", len(g.files), len(g.walked))
 			}
-			var gp, wp []string
-			for _, p := range got.parents[j] {
-				gp = append(gp, got.hashes[p].String())
+
+			// A chain of three layers, and a commit after it.
+			info := filepath.Join(gitDir(t, dir), "objects", "info")
+			os.Remove(filepath.Join(info, "commit-graph"))
+			script(t, dir, `git commit-graph write --reachable --split=no-merge
+				git commit -q --allow-empty -m layer2 && git commit-graph write --reachable --split=no-merge
+				git commit -q --allow-empty -m layer3 && git commit-graph write --reachable --split=no-merge
+				git commit -q --allow-empty -m 'after the chain'`)
+			g = checkGraph(t, dir)
+			if len(g.files) != 3 || len(g.walked) != 1 {
+				t.Errorf("chain: %d layers, %d commits walked", len(g.files), len(g.walked))
 			}
-			for _, p := range want.parents[i] {
-				wp = append(wp, want.hashes[p].String())
+
+			// A chain whose top layer is not the one its file names.
+			chain := filepath.Join(info, "commit-graphs", "commit-graph-chain")
+			data, _ := os.ReadFile(chain)
+			ids := strings.Fields(string(data))
+			os.WriteFile(chain, []byte(strings.Join(append(ids[:2], ids[0]), "\n")+"\n"), 0o644)
+			g = checkGraph(t, dir)
+			if len(g.files) != 2 {
+				t.Errorf("broken chain: %d layers, want the 2 below the break", len(g.files))
 			}
-			if len(gp) != len(wp) || (len(gp) > 0 && gp[0] != wp[0]) {
-				t.Errorf("%s: %s parents %v, want %v", name, h, gp, wp)
-			}
-		}
-		head, err := withFile.Resolve("HEAD")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if g := got.gen[mustFind(got, plumbing.NewHash(head))]; g < 2 {
-			t.Errorf("%s: the commit after the commit-graph has generation %d", name, g)
-		}
+		})
 	}
 }
 
-func mustFind(g *graph, h plumbing.Hash) int32 {
-	i, _ := g.find(h)
-	return i
+// A prefix names the one commit it starts; two commits starting with it,
+// in a commit-graph layer or walked, name none.
+func TestResolveSHAPrefixes(t *testing.T) {
+	dir := fixture(t, "libbpf")
+	script(t, dir, "git commit-graph write --reachable --split=no-merge && for i in $(seq 1 40); do git commit -q --allow-empty -m \"walked $i\"; done")
+	r, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := gitOut(t, dir, "rev-list", "--all")
+	all := strings.Fields(out)
+	for _, sha := range all {
+		for _, n := range []int{4, 5, 7, 40} {
+			var commits []string
+			for _, s := range all {
+				if strings.HasPrefix(s, sha[:n]) {
+					commits = append(commits, s)
+				}
+			}
+			got, ok := r.ResolveSHA(sha[:n])
+			if len(commits) == 1 && (!ok || got != sha) || len(commits) > 1 && ok {
+				t.Errorf("ResolveSHA(%s) = %s, %v; commits with the prefix: %v", sha[:n], got, ok, commits)
+			}
+		}
+	}
 }

@@ -24,25 +24,26 @@ func (r *Repo) Files(commit string) ([]string, error) {
 		if depth > 64 {
 			return nil
 		}
-		entries, err := r.tree(h)
+		t, err := r.tree(h)
 		if err != nil {
 			return err
 		}
-		for _, e := range entries {
+		it := treeIter{data: t}
+		for e, ok := it.next(); ok; e, ok = it.next() {
 			if len(out) >= maxFiles {
 				return nil
 			}
-			switch e.Mode {
+			switch e.mode {
 			case filemode.Dir:
-				if err := walk(e.Hash, prefix+e.Name+"/", depth+1); err != nil {
+				if err := walk(e.hash, prefix+string(e.name)+"/", depth+1); err != nil {
 					return err
 				}
 			case filemode.Submodule:
 			default:
-				out = append(out, prefix+e.Name)
+				out = append(out, prefix+string(e.name))
 			}
 		}
-		return nil
+		return it.err
 	}
 	if err := walk(root, "", 0); err != nil {
 		return nil, fmt.Errorf("list files of %s: %w", Short(commit), err)

@@ -2,12 +2,13 @@ package branches
 
 import (
 	"bytes"
+	"cmp"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
 // ResolveSHA returns the full sha of the one commit whose sha starts with
@@ -23,42 +24,88 @@ func (r *Repo) ResolveSHA(prefix string) (string, bool) {
 	if !plumbing.IsHash(low) {
 		return "", false
 	}
-	r.sortedOnce.Do(func() {
-		r.sorted = slices.Clone(g.hashes)
-		slices.SortFunc(r.sorted, func(a, b plumbing.Hash) int { return bytes.Compare(a[:], b[:]) })
+	key := plumbing.NewHash(low)
+	var found []string
+	// In each sorted list, the first id at or after the prefix, and the
+	// one after it: two matches are ambiguous.
+	match := func(ids func(i int) plumbing.Hash, n, i int) {
+		for k := i; k < n && k < i+2; k++ {
+			if s := ids(k).String(); strings.HasPrefix(s, prefix) {
+				found = append(found, s)
+			}
+		}
+	}
+	for _, gf := range g.files {
+		match(func(i int) plumbing.Hash { return plumbing.Hash(gf.oidl[20*i : 20*i+20]) }, gf.n, gf.search(key[:]))
+	}
+	g.walkedOnce.Do(func() {
+		g.walkedIDs = slices.Clone(g.walked)
+		slices.SortFunc(g.walkedIDs, func(a, b plumbing.Hash) int { return bytes.Compare(a[:], b[:]) })
 	})
-	from := plumbing.NewHash(low)
-	i, _ := slices.BinarySearchFunc(r.sorted, from, func(a, b plumbing.Hash) int { return bytes.Compare(a[:], b[:]) })
-	if i >= len(r.sorted) || !strings.HasPrefix(r.sorted[i].String(), prefix) {
-		return "", false
+	i, _ := slices.BinarySearchFunc(g.walkedIDs, key, func(a, b plumbing.Hash) int { return bytes.Compare(a[:], b[:]) })
+	match(func(i int) plumbing.Hash { return g.walkedIDs[i] }, len(g.walkedIDs), i)
+	if len(found) != 1 {
+		return "", false // none, or ambiguous
 	}
-	if i+1 < len(r.sorted) && strings.HasPrefix(r.sorted[i+1].String(), prefix) {
-		return "", false // ambiguous
-	}
-	return r.sorted[i].String(), true
+	return found[0], true
 }
 
 // FindBySubject returns the commits whose subject is exactly subject
-// (case-sensitive: a revert and a re-land may differ only in case).
+// (case-sensitive: a revert and a re-land may differ only in case), among
+// the commits the refs reach.
 func (r *Repo) FindBySubject(subject string) ([]string, error) {
-	r.subjectsOnce.Do(func() {
-		r.subjects = map[string][]string{}
-		iter, err := r.r.CommitObjects()
-		if err != nil {
-			r.subjectsErr = err
-			return
-		}
-		r.subjectsErr = iter.ForEach(func(c *object.Commit) error {
-			s, _, _ := strings.Cut(c.Message, "\n")
-			s = strings.TrimSpace(s)
-			r.subjects[s] = append(r.subjects[s], c.Hash.String())
-			return nil
-		})
-	})
+	r.subjectsOnce.Do(func() { r.subjects, r.subjectsErr = r.readSubjects() })
 	if r.subjectsErr != nil {
 		return nil, r.subjectsErr
 	}
 	out := append([]string(nil), r.subjects[subject]...)
 	sort.Strings(out)
 	return out, nil
+}
+
+// readSubjects maps the subject of every commit of the graph to its shas,
+// reading the commits in the order the packs hold them.
+func (r *Repo) readSubjects() (map[string][]string, error) {
+	g, err := r.loadGraph()
+	if err != nil {
+		return nil, err
+	}
+	type place struct {
+		p   *packFile
+		off int64
+		h   plumbing.Hash
+	}
+	order := make([]place, g.len())
+	if rs, ok := r.r.Storer.(*refStorage); ok && rs.packs != nil {
+		rank := map[*packFile]int{nil: len(rs.packs.files)} // loose ones last
+		for i, p := range rs.packs.files {
+			rank[p] = i
+		}
+		for i := range order {
+			h := g.hash(int32(i))
+			p, off, _, _ := rs.packs.find(h)
+			order[i] = place{p, off, h}
+		}
+		slices.SortFunc(order, func(a, b place) int {
+			if a.p != b.p {
+				return rank[a.p] - rank[b.p]
+			}
+			return cmp.Compare(a.off, b.off)
+		})
+	} else {
+		for i := range order {
+			order[i].h = g.hash(int32(i))
+		}
+	}
+	subjects := map[string][]string{}
+	for _, x := range order {
+		c, err := r.r.CommitObject(x.h)
+		if err != nil {
+			return nil, fmt.Errorf("read commit %s: %w", x.h, err)
+		}
+		s, _, _ := strings.Cut(c.Message, "\n")
+		s = strings.TrimSpace(s)
+		subjects[s] = append(subjects[s], c.Hash.String())
+	}
+	return subjects, nil
 }

@@ -1,13 +1,10 @@
 package branches
 
 import (
-	"bytes"
 	"container/heap"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
-	"path"
+	"path/filepath"
 	"slices"
 	"sync"
 
@@ -19,21 +16,62 @@ import (
 // generation numbers (1 + the longest path to a root), so ancestry walks
 // stop early and never depend on commit dates.
 type graph struct {
-	// The first sorted hashes come from the commit-graph file, in its
-	// (sorted) order; index holds the commits after them.
-	sorted  int
-	index   map[plumbing.Hash]int32
-	hashes  []plumbing.Hash
-	parents [][]int32
-	gen     []int32
-	trees   []plumbing.Hash // root trees from the commit-graph file; zero when not known
+	// Nodes 0..sorted-1 are the commits of git's commit-graph files, in
+	// their order (each layer sorted); the commits after them were walked
+	// from the refs, and index finds them.
+	files  []*graphFile
+	sorted int
+	index  map[plumbing.Hash]int32
+	walked []plumbing.Hash // ids of nodes sorted..
+	pstart []uint32        // node n's parents are plist[pstart[n]:pstart[n+1]]
+	plist  []int32
+	gen    []int32
 
 	mu         sync.Mutex       // guards what ancestry queries reuse:
 	seen       []uint32         // visit marks of the current walk (== epoch)
 	epoch      uint32           //
 	stack      []int32          //
 	reachCache map[int32]bitset // tip → all it reaches
+
+	walkedOnce sync.Once
+	walkedIDs  []plumbing.Hash // walked, sorted, for prefix lookups
 }
+
+// len is the number of commits.
+func (g *graph) len() int { return len(g.gen) }
+
+// hash returns the id of node n.
+func (g *graph) hash(n int32) plumbing.Hash {
+	if int(n) >= g.sorted {
+		return g.walked[int(n)-g.sorted]
+	}
+	gf := g.fileOf(n)
+	i := int(n - gf.first)
+	return plumbing.Hash(gf.oidl[20*i : 20*i+20])
+}
+
+// tree returns the root tree of node n from the commit-graph file, or
+// false for a commit walked from the refs.
+func (g *graph) tree(n int32) (plumbing.Hash, bool) {
+	if int(n) >= g.sorted {
+		return plumbing.ZeroHash, false
+	}
+	gf := g.fileOf(n)
+	i := int(n - gf.first)
+	return plumbing.Hash(gf.cdat[36*i : 36*i+20]), true
+}
+
+func (g *graph) fileOf(n int32) *graphFile {
+	for k := len(g.files) - 1; k > 0; k-- {
+		if n >= g.files[k].first {
+			return g.files[k]
+		}
+	}
+	return g.files[0]
+}
+
+// parentsOf returns node n's parents, first parent first.
+func (g *graph) parentsOf(n int32) []int32 { return g.plist[g.pstart[n]:g.pstart[n+1]] }
 
 func (r *Repo) loadGraph() (*graph, error) {
 	r.graphOnce.Do(func() {
@@ -52,18 +90,26 @@ func (r *Repo) loadedGraph() *graph {
 	return r.graph
 }
 
+// UngraphedCommits returns how many commits the graph read from their
+// objects because no commit-graph file lists them (0 before a query that
+// reads the graph). Many of them mean `git commit-graph write --reachable`
+// would make queries faster; printing that advice is the caller's.
+func (r *Repo) UngraphedCommits() int {
+	if g := r.loadedGraph(); g != nil {
+		return len(g.walked)
+	}
+	return 0
+}
+
 func buildGraph(r *Repo) (*graph, error) {
 	g := &graph{index: map[plumbing.Hash]int32{}}
-	if err := g.loadCommitGraph(r); err != nil {
-		return nil, err
-	}
-	// Commits the commit-graph file lacks (written after it, or no file):
-	// walk from every ref, decoding only those commits.
-	known := len(g.hashes)
+	g.loadCommitGraph(r)
+	// Commits the commit-graph files lack (written after them, or no
+	// file): walk from every ref, decoding only those commits.
 	var rawParents [][]plumbing.Hash
 	add := func(c *object.Commit) {
-		g.index[c.Hash] = int32(len(g.hashes))
-		g.hashes = append(g.hashes, c.Hash)
+		g.index[c.Hash] = int32(g.sorted + len(g.walked))
+		g.walked = append(g.walked, c.Hash)
 		rawParents = append(rawParents, c.ParentHashes)
 	}
 	var stack []plumbing.Hash
@@ -104,41 +150,41 @@ func buildGraph(r *Repo) (*graph, error) {
 		add(c)
 		stack = append(stack, c.ParentHashes...)
 	}
-	g.parents = slices.Grow(g.parents, len(g.hashes)-known)[:len(g.hashes)]
-	for i, ps := range rawParents {
+	for _, ps := range rawParents {
 		for _, p := range ps {
 			if j, ok := g.find(p); ok { // a shallow or partial clone may lack parents
-				g.parents[known+i] = append(g.parents[known+i], j)
+				g.plist = append(g.plist, j)
 			}
 		}
+		g.pstart = append(g.pstart, uint32(len(g.plist)))
 	}
-	g.gen = slices.Grow(g.gen, len(g.hashes)-known)[:len(g.hashes)]
+	g.gen = slices.Grow(g.gen, len(g.walked))[:g.sorted+len(g.walked)]
 	g.computeGenerations()
 	return g, nil
 }
 
-// loadCommitGraph reads git's commit-graph file (objects/info/commit-graph,
-// written by git gc or git commit-graph write): parents and generation
-// numbers of every commit it lists, without decoding a commit object. A
-// repository without one, or with a split chain, is read from its objects.
-func (g *graph) loadCommitGraph(r *Repo) error {
+// loadCommitGraph reads git's commit-graph (objects/info/commit-graph, or
+// a split chain under objects/info/commit-graphs; written by git gc or git
+// commit-graph write): parents and generation numbers of every commit it
+// lists, without decoding a commit object. Without one, or with one it
+// cannot read, the graph is read from the objects.
+func (g *graph) loadCommitGraph(r *Repo) {
+	g.pstart = []uint32{0}
 	fsStore, ok := r.fsStorage()
 	if !ok {
-		return nil
+		return
 	}
-	f, err := fsStore.Filesystem().Open(path.Join("objects", "info", "commit-graph"))
-	if err != nil {
-		return nil
+	layers := openCommitGraphs(filepath.Join(newRefStore(fsStore.Filesystem().Root()).commonDir, "objects"))
+	if len(layers) == 0 {
+		return
 	}
-	data, err := io.ReadAll(f)
-	f.Close()
-	if err != nil {
-		return nil
-	}
-	if !g.parseCommitGraph(data) {
+	if !g.loadLayers(layers) {
 		// An unreadable commit-graph only costs speed.
-		g.index, g.hashes, g.parents, g.gen, g.sorted = map[plumbing.Hash]int32{}, nil, nil, nil, 0
-		return nil
+		for _, gf := range layers {
+			gf.close()
+		}
+		g.files, g.sorted, g.pstart, g.plist, g.gen = nil, 0, []uint32{0}, nil, nil
+		return
 	}
 	// Old commit-graphs may lack generation numbers: compute them.
 	for i := range g.gen {
@@ -147,93 +193,14 @@ func (g *graph) loadCommitGraph(r *Repo) error {
 			break
 		}
 	}
-	return nil
-}
-
-// parseCommitGraph reads git's commit-graph format (Documentation/gitformat-
-// commit-graph.txt, version 1, SHA-1): the OID list, and from the commit
-// data each commit's parents and topological level. go-git's reader does
-// the same one small read at a time, twenty times slower on a million
-// commits. It reports false for anything it does not understand.
-func (g *graph) parseCommitGraph(data []byte) bool {
-	be := binary.BigEndian
-	if len(data) < 8 || string(data[:4]) != "CGPH" || data[4] != 1 || data[5] != 1 || data[7] != 0 {
-		return false // not version 1, not SHA-1, or part of a chain
-	}
-	nChunks := int(data[6])
-	chunks := map[string][2]uint64{}
-	for i := 0; i < nChunks; i++ {
-		at := 8 + 12*i
-		if at+24 > len(data) {
-			return false
-		}
-		id := string(data[at : at+4])
-		start, end := be.Uint64(data[at+4:]), be.Uint64(data[at+16:])
-		if start > end || end > uint64(len(data)) {
-			return false
-		}
-		chunks[id] = [2]uint64{start, end}
-	}
-	oidl, okL := chunks["OIDL"]
-	cdat, okC := chunks["CDAT"]
-	if !okL || !okC || (oidl[1]-oidl[0])%20 != 0 {
-		return false
-	}
-	n := int((oidl[1] - oidl[0]) / 20)
-	if cdat[1]-cdat[0] != uint64(n)*36 {
-		return false
-	}
-	var edges []byte
-	if e, ok := chunks["EDGE"]; ok {
-		edges = data[e[0]:e[1]]
-	}
-	const none, extra, last = 0x70000000, 0x80000000, 0x80000000
-	g.hashes = make([]plumbing.Hash, n, n+n/16)
-	g.trees = make([]plumbing.Hash, n)
-	g.parents = make([][]int32, n, n+n/16)
-	g.gen = make([]int32, n, n+n/16)
-	flat := make([]int32, 0, n+n/8) // parent lists share one array
-	for i := 0; i < n; i++ {
-		h := plumbing.Hash(data[oidl[0]+uint64(i)*20:][:20])
-		g.hashes[i] = h
-		rec := data[cdat[0]+uint64(i)*36:][:36]
-		g.trees[i] = plumbing.Hash(rec[:20])
-		start := len(flat)
-		p1, p2 := be.Uint32(rec[20:]), be.Uint32(rec[24:])
-		for _, p := range []uint32{p1, p2} {
-			switch {
-			case p == none:
-			case p&extra != 0:
-				for j := int(p &^ extra); ; j++ {
-					if 4*j+4 > len(edges) {
-						return false
-					}
-					e := be.Uint32(edges[4*j:])
-					if int(e&^last) >= n {
-						return false
-					}
-					flat = append(flat, int32(e&^last))
-					if e&last != 0 {
-						break
-					}
-				}
-			case int(p) < n:
-				flat = append(flat, int32(p))
-			default:
-				return false
-			}
-		}
-		g.parents[i] = flat[start:len(flat):len(flat)]
-		g.gen[i] = int32(be.Uint32(rec[28:]) >> 2)
-	}
-	g.sorted = n
-	return true
 }
 
 // find returns the node of a commit.
 func (g *graph) find(h plumbing.Hash) (int32, bool) {
-	if i, ok := slices.BinarySearchFunc(g.hashes[:g.sorted], h, func(a, b plumbing.Hash) int { return bytes.Compare(a[:], b[:]) }); ok {
-		return int32(i), true
+	for _, gf := range g.files {
+		if n, ok := gf.find(h); ok {
+			return n, true
+		}
 	}
 	i, ok := g.index[h]
 	return i, ok
@@ -255,7 +222,7 @@ func (g *graph) computeGenerations() {
 			}
 			done := true
 			var maxGen int32
-			for _, p := range g.parents[n] {
+			for _, p := range g.parentsOf(n) {
 				if g.gen[p] == 0 {
 					stack = append(stack, p)
 					done = false
@@ -300,7 +267,7 @@ func (g *graph) isAncestor(a, b int32) bool {
 	// about often (a line's tip): mark all it reaches, once.
 	g.epoch++
 	if g.seen == nil {
-		g.seen = make([]uint32, len(g.hashes))
+		g.seen = make([]uint32, g.len())
 	}
 	stack := append(g.stack[:0], b)
 	g.seen[b] = g.epoch
@@ -308,7 +275,7 @@ func (g *graph) isAncestor(a, b int32) bool {
 	for len(stack) > 0 {
 		n := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		for _, p := range g.parents[n] {
+		for _, p := range g.parentsOf(n) {
 			if p == a {
 				g.stack = stack
 				return true
@@ -342,13 +309,13 @@ func (g *graph) reachLocked(b int32) bitset {
 	if r, ok := g.reachCache[b]; ok {
 		return r
 	}
-	r := make(bitset, (len(g.hashes)+63)/64)
+	r := make(bitset, (g.len()+63)/64)
 	r.add(b)
 	stack := append(g.stack[:0], b)
 	for len(stack) > 0 {
 		n := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		for _, p := range g.parents[n] {
+		for _, p := range g.parentsOf(n) {
 			if !r.has(p) {
 				r.add(p)
 				stack = append(stack, p)
@@ -408,7 +375,7 @@ func (g *graph) paint(start map[int32]uint8, quiet uint8, stop func(n int32, f u
 		if stop != nil && stop(n, f) {
 			break
 		}
-		for _, p := range g.parents[n] {
+		for _, p := range g.parentsOf(n) {
 			if old := flags[p]; old|f != old {
 				flags[p] = old | f
 				heap.Push(h, p)
@@ -434,7 +401,7 @@ func (g *graph) between(from []int32, to int32) []int32 {
 	seen := map[int32]bool{to: true}
 	out := []int32{to}
 	for i := 0; i < len(out); i++ {
-		for _, p := range g.parents[out[i]] {
+		for _, p := range g.parentsOf(out[i]) {
 			if flags[p] == want && !seen[p] {
 				seen[p] = true
 				out = append(out, p)
@@ -498,7 +465,7 @@ func (g *graph) mergeBase(a, b int32) (int32, bool) {
 		if rb.has(n) {
 			return n, true
 		}
-		for _, p := range g.parents[n] {
+		for _, p := range g.parentsOf(n) {
 			if !seen[p] {
 				seen[p] = true
 				heap.Push(h, p)
@@ -544,7 +511,7 @@ func (r *Repo) MergeBase(a, b string) (string, error) {
 	if !ok {
 		return "", nil
 	}
-	return g.hashes[m].String(), nil
+	return g.hash(m).String(), nil
 }
 
 // Between returns the commits reachable from to and from none of from
@@ -584,7 +551,7 @@ func (r *Repo) BetweenHashes(from []string, to string) ([]string, error) {
 	idx := g.between(ifrom, it)
 	out := make([]string, len(idx))
 	for i, n := range idx {
-		out[i] = g.hashes[n].String()
+		out[i] = g.hash(n).String()
 	}
 	return out, nil
 }
@@ -602,11 +569,12 @@ func (r *Repo) FirstParents(commit string, max int) ([]string, error) {
 	}
 	var out []string
 	for len(out) < max {
-		out = append(out, g.hashes[n].String())
-		if len(g.parents[n]) == 0 {
+		out = append(out, g.hash(n).String())
+		ps := g.parentsOf(n)
+		if len(ps) == 0 {
 			break
 		}
-		n = g.parents[n][0]
+		n = ps[0]
 	}
 	return out, nil
 }

@@ -1,12 +1,15 @@
 package branches
 
 import (
+	"container/list"
 	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
 	"path"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -32,6 +35,8 @@ const bigFileBytes = 512 << 20
 type Patch struct {
 	Commit string
 	Files  []FilePatch // in the order git diff prints them: by path (a rename by its new path)
+
+	id atomic.Pointer[string] // the patch-id, once computed or read
 }
 
 // FilePatch is the change of one file. An added file has OldPath "", a
@@ -90,9 +95,31 @@ func (h Hunk) Added() []string {
 // diff, and renames detected as diff.renames=true detects them. Results
 // are cached.
 func (r *Repo) Patch(commit string) (*Patch, error) {
-	if p, ok := r.patches.Load(commit); ok {
-		return p.(*Patch), nil
+	if p, ok := r.patches.get(commit); ok {
+		return p, nil
 	}
+	cc := r.cache()
+	if cc != nil {
+		if e, ok := cc.entry(commit); ok {
+			if p, ok := cc.readPatch(commit, e); ok {
+				r.patches.put(commit, p)
+				return p, nil
+			}
+		}
+	}
+	p, err := r.diff(commit)
+	if err != nil {
+		return nil, err
+	}
+	if cc != nil {
+		cc.writePatch(p)
+	}
+	r.patches.put(commit, p)
+	return p, nil
+}
+
+// diff computes commit's patch.
+func (r *Repo) diff(commit string) (*Patch, error) {
 	tree, parentTree, err := r.treeAndParentTree(commit)
 	if err != nil {
 		return nil, err
@@ -141,7 +168,6 @@ func (r *Repo) Patch(commit string) (*Patch, error) {
 		}
 		p.Files = append(p.Files, f)
 	}
-	r.patches.Store(commit, p)
 	return p, nil
 }
 
@@ -201,12 +227,12 @@ func (b *blobReader) sizeOf(h plumbing.Hash) (int64, error) {
 	if n, ok := b.size[h]; ok {
 		return n, nil
 	}
-	o, err := b.r.r.BlobObject(h)
+	n, err := b.r.r.Storer.EncodedObjectSize(h)
 	if err != nil {
 		return 0, err
 	}
-	b.size[h] = o.Size
-	return o.Size, nil
+	b.size[h] = n
+	return n, nil
 }
 
 // fill sets f's hunks, or Binary, from the two sides' contents.
@@ -215,9 +241,13 @@ func (b *blobReader) fill(f *FilePatch, from, to object.TreeEntry) error {
 		f.Binary = true
 		return nil
 	}
-	var text [2]string
+	var lines [2][]string
 	for k, e := range []object.TreeEntry{from, to} {
 		if e.Mode == 0 {
+			continue
+		}
+		if t, ok := b.r.texts.get(e.Hash); ok {
+			lines[k] = t
 			continue
 		}
 		data, size, err := b.read(e.Hash)
@@ -228,12 +258,67 @@ func (b *blobReader) fill(f *FilePatch, from, to object.TreeEntry) error {
 			f.Binary = true
 			continue
 		}
-		text[k] = string(data)
+		lines[k] = xdiff.Split(string(data))
+		b.r.texts.put(e.Hash, lines[k], len(data))
 	}
 	if !f.Binary && f.OldID != f.NewID {
-		f.Hunks = hunks(text[0], text[1])
+		f.Hunks = hunksOf(lines[0], lines[1])
 	}
 	return nil
+}
+
+// textCacheBytes bounds the split texts kept across patches: a file's
+// version a commit writes is the one the next commit to change it
+// starts from, so a plan's prerequisite search reads each once.
+const textCacheBytes = 32 << 20
+
+// textCache keeps the lines of recently diffed text blobs, least
+// recently used out first.
+type textCache struct {
+	mu    sync.Mutex
+	m     map[plumbing.Hash]*list.Element
+	lru   list.List // of *textEntry, most recent first
+	bytes int
+}
+
+type textEntry struct {
+	id    plumbing.Hash
+	lines []string
+	bytes int
+}
+
+func (c *textCache) get(id plumbing.Hash) ([]string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[id]
+	if !ok {
+		return nil, false
+	}
+	c.lru.MoveToFront(e)
+	return e.Value.(*textEntry).lines, true
+}
+
+func (c *textCache) put(id plumbing.Hash, lines []string, size int) {
+	size += 16 * len(lines)
+	if size > textCacheBytes/4 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[plumbing.Hash]*list.Element{}
+	}
+	if _, ok := c.m[id]; ok {
+		return
+	}
+	c.m[id] = c.lru.PushFront(&textEntry{id: id, lines: lines, bytes: size})
+	c.bytes += size
+	for c.bytes > textCacheBytes {
+		old := c.lru.Back().Value.(*textEntry)
+		c.lru.Remove(c.lru.Back())
+		delete(c.m, old.id)
+		c.bytes -= old.bytes
+	}
 }
 
 // The scores of git's default rename detection, out of xdiff.MaxScore.
@@ -466,7 +551,11 @@ func DiffFiles(oldPath, newPath, oldText, newText string) FilePatch {
 // hunks diffs two texts line by line as `git diff` does (package xdiff):
 // changes whose gap is at most 2×context equal lines share a hunk.
 func hunks(oldText, newText string) []Hunk {
-	a, b := xdiff.Split(oldText), xdiff.Split(newText)
+	return hunksOf(xdiff.Split(oldText), xdiff.Split(newText))
+}
+
+// hunksOf is hunks of two texts already split into lines.
+func hunksOf(a, b []string) []Hunk {
 	xh := xdiff.Hunks(a, b, xdiff.Diff(a, b), contextLines)
 	out := make([]Hunk, len(xh))
 	for i, h := range xh {
@@ -512,12 +601,25 @@ func splitLines(s string) []string {
 // the header line after a binary file is skipped. An empty patch has no
 // patch-id in git; ID returns forty zeros.
 func (p *Patch) ID() string {
+	if id := p.id.Load(); id != nil {
+		return *id
+	}
+	id := p.computeID()
+	p.id.Store(&id)
+	return id
+}
+
+func (p *Patch) computeID() string {
 	var sum [sha1.Size]byte
 	if len(p.Files) == 0 {
 		return hex.EncodeToString(sum[:])
 	}
 	h := sha1.New()
-	add := func(s string) { h.Write(stripSpace(s)) }
+	var buf []byte
+	add := func(s string) {
+		buf = appendStripped(buf[:0], s)
+		h.Write(buf)
+	}
 	flush := func() {
 		var carry uint16
 		d := h.Sum(nil)
@@ -653,10 +755,9 @@ func quotePath(s string) string {
 	return b.String()
 }
 
-// stripSpace removes what git's isspace calls white space: space, tab,
-// newline and carriage return (not vertical tab or form feed).
-func stripSpace(s string) []byte {
-	b := make([]byte, 0, len(s))
+// appendStripped appends s without what git's isspace calls white space:
+// space, tab, newline and carriage return (not vertical tab or form feed).
+func appendStripped(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
 		case ' ', '\t', '\n', '\r':
@@ -667,8 +768,15 @@ func stripSpace(s string) []byte {
 	return b
 }
 
-// PatchID returns the `git patch-id --stable` of commit.
+// PatchID returns the `git patch-id --stable` of commit (forty zeros for
+// an empty patch): from the commit cache when it has it, without reading
+// the patch.
 func (r *Repo) PatchID(commit string) (string, error) {
+	if cc := r.cache(); cc != nil {
+		if e, ok := cc.entry(commit); ok && e.PatchID != "" {
+			return e.PatchID, nil
+		}
+	}
 	p, err := r.Patch(commit)
 	if err != nil {
 		return "", err

@@ -320,7 +320,8 @@ func (s *refStore) refs() ([]*plumbing.Reference, error) {
 // by [Repo.Write], never through this storage.
 type refStorage struct {
 	*filesystem.Storage
-	refs *refStore
+	refs  *refStore
+	packs *packs // objects read from packs in place (packs.go); nil: all by go-git
 }
 
 func (s *refStorage) Reference(name plumbing.ReferenceName) (*plumbing.Reference, error) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -87,15 +88,13 @@ type Repo struct {
 	r   *git.Repository
 	dir string
 
-	patches sync.Map // sha → *Patch
+	patches patchMemory // recent patches (patchcache.go)
+	texts   textCache   // split text blobs, across patches
 
 	commits       commitCache // across runs, under CacheDir
 	noCommitCache bool
 	changed       sync.Map // sha → []string, the paths it changes
 	trees         trees
-
-	sortedOnce sync.Once
-	sorted     []plumbing.Hash // every commit sha, sorted, for prefix lookups
 
 	subjectsOnce sync.Once
 	subjects     map[string][]string
@@ -107,8 +106,13 @@ type Repo struct {
 	graphErr    error
 }
 
-// objectCache bounds the decoded objects (trees, commits) kept in memory.
-const objectCache = 256 * cache.MiByte
+// objectCache bounds the decoded objects (trees, commits) go-git keeps in
+// memory when it reads the packs; looseObjectCache when it reads only
+// loose objects.
+const (
+	objectCache      = 256 * cache.MiByte
+	looseObjectCache = 16 * cache.MiByte
+)
 
 // Open opens the repository at dir or in one of its parents, bare or with a
 // work tree. It returns an error wrapping [ErrNotRepository] if there is none.
@@ -136,10 +140,21 @@ func Open(dir string) (*Repo, error) {
 		if w, err := r.Worktree(); err == nil {
 			wt = w.Filesystem
 		}
-		st := filesystem.NewStorageWithOptions(fsStore.Filesystem(), cache.NewObjectLRU(objectCache), filesystem.Options{KeepDescriptors: true})
+		refs := newRefStore(fsStore.Filesystem().Root())
+		// Packed objects are read through their indexes in place (see
+		// packs); go-git reads the rest (loose objects), and all of them
+		// if an index is of a form packs does not read.
+		ps, err := openPacks(filepath.Join(refs.commonDir, "objects"))
+		size := objectCache
+		if err != nil {
+			ps = nil
+		} else {
+			size = looseObjectCache
+		}
+		st := filesystem.NewStorageWithOptions(fsStore.Filesystem(), cache.NewObjectLRU(size), filesystem.Options{KeepDescriptors: true})
 		// Refs are read as git reads them (see refStorage), so that a
 		// lock file or a write in progress never fails a reader.
-		rs := &refStorage{Storage: st, refs: newRefStore(st.Filesystem().Root())}
+		rs := &refStorage{Storage: st, refs: refs, packs: ps}
 		if r2, err := git.Open(rs, wt); err == nil {
 			r = r2
 		}
@@ -360,7 +375,7 @@ func (r *Repo) ReadFile(commit, path string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s at %s: %w", path, Short(commit), err)
 	}
-	return data, nil
+	return append([]byte{}, data...), nil // the caller's to keep and change
 }
 
 // ListDir lists the names of the files (not directories) in dir at
@@ -382,15 +397,19 @@ func (r *Repo) ListDir(commit, dir string) ([]string, error) {
 		}
 		tree = e.Hash
 	}
-	entries, err := r.tree(tree)
+	raw, err := r.tree(tree)
 	if err != nil {
 		return nil, fmt.Errorf("read %s at %s: %w", dir, Short(commit), err)
 	}
 	var names []string
-	for _, e := range entries {
-		if e.Mode.IsFile() {
-			names = append(names, e.Name)
+	it := treeIter{data: raw}
+	for e, ok := it.next(); ok; e, ok = it.next() {
+		if e.mode.IsFile() {
+			names = append(names, string(e.name))
 		}
+	}
+	if it.err != nil {
+		return nil, fmt.Errorf("read %s at %s: %w", dir, Short(commit), it.err)
 	}
 	sort.Strings(names)
 	return names, nil

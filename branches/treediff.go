@@ -1,6 +1,8 @@
 package branches
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -12,43 +14,146 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
-// treeCacheSize bounds the decoded trees kept: consecutive commits share
-// most of their trees, so a plan decodes each about once.
-const treeCacheSize = 1 << 17
+// treeCacheBytes bounds the tree objects kept by id: consecutive commits
+// share most of their trees, so a plan reads each about once.
+const treeCacheBytes = 64 << 20
 
-// trees caches decoded tree objects by hash.
+// trees caches tree objects by id, as their raw content.
 type trees struct {
-	mu sync.Mutex
-	m  map[plumbing.Hash][]object.TreeEntry
+	mu   sync.Mutex
+	m    map[plumbing.Hash][]byte
+	size int
 }
 
-// tree returns the entries of tree h, in git's order.
-func (r *Repo) tree(h plumbing.Hash) ([]object.TreeEntry, error) {
+// tree returns the content of tree h: entries as git writes them, read
+// with a treeIter.
+func (r *Repo) tree(h plumbing.Hash) ([]byte, error) {
 	r.trees.mu.Lock()
-	if e, ok := r.trees.m[h]; ok {
+	if t, ok := r.trees.m[h]; ok {
 		r.trees.mu.Unlock()
-		return e, nil
+		return t, nil
 	}
 	r.trees.mu.Unlock()
-	t, err := object.GetTree(r.r.Storer, h)
+	o, err := r.r.Storer.EncodedObject(plumbing.TreeObject, h)
 	if err != nil {
 		return nil, err
 	}
-	r.trees.mu.Lock()
-	if r.trees.m == nil || len(r.trees.m) >= treeCacheSize {
-		r.trees.m = make(map[plumbing.Hash][]object.TreeEntry, 1024)
+	var t []byte
+	if p, ok := o.(*packedObject); ok && p.data != nil {
+		t = p.data // shared with the pack cache, never written
+	} else {
+		rd, err := o.Reader()
+		if err != nil {
+			return nil, err
+		}
+		t, err = io.ReadAll(rd)
+		rd.Close()
+		if err != nil {
+			return nil, fmt.Errorf("read tree %s: %w", h, err)
+		}
 	}
-	r.trees.m[h] = t.Entries
+	r.trees.mu.Lock()
+	if r.trees.m == nil || r.trees.size > treeCacheBytes {
+		r.trees.m, r.trees.size = make(map[plumbing.Hash][]byte, 1024), 0
+	}
+	r.trees.m[h] = t
+	r.trees.size += len(t) + 64
 	r.trees.mu.Unlock()
-	return t.Entries, nil
+	return t, nil
+}
+
+// treeEntry is one entry of a tree; name points into the tree's content.
+type treeEntry struct {
+	name []byte
+	mode filemode.FileMode
+	hash plumbing.Hash
+}
+
+func (e treeEntry) object(name string) object.TreeEntry {
+	return object.TreeEntry{Name: name, Mode: e.mode, Hash: e.hash}
+}
+
+// treeIter reads a tree's entries in order: "MODE NAME\0" and a 20-byte id
+// each, modes made canonical as git and go-git read them.
+type treeIter struct {
+	data []byte
+	err  error
+}
+
+var errMalformedTree = errors.New("malformed tree")
+
+func (it *treeIter) next() (treeEntry, bool) {
+	if len(it.data) == 0 || it.err != nil {
+		return treeEntry{}, false
+	}
+	d := it.data
+	var mode uint32
+	i := 0
+	for ; i < len(d) && d[i] != ' '; i++ {
+		if d[i] < '0' || d[i] > '7' || i >= 10 {
+			it.err = fmt.Errorf("%w: bad mode", errMalformedTree)
+			return treeEntry{}, false
+		}
+		mode = mode<<3 | uint32(d[i]-'0')
+	}
+	if i == 0 || i == len(d) {
+		it.err = fmt.Errorf("%w: bad mode", errMalformedTree)
+		return treeEntry{}, false
+	}
+	d = d[i+1:]
+	nul := bytes.IndexByte(d, 0)
+	if nul <= 0 || len(d) < nul+1+20 {
+		it.err = fmt.Errorf("%w: bad name or truncated id", errMalformedTree)
+		return treeEntry{}, false
+	}
+	e := treeEntry{name: d[:nul], mode: canonicalMode(mode), hash: plumbing.Hash(d[nul+1 : nul+21])}
+	it.data = d[nul+21:]
+	return e, true
+}
+
+// canonicalMode is the mode git reads a tree entry's as (canon_mode).
+func canonicalMode(m uint32) filemode.FileMode {
+	switch m & 0o170000 {
+	case 0o040000:
+		return filemode.Dir
+	case 0o100000:
+		if m&0o111 != 0 {
+			return filemode.Executable
+		}
+		return filemode.Regular
+	case 0o120000:
+		return filemode.Symlink
+	}
+	return filemode.Submodule
+}
+
+// compareEntries orders tree entries as git does: a directory's name as
+// if it ended in "/".
+func compareEntries(a treeEntry, b treeEntry) int {
+	n := min(len(a.name), len(b.name))
+	if c := bytes.Compare(a.name[:n], b.name[:n]); c != 0 {
+		return c
+	}
+	end := func(e treeEntry) int {
+		switch {
+		case len(e.name) > n:
+			return int(e.name[n])
+		case e.mode == filemode.Dir:
+			return '/'
+		}
+		return 0
+	}
+	return end(a) - end(b)
 }
 
 // rootTree is the tree of a commit: from the commit-graph file when it
 // lists the commit, else from the commit object.
 func (r *Repo) rootTree(commit string) (plumbing.Hash, error) {
 	if g := r.loadedGraph(); g != nil && plumbing.IsHash(commit) {
-		if i, ok := g.find(plumbing.NewHash(commit)); ok && int(i) < len(g.trees) && !g.trees[i].IsZero() {
-			return g.trees[i], nil
+		if i, ok := g.find(plumbing.NewHash(commit)); ok {
+			if t, ok := g.tree(i); ok {
+				return t, nil
+			}
 		}
 	}
 	c, err := r.commitObject(commit)
@@ -63,27 +168,32 @@ func (r *Repo) entryAt(root plumbing.Hash, path string) (object.TreeEntry, bool,
 	cur := root
 	parts := strings.Split(path, "/")
 	for i, name := range parts {
-		entries, err := r.tree(cur)
+		t, err := r.tree(cur)
 		if err != nil {
 			return object.TreeEntry{}, false, err
 		}
-		var found *object.TreeEntry
-		for j := range entries {
-			if entries[j].Name == name {
-				found = &entries[j]
+		it := treeIter{data: t}
+		var found treeEntry
+		ok := false
+		for e, more := it.next(); more; e, more = it.next() {
+			if string(e.name) == name {
+				found, ok = e, true
 				break
 			}
 		}
-		if found == nil {
+		if it.err != nil {
+			return object.TreeEntry{}, false, fmt.Errorf("tree %s: %w", cur, it.err)
+		}
+		if !ok {
 			return object.TreeEntry{}, false, nil
 		}
 		if i == len(parts)-1 {
-			return *found, true, nil
+			return found.object(name), true, nil
 		}
-		if found.Mode != filemode.Dir {
+		if found.mode != filemode.Dir {
 			return object.TreeEntry{}, false, nil
 		}
-		cur = found.Hash
+		cur = found.hash
 	}
 	return object.TreeEntry{}, false, nil
 }
@@ -95,92 +205,117 @@ type fileChange struct {
 }
 
 // diffTrees lists the files that differ between trees a and b (either may
-// be zero: empty), skipping subtrees with equal hashes.
+// be zero: empty), skipping subtrees with equal hashes: both trees are
+// walked in git's order at once, as git's tree diff does.
 func (r *Repo) diffTrees(a, b plumbing.Hash, prefix string, out []fileChange) ([]fileChange, error) {
 	if a == b {
 		return out, nil
 	}
-	var ea, eb []object.TreeEntry
+	var ia, ib treeIter
 	var err error
 	if !a.IsZero() {
-		if ea, err = r.tree(a); err != nil {
+		if ia.data, err = r.tree(a); err != nil {
 			return nil, err
 		}
 	}
 	if !b.IsZero() {
-		if eb, err = r.tree(b); err != nil {
+		if ib.data, err = r.tree(b); err != nil {
 			return nil, err
 		}
 	}
-	// Merge the two sorted lists by name; a path that is a file on one side
-	// and a directory on the other is a deletion and an addition.
-	byName := func(es []object.TreeEntry) map[string]object.TreeEntry {
-		m := make(map[string]object.TreeEntry, len(es))
-		for _, e := range es {
-			m[e.Name] = e
+	// A path that is a file on one side and a directory on the other is a
+	// deletion and an addition (git orders them apart).
+	emit := func(x, y treeEntry, xOK, yOK bool) error {
+		var name []byte
+		if xOK {
+			name = x.name
+		} else {
+			name = y.name
 		}
-		return m
-	}
-	mb := byName(eb)
-	seen := make(map[string]bool, len(ea))
-	emit := func(name string, x, y object.TreeEntry) error {
-		p := prefix + name
-		xDir, yDir := x.Mode == filemode.Dir, y.Mode == filemode.Dir
+		p := prefix + string(name)
+		xDir, yDir := xOK && x.mode == filemode.Dir, yOK && y.mode == filemode.Dir
 		switch {
 		case xDir || yDir:
 			var xt, yt plumbing.Hash
 			if xDir {
-				xt = x.Hash
-			} else if x.Mode != 0 {
-				out = append(out, fileChange{path: p, from: x})
+				xt = x.hash
+			} else if xOK {
+				out = append(out, fileChange{path: p, from: x.object(string(name))})
 			}
 			if yDir {
-				yt = y.Hash
-			} else if y.Mode != 0 {
-				out = append(out, fileChange{path: p, to: y})
+				yt = y.hash
+			} else if yOK {
+				out = append(out, fileChange{path: p, to: y.object(string(name))})
 			}
 			out, err = r.diffTrees(xt, yt, p+"/", out)
 			return err
-		case x.Hash != y.Hash || x.Mode != y.Mode:
-			out = append(out, fileChange{path: p, from: x, to: y})
+		case !xOK:
+			out = append(out, fileChange{path: p, to: y.object(string(name))})
+		case !yOK:
+			out = append(out, fileChange{path: p, from: x.object(string(name))})
+		case x.hash != y.hash || x.mode != y.mode:
+			out = append(out, fileChange{path: p, from: x.object(string(name)), to: y.object(string(name))})
 		}
 		return nil
 	}
-	for _, x := range ea {
-		seen[x.Name] = true
-		if err := emit(x.Name, x, mb[x.Name]); err != nil {
+	x, xOK := ia.next()
+	y, yOK := ib.next()
+	for xOK || yOK {
+		c := 0
+		switch {
+		case !xOK:
+			c = 1
+		case !yOK:
+			c = -1
+		default:
+			c = compareEntries(x, y)
+		}
+		var err error
+		switch {
+		case c < 0:
+			err = emit(x, treeEntry{}, true, false)
+			x, xOK = ia.next()
+		case c > 0:
+			err = emit(treeEntry{}, y, false, true)
+			y, yOK = ib.next()
+		default:
+			err = emit(x, y, true, true)
+			x, xOK = ia.next()
+			y, yOK = ib.next()
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
-	for _, y := range eb {
-		if !seen[y.Name] {
-			if err := emit(y.Name, object.TreeEntry{}, y); err != nil {
-				return nil, err
-			}
-		}
+	if err := errors.Join(ia.err, ib.err); err != nil {
+		return nil, fmt.Errorf("diff trees %s and %s: %w", a, b, err)
 	}
 	return out, nil
 }
 
-// blob reads a blob, at most limit bytes; big reports a larger blob.
+// blob reads a blob, unless it is larger than limit bytes; size is its
+// size. A packed blob's data is shared with the pack cache: callers must
+// not modify it, nor hand it out.
 func (r *Repo) blob(h plumbing.Hash, limit int64) (data []byte, size int64, err error) {
-	b, err := r.r.BlobObject(h)
+	o, err := r.r.Storer.EncodedObject(plumbing.BlobObject, h)
 	if err != nil {
 		return nil, 0, err
 	}
-	if b.Size > limit {
-		return nil, b.Size, nil
+	if o.Size() > limit {
+		return nil, o.Size(), nil
 	}
-	rd, err := b.Reader()
+	if p, ok := o.(*packedObject); ok && p.data != nil {
+		return p.data, p.size, nil
+	}
+	rd, err := o.Reader()
 	if err != nil {
 		return nil, 0, err
 	}
 	defer rd.Close()
-	data, err = io.ReadAll(rd)
-	if err != nil {
+	if data, err = io.ReadAll(rd); err != nil {
 		return nil, 0, fmt.Errorf("read blob %s: %w", h, err)
 	}
-	return data, b.Size, nil
+	return data, o.Size(), nil
 }
 
 // ChangedPaths lists the paths commit changes against its first parent,
@@ -223,13 +358,15 @@ func (r *Repo) ChangedPaths(commit string) ([]string, error) {
 // (zero for a root commit), from the commit-graph file when it lists both.
 func (r *Repo) treeAndParentTree(commit string) (tree, parent plumbing.Hash, err error) {
 	if g := r.loadedGraph(); g != nil && plumbing.IsHash(commit) {
-		if i, ok := g.find(plumbing.NewHash(commit)); ok && int(i) < len(g.trees) && !g.trees[i].IsZero() {
-			ps := g.parents[i]
-			if len(ps) == 0 {
-				return g.trees[i], plumbing.ZeroHash, nil
-			}
-			if int(ps[0]) < len(g.trees) && !g.trees[ps[0]].IsZero() {
-				return g.trees[i], g.trees[ps[0]], nil
+		if i, ok := g.find(plumbing.NewHash(commit)); ok {
+			if t, ok := g.tree(i); ok {
+				ps := g.parentsOf(i)
+				if len(ps) == 0 {
+					return t, plumbing.ZeroHash, nil
+				}
+				if pt, ok := g.tree(ps[0]); ok {
+					return t, pt, nil
+				}
 			}
 		}
 	}

@@ -13,8 +13,13 @@ import (
 
 // Benchmarks on a synthetic history of $TIERED_BENCH_COMMITS commits
 // (default 20000), generated once per run: go test -bench . -run '^$'
-// ./cmd/tiered. bench/run.sh compares with the git CLI at 10k, 100k and 1M.
+// ./cmd/tiered; or on the repository at $TIERED_BENCH_REPO (one bench/run.sh
+// kept), to profile at scale. bench/run.sh compares with the git CLI at
+// 10k, 100k and 1M.
 var benchRepo = sync.OnceValues(func() (string, error) {
+	if dir := os.Getenv("TIERED_BENCH_REPO"); dir != "" {
+		return dir, nil
+	}
 	n := 20000
 	if s := os.Getenv("TIERED_BENCH_COMMITS"); s != "" {
 		if v, err := strconv.Atoi(s); err == nil {

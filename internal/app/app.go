@@ -179,6 +179,7 @@ func Answer(o Options, w io.Writer, query string, inputs []string, run func(s *S
 	if !hit {
 		var buf bytes.Buffer
 		err := run(s, &buf)
+		s.adviseCommitGraph()
 		s.Repo.SaveCache() // a cache that cannot be written only costs time
 		if err != nil && !errors.Is(err, ErrNo) {
 			return err
@@ -354,4 +355,17 @@ func BTFArg(flag string) []string {
 		return nil
 	}
 	return []string{flag}
+}
+
+// CommitGraphAdviceAt is how many commits a query may read one by one,
+// for want of a commit-graph file, before tiered says how to write one.
+var CommitGraphAdviceAt = 50000
+
+// adviseCommitGraph says on stderr, once, that a commit-graph would spare
+// reading every commit. Not a note: once written, the stored answer's
+// replay would repeat stale advice.
+func (s *Session) adviseCommitGraph() {
+	if n := s.Repo.UngraphedCommits(); n > CommitGraphAdviceAt && s.opts.Stderr != nil {
+		fmt.Fprintf(s.opts.Stderr, "tiered: note: %d commits are in no commit-graph file, so each was read from its object: git commit-graph write --reachable --changed-paths makes queries on this repository fast\n", n)
+	}
 }

@@ -3,7 +3,11 @@
 // branches, kernel lines forked at release tags that take -x cherry-picks
 // of fixes and cut stable releases, Fixes: and revert trailers at the
 // rates of real kernel-adjacent projects, UAPI header syncs and a growing
-// symbol map. The same Options give the same repository, sha for sha.
+// symbol map; and what makes real histories expensive to read: translation
+// catalogs of about 1 MB updated often, on trunk and before each stable
+// release, under one subject and author; a large generated header
+// regenerated often; and files renamed. The same Options give the same
+// repository, sha for sha.
 package synth
 
 import (
@@ -44,7 +48,21 @@ const (
 	symbolRate     = 0.004
 	pickRate       = 0.5
 	stableEvery    = 25 // cherry-picks between stable releases of a line
+
+	translationRate = 0.002 // a catalog update (po/LANG.po, about 1 MB)
+	regenerateRate  = 0.002 // the generated header regenerated (about 1.5 MB)
+	renameRate      = 0.002 // a source file moved, perhaps edited
 )
+
+// The translation bot's commits share one subject and author on trunk and
+// on the lines: equal subjects make a plan compare their patches.
+const (
+	translationSubject = "po: update translations"
+	translationAuthor  = "Translation Bot <i18n@example.org>"
+	generatedPath      = "include/generated/vmlinux.h"
+)
+
+var languages = []string{"de", "fr", "ja"}
 
 // Summary names what a generated history holds.
 type Summary struct {
@@ -56,7 +74,12 @@ type Summary struct {
 	Fixes    int
 	Picks    int
 	Reverts  int
-	Elapsed  time.Duration
+	// Translations counts catalog updates (trunk and lines), Regenerations
+	// the generated header's, Renames the files moved.
+	Translations  int
+	Regenerations int
+	Renames       int
+	Elapsed       time.Duration
 }
 
 type change struct {
@@ -78,6 +101,8 @@ type line struct {
 	forkMark int // trunk mark the line forked at
 	tip      int
 	files    [][]string
+	names    []string   // path of each file on the line
+	po       [][]string // catalog entries per language
 	picks    int
 	stable   int
 }
@@ -91,8 +116,11 @@ type gen struct {
 	commits int
 	when    time.Time
 	trunk   [][]string
-	header  []string // constants of enum bpf_prog_type
-	symbols []string // "node sym"
+	names   []string   // path of each trunk file: renames move them
+	po      [][]string // trunk catalog entries per language
+	gen     []string   // lines of the generated header
+	header  []string   // constants of enum bpf_prog_type
+	symbols []string   // "node sym"
 	lines   []*line
 	recent  []*commitRec // trunk commits a fix or revert may name
 	sum     Summary
@@ -135,7 +163,7 @@ func Generate(dir string, opt Options) (*Summary, error) {
 	if out, err := exec.Command("git", "init", "-q", "-b", "main", dir).CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("git init: %v\n%s", err, out)
 	}
-	cmd := exec.Command("git", "fast-import", "--quiet", "--cat-blob-fd=3", "--max-pack-size=4g", "--done")
+	cmd := exec.Command("git", "-c", "pack.compression=1", "fast-import", "--quiet", "--cat-blob-fd=3", "--max-pack-size=4g", "--done")
 	cmd.Dir = dir
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
@@ -243,10 +271,15 @@ func (g *gen) data(s string) {
 // commit writes one commit on ref with the given parents and file
 // contents, and returns its mark.
 func (g *gen) commit(ref, msg string, from int, merge int, files map[string]string) int {
+	return g.commitAs(g.pick(authors), ref, msg, from, merge, nil, files)
+}
+
+// commitAs is commit by author, first moving the files of renames (old
+// path → new path).
+func (g *gen) commitAs(author, ref, msg string, from int, merge int, renames [][2]string, files map[string]string) int {
 	g.mark++
 	g.commits++
 	g.when = g.when.Add(time.Duration(30+g.rng.IntN(900)) * time.Second)
-	author := g.pick(authors)
 	fmt.Fprintf(g.w, "commit %s\nmark :%d\n", ref, g.mark)
 	fmt.Fprintf(g.w, "author %s %d +0000\ncommitter %s %d +0000\n", author, g.when.Unix(), author, g.when.Unix())
 	g.data(msg)
@@ -255,6 +288,9 @@ func (g *gen) commit(ref, msg string, from int, merge int, files map[string]stri
 	}
 	if merge > 0 {
 		fmt.Fprintf(g.w, "merge :%d\n", merge)
+	}
+	for _, r := range renames {
+		fmt.Fprintf(g.w, "R %s %s\n", r[0], r[1])
 	}
 	paths := make([]string, 0, len(files))
 	for p := range files {
@@ -298,14 +334,29 @@ func join(lines []string) string { return strings.Join(lines, "\n") + "\n" }
 func (g *gen) run() error {
 	// The initial import: every file, the header, the map, the policy.
 	g.trunk = make([][]string, g.opt.Files)
+	g.names = make([]string, g.opt.Files)
 	files := map[string]string{}
 	for i := range g.trunk {
 		g.trunk[i] = make([]string, fileLines)
 		for j := range g.trunk[i] {
 			g.trunk[i][j] = g.lineText()
 		}
-		files[g.fileName(i)] = join(g.trunk[i])
+		g.names[i] = g.fileName(i)
+		files[g.names[i]] = join(g.trunk[i])
 	}
+	g.po = make([][]string, len(languages))
+	for k, lang := range languages {
+		g.po[k] = make([]string, poEntries)
+		for j := range g.po[k] {
+			g.po[k][j] = g.poEntry(j)
+		}
+		files["po/"+lang+".po"] = poText(lang, g.po[k])
+	}
+	g.gen = make([]string, genLines)
+	for j := range g.gen {
+		g.gen[j] = g.genLine()
+	}
+	files[generatedPath] = join(g.gen)
 	g.header = []string{"BPF_PROG_TYPE_UNSPEC", "BPF_PROG_TYPE_SOCKET_FILTER", "BPF_PROG_TYPE_KPROBE"}
 	g.symbols = []string{"LIBFOO_1.0.0 foo_open", "LIBFOO_1.0.0 foo_close"}
 	files["include/uapi/linux/bpf.h"] = g.headerText()
@@ -340,6 +391,11 @@ func (g *gen) run() error {
 			l.files = make([][]string, len(g.trunk))
 			for i := range g.trunk {
 				l.files[i] = slices.Clone(g.trunk[i])
+			}
+			l.names = slices.Clone(g.names)
+			l.po = make([][]string, len(g.po))
+			for k := range g.po {
+				l.po[k] = slices.Clone(g.po[k])
 			}
 			fmt.Fprintf(g.w, "reset refs/heads/%s\nfrom :%d\n\n", l.branch, tip)
 			g.lines = append(g.lines, l)
@@ -383,12 +439,18 @@ func (g *gen) trunkCommit(tip int) (int, error) {
 		ch := g.edit(g.trunk, file)
 		rec := &commitRec{subject: fmt.Sprintf("libfoo: add %s() %d", sym, g.commits), changes: []change{ch}}
 		rec.mark = g.commit("refs/heads/main", rec.subject+"\n\nA new API.\n", tip, 0,
-			map[string]string{"src/libfoo.map": g.mapText(), g.fileName(file): join(g.trunk[file])})
+			map[string]string{"src/libfoo.map": g.mapText(), g.names[file]: join(g.trunk[file])})
 		return rec.mark, nil
 	case r < headerSyncRate+symbolRate+revertRate && len(g.recent) > 50:
 		return g.revert(tip)
 	case r < headerSyncRate+symbolRate+revertRate+fixRate && len(g.recent) > 50:
 		return g.fix(tip)
+	case r < headerSyncRate+symbolRate+revertRate+fixRate+translationRate:
+		return g.translate("refs/heads/main", tip, g.po), nil
+	case r < headerSyncRate+symbolRate+revertRate+fixRate+translationRate+regenerateRate:
+		return g.regenerate(tip), nil
+	case r < headerSyncRate+symbolRate+revertRate+fixRate+translationRate+regenerateRate+renameRate:
+		return g.rename(tip), nil
 	}
 	n := 1 + g.rng.IntN(2)
 	rec := &commitRec{subject: g.subject(), fixable: true}
@@ -396,7 +458,7 @@ func (g *gen) trunkCommit(tip int) (int, error) {
 	for range n {
 		f := g.rng.IntN(g.opt.Files)
 		rec.changes = append(rec.changes, g.edit(g.trunk, f))
-		files[g.fileName(f)] = join(g.trunk[f])
+		files[g.names[f]] = join(g.trunk[f])
 	}
 	msg := rec.subject + "\n\nRework the code path so that it behaves.\n\nSigned-off-by: " + g.pick(authors) + "\n"
 	if g.rng.Float64() < stableCcRate {
@@ -419,11 +481,11 @@ func (g *gen) fix(tip int) (int, error) {
 		return 0, err
 	}
 	file := target.changes[0].file
-	rec := &commitRec{subject: fmt.Sprintf("%s: fix %s in %s %d", g.pick(subsystems), g.pick(nouns), filepath.Base(g.fileName(file)), g.commits), fixable: true}
+	rec := &commitRec{subject: fmt.Sprintf("%s: fix %s in %s %d", g.pick(subsystems), g.pick(nouns), filepath.Base(g.names[file]), g.commits), fixable: true}
 	ch := g.edit(g.trunk, file)
 	rec.changes = []change{ch}
 	msg := fmt.Sprintf("%s\n\nThe earlier change broke it.\n\nFixes: %s (\"%s\")\nSigned-off-by: %s\n", rec.subject, tsha[:12], target.subject, g.pick(authors))
-	rec.mark = g.commit("refs/heads/main", msg, tip, 0, map[string]string{g.fileName(file): join(g.trunk[file])})
+	rec.mark = g.commit("refs/heads/main", msg, tip, 0, map[string]string{g.names[file]: join(g.trunk[file])})
 	g.remember(rec)
 	g.sum.Fixes++
 	// Cherry-picks to the newest lines forked after the target.
@@ -438,10 +500,12 @@ func (g *gen) fix(tip int) (int, error) {
 		}
 		l.files[file][ch.line] = ch.new
 		l.tip = g.commit("refs/heads/"+l.branch, msg+"\n(cherry picked from commit "+sha+")\n", l.tip, 0,
-			map[string]string{g.fileName(file): join(l.files[file])})
+			map[string]string{l.names[file]: join(l.files[file])})
 		g.sum.Picks++
 		l.picks++
 		if l.picks%stableEvery == 0 {
+			// Translations are brought up to date before each release.
+			l.tip = g.translate("refs/heads/"+l.branch, l.tip, l.po)
 			l.stable++
 			g.tag(fmt.Sprintf("v1.%d.0.%d", l.minor, l.stable), l.tip, fmt.Sprintf("libfoo 1.%d.0.%d\n\nTier: stable\nABI: 1\n", l.minor, l.stable))
 		}
@@ -475,7 +539,7 @@ func (g *gen) revert(tip int) (int, error) {
 		if g.trunk[ch.file][ch.line] == ch.new {
 			g.trunk[ch.file][ch.line] = ch.old
 		}
-		files[g.fileName(ch.file)] = join(g.trunk[ch.file])
+		files[g.names[ch.file]] = join(g.trunk[ch.file])
 	}
 	target.fixable = false
 	g.sum.Reverts++
@@ -503,7 +567,7 @@ func (g *gen) mergeTopic(tip int) (int, error) {
 		}
 		overlay[f][ln] = v
 		rec := &commitRec{subject: g.subject(), fixable: true, changes: []change{{file: f, line: ln, new: v}}}
-		rec.mark = g.commit("refs/heads/topic", rec.subject+"\n\nPart of a series.\n", topic, 0, map[string]string{g.fileName(f): join(fork[f])})
+		rec.mark = g.commit("refs/heads/topic", rec.subject+"\n\nPart of a series.\n", topic, 0, map[string]string{g.names[f]: join(fork[f])})
 		topic = rec.mark
 		g.remember(rec)
 	}
@@ -518,14 +582,95 @@ func (g *gen) mergeTopic(tip int) (int, error) {
 		for ln, v := range lines {
 			g.trunk[f][ln] = v
 		}
-		files[g.fileName(f)] = join(g.trunk[f])
+		files[g.names[f]] = join(g.trunk[f])
 	}
 	return g.commit("refs/heads/main", fmt.Sprintf("Merge branch '%s-next-%d'\n\nA series of %d patches.\n", g.pick(subsystems), g.commits, k), tip, topic, files), nil
 }
 
 // WriteTo is for the command: it prints the summary.
 func (s *Summary) WriteTo(w io.Writer) (int64, error) {
-	n, err := fmt.Fprintf(w, "%s: %d commits, %d kernel lines, %d releases, %d fixes, %d cherry-picks, %d reverts in %s\n",
-		s.Dir, s.Commits, len(s.Lines), s.Releases, s.Fixes, s.Picks, s.Reverts, s.Elapsed.Round(time.Millisecond))
+	n, err := fmt.Fprintf(w, "%s: %d commits, %d kernel lines, %d releases, %d fixes, %d cherry-picks, %d reverts, %d translation updates, %d regenerations, %d renames in %s\n",
+		s.Dir, s.Commits, len(s.Lines), s.Releases, s.Fixes, s.Picks, s.Reverts, s.Translations, s.Regenerations, s.Renames, s.Elapsed.Round(time.Millisecond))
 	return int64(n), err
+}
+
+// Translation catalogs: poEntries entries of about 100 bytes per language.
+const poEntries = 10000
+
+var words = []string{"map", "program", "link", "object", "section", "relocation", "kernel", "attach", "cannot", "failed", "loaded", "invalid", "size", "type", "name", "value", "option", "buffer"}
+
+func (g *gen) phrase(n int) string {
+	ws := make([]string, n)
+	for i := range ws {
+		ws[i] = g.pick(words)
+	}
+	return strings.Join(ws, " ")
+}
+
+// poEntry is one catalog entry: where the message is used, the message,
+// its translation.
+func (g *gen) poEntry(j int) string {
+	return fmt.Sprintf("#: src/%s/f%03d.c:%d\nmsgid \"%s %d\"\nmsgstr \"%s\"\n",
+		g.pick(subsystems), g.rng.IntN(400), 1+g.rng.IntN(3000), g.phrase(4), j, g.phrase(5))
+}
+
+func poText(lang string, entries []string) string {
+	return "# " + lang + " translations for libfoo.\nmsgid \"\"\nmsgstr \"Content-Type: text/plain; charset=UTF-8\\n\"\n\n" + strings.Join(entries, "\n")
+}
+
+// translate updates one language's catalog as a catalog tool does: a few
+// translations change, and more source references move.
+func (g *gen) translate(ref string, tip int, po [][]string) int {
+	k := g.rng.IntN(len(po))
+	for range poEntries / 20 {
+		j := g.rng.IntN(poEntries)
+		po[k][j] = g.poEntry(j)
+	}
+	g.sum.Translations++
+	msg := fmt.Sprintf("%s\n\nUpdate the %s catalog from the translation platform.\n", translationSubject, languages[k])
+	return g.commitAs(translationAuthor, ref, msg, tip, 0, nil, map[string]string{"po/" + languages[k] + ".po": poText(languages[k], po[k])})
+}
+
+// The generated header: genLines lines of about 40 bytes.
+const genLines = 40000
+
+func (g *gen) genLine() string {
+	return fmt.Sprintf("\t__u%d %s_%s_%d;", 8<<g.rng.IntN(4), g.pick(subsystems), strings.ReplaceAll(g.pick(nouns), " ", "_"), g.rng.IntN(1000000))
+}
+
+// regenerate rewrites the generated header: members change, and a run of
+// new ones is inserted.
+func (g *gen) regenerate(tip int) int {
+	for range genLines / 50 {
+		g.gen[g.rng.IntN(len(g.gen))] = g.genLine()
+	}
+	at := g.rng.IntN(len(g.gen))
+	add := make([]string, 20+g.rng.IntN(200))
+	for i := range add {
+		add[i] = g.genLine()
+	}
+	g.gen = slices.Insert(g.gen, at, add...)
+	g.sum.Regenerations++
+	return g.commit("refs/heads/main", fmt.Sprintf("sync: regenerate vmlinux.h %d\n\nFrom the latest bpf-next build.\n", g.commits), tip, 0,
+		map[string]string{generatedPath: join(g.gen)})
+}
+
+// rename moves a trunk file to another subsystem's directory, editing it
+// half of the time.
+func (g *gen) rename(tip int) int {
+	f := g.rng.IntN(g.opt.Files)
+	from := g.names[f]
+	to := fmt.Sprintf("src/%s/f%03d.c", g.pick(subsystems), f)
+	if to == from {
+		to = fmt.Sprintf("src/%s/moved/f%03d.c", subsystems[f%len(subsystems)], f)
+	}
+	g.names[f] = to
+	files := map[string]string{}
+	if g.rng.IntN(2) == 0 {
+		g.edit(g.trunk, f)
+		files[to] = join(g.trunk[f])
+	}
+	g.sum.Renames++
+	return g.commitAs(g.pick(authors), "refs/heads/main", fmt.Sprintf("%s: move %s to %s\n\nA better home.\n", subsystems[f%len(subsystems)], filepath.Base(from), filepath.Dir(to)),
+		tip, 0, [][2]string{{from, to}}, files)
 }

@@ -3,6 +3,7 @@ package synth
 import (
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -56,6 +57,21 @@ func TestGenerate(t *testing.T) {
 	pick := git(t, a.Dir, "log", "-1", "--format=%B", "--grep=cherry picked from", "release/v1.2")
 	if !strings.Contains(pick, "(cherry picked from commit ") || !strings.Contains(pick, "Fixes: ") {
 		t.Errorf("a cherry-pick on release/v1.2:\n%s", pick)
+	}
+	// What makes real histories costly: ~1 MB catalogs updated under one
+	// subject on trunk and on the lines, a large generated file that
+	// changes, renames.
+	if a.Translations == 0 || a.Regenerations == 0 || a.Renames == 0 {
+		t.Errorf("shape: %+v", a)
+	}
+	if size, _ := strconv.Atoi(git(t, a.Dir, "cat-file", "-s", "main:po/de.po")); size < 900_000 {
+		t.Errorf("po/de.po is %d bytes, want about 1 MB", size)
+	}
+	if n := git(t, a.Dir, "rev-list", "--count", "--author=Translation Bot", "main..release/v1.2"); n == "0" {
+		t.Error("no translation update on release/v1.2")
+	}
+	if out := git(t, a.Dir, "log", "--format=", "--diff-filter=R", "--name-status", "main"); !strings.Contains(out, "R") {
+		t.Error("git log detects no rename on main")
 	}
 	if out := git(t, a.Dir, "fsck", "--no-dangling"); strings.Contains(out, "error") {
 		t.Errorf("git fsck: %s", out)

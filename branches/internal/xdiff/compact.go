@@ -52,7 +52,7 @@ func (s *side) previous(g *group) bool {
 // slideDown moves g one line down if its first line equals the line after
 // it, merging with a group it then touches; it reports whether it moved.
 func (s *side) slideDown(g *group) bool {
-	if g.end >= s.n() || s.class[g.start] != s.class[g.end] {
+	if g.end >= s.n() || !s.same(g.start, g.end) {
 		return false
 	}
 	s.setChanged(g.start, false)
@@ -68,7 +68,7 @@ func (s *side) slideDown(g *group) bool {
 // slideUp moves g one line up if its last line equals the line before it,
 // merging with a group it then touches; it reports whether it moved.
 func (s *side) slideUp(g *group) bool {
-	if g.start == 0 || s.class[g.start-1] != s.class[g.end-1] {
+	if g.start == 0 || !s.same(g.start-1, g.end-1) {
 		return false
 	}
 	g.start--

@@ -77,35 +77,62 @@ func Diff(a, b []string) []Edit {
 // prepare interns the lines, marks what xdiff decides before running
 // Myers (lines with no match in the other file, runs of lines with many
 // matches among them) and runs Myers over the rest.
+//
+// The common head and tail are found by comparing lines, and only the
+// lines between them are interned: a small change to a large file costs
+// no map entry per line. A line of the head or tail is in both files, so
+// it adds one to the counts of the middle line it equals, if any; its own
+// class is left unknown (-1), and compaction compares such lines as text.
 func prepare(a, b []string) (*side, *side) {
-	ids := make(map[string]int, len(a)+len(b))
-	var count [2][]int // per class: occurrences in a, in b
 	x := &side{lines: a, class: make([]int, len(a)), ch: make([]bool, len(a)+2)}
 	y := &side{lines: b, class: make([]int, len(b)), ch: make([]bool, len(b)+2)}
+
+	// Trim the common head and tail: Myers never sees them.
+	n1, n2 := len(a), len(b)
+	lim := min(n1, n2)
+	start := 0
+	for start < lim && a[start] == b[start] {
+		start++
+	}
+	tail := 0
+	for tail < lim-start && a[n1-1-tail] == b[n2-1-tail] {
+		tail++
+	}
+
+	ids := make(map[string]int, n1+n2-2*(start+tail))
+	var count [2][]int    // per class: occurrences in a, in b
+	var lengths [256]bool // lengths (mod 256) of the interned lines
 	for k, s := range []*side{x, y} {
-		for i, l := range s.lines {
+		for i := start; i < s.n()-tail; i++ {
+			l := s.lines[i]
 			id, ok := ids[l]
 			if !ok {
 				id = len(ids)
 				ids[l] = id
 				count[0] = append(count[0], 0)
 				count[1] = append(count[1], 0)
+				lengths[len(l)&255] = true
 			}
 			count[k][id]++
 			s.class[i] = id
 		}
 	}
-
-	// Trim the common head and tail: Myers never sees them.
-	n1, n2 := len(a), len(b)
-	lim := min(n1, n2)
-	start := 0
-	for start < lim && x.class[start] == y.class[start] {
-		start++
+	common := func(l string) {
+		if !lengths[len(l)&255] {
+			return
+		}
+		if id, ok := ids[l]; ok {
+			count[0][id]++
+			count[1][id]++
+		}
 	}
-	tail := 0
-	for tail < lim-start && x.class[n1-1-tail] == y.class[n2-1-tail] {
-		tail++
+	for i := 0; i < start; i++ {
+		common(a[i])
+		x.class[i], y.class[i] = -1, -1
+	}
+	for i := 0; i < tail; i++ {
+		common(a[n1-1-i])
+		x.class[n1-1-i], y.class[n2-1-i] = -1, -1
 	}
 
 	// Discard what cannot or should not take part in Myers.
@@ -120,6 +147,14 @@ func prepare(a, b []string) (*side, *side) {
 	m.mxcost = max(bogosqrt(ndiags), maxCostMin)
 	m.compare(0, len(h1), 0, len(h2), false)
 	return x, y
+}
+
+// same reports whether lines i and j of s are equal.
+func (s *side) same(i, j int) bool {
+	if s.class[i] >= 0 && s.class[j] >= 0 {
+		return s.class[i] == s.class[j]
+	}
+	return s.lines[i] == s.lines[j]
 }
 
 // reduce classifies the lines s[dstart..dend] by how often they occur in
@@ -141,6 +176,7 @@ func reduce(s *side, dstart, dend int, other []int) (ha, rindex []int) {
 			dis[i] = someMatch
 		}
 	}
+	ha, rindex = make([]int, 0, dend-dstart+1), make([]int, 0, dend-dstart+1)
 	for i := dstart; i <= dend; i++ {
 		if dis[i] == someMatch || (dis[i] == manyMatch && !manyInRun(dis, i, dstart, dend)) {
 			ha = append(ha, s.class[i])

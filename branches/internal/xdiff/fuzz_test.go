@@ -1,6 +1,7 @@
 package xdiff
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -22,6 +23,9 @@ func FuzzDiff(f *testing.F) {
 			t.Fatalf("applying Diff(%q, %q) = %v gives %q", a, b, edits, got)
 		}
 		checkHunks(t, x, y, Hunks(x, y, edits, 3))
+		if ref := referenceDiff(x, y); !slices.Equal(edits, ref) {
+			t.Fatalf("Diff(%q, %q) = %v, reference %v", a, b, edits, ref)
+		}
 		if testing.Short() || IsBinary([]byte(a)) || IsBinary([]byte(b)) {
 			return
 		}

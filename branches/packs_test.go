@@ -1,0 +1,274 @@
+package branches
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+// catFileObjects lists every object of the repository at dir as git sees
+// it: id → "type size".
+func catFileObjects(t testing.TB, dir string) map[plumbing.Hash]string {
+	t.Helper()
+	out, err := gitOut(t, dir, "cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(objecttype) %(objectsize)")
+	if err != nil {
+		t.Fatalf("git cat-file: %v", err)
+	}
+	m := map[plumbing.Hash]string{}
+	for _, l := range strings.Split(out, "\n") {
+		id, rest, _ := strings.Cut(l, " ")
+		m[plumbing.NewHash(id)] = rest
+	}
+	return m
+}
+
+// checkPacks reads every object of every pack of the repository at dir
+// and checks it against its id (the SHA-1 of its type and content) and
+// against git's type and size.
+func checkPacks(t *testing.T, dir string) (n int, kinds map[plumbing.ObjectType]int) {
+	t.Helper()
+	want := catFileObjects(t, dir)
+	ps, err := openPacks(filepath.Join(gitDir(t, dir), "objects"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ps.Close()
+	if len(ps.files) == 0 {
+		t.Fatal("no packs")
+	}
+	kinds = map[plumbing.ObjectType]int{}
+	hr := getPackReader()
+	defer putPackReader(hr)
+	for _, p := range ps.files {
+		for i := 0; i < p.n; i++ {
+			h := plumbing.Hash(p.ids[20*i : 20*i+20])
+			o, ok, err := ps.encoded(plumbing.AnyObject, h)
+			if err != nil || !ok {
+				t.Fatalf("%s: ok %v, %v", h, ok, err)
+			}
+			rd, _ := o.Reader()
+			var data bytes.Buffer
+			data.ReadFrom(rd)
+			if got := plumbing.ComputeHash(o.Type(), data.Bytes()); got != h {
+				t.Errorf("%s: content hashes to %s", h, got)
+			}
+			if got := fmt.Sprintf("%s %d", o.Type(), o.Size()); got != want[h] {
+				t.Errorf("%s: %s, git says %s", h, got, want[h])
+			}
+			pp, off, _, _ := ps.find(h)
+			if e, err := pp.header(hr, off); err == nil {
+				kinds[e.typ]++
+			}
+			if off > 1<<31 || int64(binary.BigEndian.Uint32(pp.off32[4*i:]))&0x80000000 != 0 {
+				kinds[0]++ // a 64-bit offset
+			}
+			if typ, size, err := ps.info(pp, off); err != nil || typ != o.Type() || size != o.Size() {
+				t.Errorf("info(%s) = %s %d, %v; want %s %d", h, typ, size, err, o.Type(), o.Size())
+			}
+			n++
+		}
+	}
+	if n < len(want) {
+		t.Errorf("read %d objects, git has %d", n, len(want))
+	}
+	return n, kinds
+}
+
+func gitDir(t testing.TB, dir string) string {
+	t.Helper()
+	out, err := gitOut(t, dir, "rev-parse", "--absolute-git-dir")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// Every object of a pack reads back as git has it, whole or as deltas
+// against a base named by offset or by id, with 32- or 64-bit offsets in
+// the index, and through Repo as go-git reads it.
+func TestPacksReadEveryObject(t *testing.T) {
+	dir := fixture(t, "libbpf")
+	// Versions of a file that delta against each other, an empty blob, a
+	// binary one, and one larger than a pack reader's first read.
+	script(t, dir, `
+		seq 1 400 > big.txt
+		for i in $(seq 1 30); do sed -i "$((i*7))s/.*/changed $i/" big.txt; git add big.txt; git commit -q -m "big $i"; done
+		: > empty; head -c 3000 /dev/urandom > bin; seq 1 20000 > long.txt
+		git add empty bin long.txt; git commit -q -m more
+		git tag -a -m 'an annotated tag' vx HEAD`)
+	for _, v := range []struct {
+		name, repack string
+		kind         plumbing.ObjectType // that the pack must hold; 0: 64-bit offsets
+	}{
+		{"offset deltas", "git repack -q -a -d -f --depth=20", packOFSDelta},
+		{"ref deltas", "git -c repack.useDeltaBaseOffset=false repack -q -a -d -f", packREFDelta},
+		{"64-bit offsets", "p=$(ls .git/objects/pack/*.pack); git index-pack --index-version=2,0x20 -o idx.tmp $p >/dev/null && mv -f idx.tmp ${p%.pack}.idx", 0},
+		{"two packs", "git commit -q --allow-empty -m 'one more'; git repack -q -d", plumbing.CommitObject},
+	} {
+		t.Run(v.name, func(t *testing.T) {
+			script(t, dir, v.repack)
+			n, kinds := checkPacks(t, dir)
+			if kinds[v.kind] == 0 {
+				t.Errorf("no objects of kind %d: %v", v.kind, kinds)
+			}
+			t.Logf("%d objects: %v", n, kinds)
+		})
+	}
+	// Through Repo: a loose object (go-git) beside the packed ones.
+	script(t, dir, "git commit -q --allow-empty -m loose")
+	r, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rs, ok := r.r.Storer.(*refStorage); !ok || rs.packs == nil {
+		t.Fatal("Open does not read packs")
+	}
+	for _, rev := range []string{"HEAD", "HEAD~1", "vx"} {
+		sha, err := r.Resolve(rev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := gitOut(t, dir, "rev-parse", rev+"^{commit}")
+		if sha != want {
+			t.Errorf("Resolve(%s) = %s, want %s", rev, sha, want)
+		}
+		if _, err := r.Commit(sha); err != nil {
+			t.Errorf("Commit(%s): %v", rev, err)
+		}
+	}
+	// Abbreviated ids (go-git lists the candidates from the storage),
+	// packed and loose, and subjects, as git finds them.
+	log, _ := gitOut(t, dir, "log", "--all", "--format=%H %s")
+	bySubject := map[string][]string{}
+	for _, l := range strings.Split(log, "\n") {
+		sha, subject, _ := strings.Cut(l, " ")
+		bySubject[subject] = append(bySubject[subject], sha)
+		for _, n := range []int{7, 9} {
+			if got, err := r.Resolve(sha[:n]); err != nil || got != sha {
+				t.Errorf("Resolve(%s) = %s, %v; want %s", sha[:n], got, err, sha)
+			}
+		}
+	}
+	for subject, want := range bySubject {
+		slices.Sort(want)
+		if got, err := r.FindBySubject(subject); err != nil || !slices.Equal(got, want) {
+			t.Errorf("FindBySubject(%q) = %v, %v; want %v", subject, got, err, want)
+		}
+	}
+	head, _ := r.Resolve("HEAD")
+	got, err := r.ReadFile(head, "long.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := os.ReadFile(filepath.Join(dir, "long.txt"))
+	if !bytes.Equal(got, want) {
+		t.Errorf("ReadFile(long.txt) differs from the work tree")
+	}
+}
+
+// TestPacksRealLibbpf reads every object of the libbpf clone at
+// $TIERED_LIBBPF (skips otherwise) and checks it against its id.
+func TestPacksRealLibbpf(t *testing.T) {
+	dir := os.Getenv("TIERED_LIBBPF")
+	if dir == "" {
+		t.Skip("set TIERED_LIBBPF to a libbpf/libbpf clone to run")
+	}
+	n, kinds := checkPacks(t, dir)
+	t.Logf("%d objects: %v", n, kinds)
+}
+
+// A pack damaged anywhere gives errors, never a panic, and never an
+// object that is not what its id says.
+func TestPacksCorrupt(t *testing.T) {
+	dir := fixture(t, "fourtier")
+	script(t, dir, "git repack -q -a -d -f")
+	objects := filepath.Join(gitDir(t, dir), "objects")
+	packFiles, _ := filepath.Glob(filepath.Join(objects, "pack", "*.pack"))
+	idxFiles, _ := filepath.Glob(filepath.Join(objects, "pack", "*.idx"))
+	if len(packFiles) != 1 || len(idxFiles) != 1 {
+		t.Fatalf("packs %v, indexes %v", packFiles, idxFiles)
+	}
+	pack, _ := os.ReadFile(packFiles[0])
+	idx, _ := os.ReadFile(idxFiles[0])
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{packFiles[0], pack}, {idxFiles[0], idx}} {
+		os.Chmod(f.name, 0o644)
+		step := max(1, len(f.data)/300)
+		for at := 0; at < len(f.data); at += step {
+			bad := bytes.Clone(f.data)
+			bad[at] ^= 0x5a
+			os.WriteFile(f.name, bad, 0o644)
+			ps, err := openPacks(objects)
+			if err != nil {
+				if !errors.Is(err, errPackFormat) {
+					t.Errorf("%s flipped at %d: open: %v, want errPackFormat", filepath.Base(f.name), at, err)
+				}
+				continue
+			}
+			for _, p := range ps.files {
+				for i := 0; i < p.n; i++ {
+					h := plumbing.Hash(p.ids[20*i : 20*i+20])
+					o, ok, err := ps.encoded(plumbing.AnyObject, h)
+					if err != nil || !ok {
+						continue
+					}
+					rd, err := o.Reader()
+					if err != nil {
+						continue
+					}
+					var data bytes.Buffer
+					data.ReadFrom(rd)
+					// A flipped id in the index names the object under
+					// another id; anything else must still hash right.
+					if got := plumbing.ComputeHash(o.Type(), data.Bytes()); got != h && !bytes.Equal(f.data, idx) {
+						t.Errorf("%s flipped at %d: %s reads as %s", filepath.Base(f.name), at, h, got)
+					}
+				}
+			}
+			ps.Close()
+		}
+		os.WriteFile(f.name, f.data, 0o644)
+	}
+}
+
+// BenchmarkPackLookup finds and reads every commit of a history through
+// the packs (TIERED_BENCH_REPO, else the libbpf fixture).
+func BenchmarkPackLookup(b *testing.B) {
+	dir := os.Getenv("TIERED_BENCH_REPO")
+	if dir == "" {
+		dir = fixture(b, "libbpf")
+	}
+	out, err := gitOut(b, dir, "rev-list", "--all")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ids []plumbing.Hash
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		ids = append(ids, plumbing.NewHash(sc.Text()))
+	}
+	ps, err := openPacks(filepath.Join(gitDir(b, dir), "objects"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ps.Close()
+	b.ReportMetric(float64(len(ids)), "commits")
+	for b.Loop() {
+		for _, h := range ids {
+			if _, ok, err := ps.encoded(plumbing.CommitObject, h); !ok || err != nil {
+				b.Fatal(h, err)
+			}
+		}
+	}
+}
