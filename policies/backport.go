@@ -33,6 +33,9 @@ type Verdict struct {
 	// last marks a review commit that only touches documentation or
 	// translations: it ranks below every other.
 	last bool
+	// diffPending marks a review verdict ranked without its diff's
+	// signals yet (a plan measures only the head of its list).
+	diffPending bool
 	// order is the commit's place in apply order, in a plan.
 	order int
 }
@@ -80,11 +83,13 @@ type Backport struct {
 	// pathSets are the sets of paths target-side commits change: a commit
 	// changing another set cannot have the patch-id of one of them.
 	pathSets   map[string]bool
-	series     map[string][]int  // patch series → candidates posted in it; nil until needed
-	revertedBy map[string]string // candidate sha → the live revert on source
-	files      map[string][]byte // path → content at targetTip; nil entry: absent
-	touching   map[string][]int  // path → candidates that change it; nil until needed
-	kernels    *kernel.Needs     // nil: the kernel-too-new rule has no data
+	series     map[string][]int          // patch series → candidates posted in it; nil until needed
+	revertedBy map[string]string         // candidate sha → the live revert on source
+	files      map[string][]byte         // path → content at targetTip; nil entry: absent
+	texts      map[string]*branches.Text // path → content at targetTip, split
+	planning   bool                      // in Plan: review diffs are measured for the list's head
+	touching   map[string][]int          // path → candidates that change it; nil until needed
+	kernels    *kernel.Needs             // nil: the kernel-too-new rule has no data
 
 	// Progress, if set, is told after each commit a plan judges.
 	Progress func(done, total int)
@@ -341,6 +346,9 @@ func (b *Backport) Check(sha string) (*Verdict, error) {
 	v.Verdict, err = b.judge(c, f, v)
 	if err == nil && v.Verdict == Review {
 		err = b.rank(c, f, v)
+		if err == nil && v.diffPending && !b.planning {
+			err = b.finishRank(v)
+		}
 	}
 	if err != nil {
 		delete(b.verdicts, sha)
@@ -621,6 +629,8 @@ func (b *Backport) bugPresent(f Facts, v *Verdict) (VerdictKind, error) {
 // (parents first, so a commit's prerequisites come before it), then review
 // by rank, then needs-adaptation, then the rest in apply order.
 func (b *Backport) Plan() (*Plan, error) {
+	b.planning = true
+	defer func() { b.planning = false }()
 	pl := &Plan{Line: b.target.Name, From: b.source.Name, Counts: map[VerdictKind]int{}, Commits: []Verdict{}}
 	vs := make([]*Verdict, len(b.candidates))
 	for i, c := range b.candidates {
@@ -656,8 +666,26 @@ func (b *Backport) Plan() (*Plan, error) {
 	}
 	var review []*Verdict
 	for _, v := range vs {
-		if v.Verdict == Review && !take[v.Commit] {
+		switch {
+		case v.Verdict == Review && !take[v.Commit]:
 			review = append(review, v)
+		case take[v.Commit]:
+			// A review commit taken as a prerequisite: shown in full.
+			if err := b.finishRank(v); err != nil {
+				return nil, err
+			}
+		}
+	}
+	// The diff's signals (size, spread, whether it applies) cost a diff
+	// each: measure them for the head of the list the other signals
+	// order, which is what a person reads, then order again.
+	sortReview(review, b.position)
+	for i, v := range review {
+		if i >= diffRanked {
+			break
+		}
+		if err := b.finishRank(v); err != nil {
+			return nil, err
 		}
 	}
 	sortReview(review, b.position)

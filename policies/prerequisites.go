@@ -68,7 +68,7 @@ func (b *Backport) checkFiles(c branches.Commit) ([]fileCheck, error) {
 		} else if err != nil {
 			return nil, err
 		}
-		fc.failing, fc.lines = fp.FailingHunks(content)
+		fc.failing, fc.lines = fp.FailingHunksIn(b.targetText(fc.path, content))
 		out = append(out, fc)
 	}
 	return out, nil
@@ -290,6 +290,20 @@ func (b *Backport) targetFile(path string) ([]byte, error) {
 	}
 	b.files[path] = content
 	return content, nil
+}
+
+// targetText is path's content at the judged state of the target, split
+// into lines once for every patch that touches it.
+func (b *Backport) targetText(path string, content []byte) *branches.Text {
+	if t, ok := b.texts[path]; ok {
+		return t
+	}
+	if b.texts == nil {
+		b.texts = map[string]*branches.Text{}
+	}
+	t := branches.NewText(content)
+	b.texts[path] = t
+	return t
 }
 
 // introducers returns the candidates before c, not on the target, that

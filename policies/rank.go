@@ -59,16 +59,15 @@ func (b *Backport) rank(c branches.Commit, f Facts, v *Verdict) error {
 		say(1, "someone reported the bug (Reported-by:)")
 	}
 
-	// The diff: its size and spread, what kind of files, and whether it
-	// only touches code the line has.
-	p, err := b.h.Patch(c.Hash)
+	// What kind of files, from the paths alone: documentation and
+	// translations rank last whatever else they are, so they are never
+	// diffed for it (translation catalogs are large).
+	paths, err := b.h.ChangedPaths(c.Hash)
 	if err != nil {
 		return err
 	}
-	var lines, files int
 	var docs, translations, ci, tests int
-	for _, fp := range p.Files {
-		path := fp.Path()
+	for _, path := range paths {
 		switch {
 		case isTranslation(path):
 			translations++
@@ -79,19 +78,8 @@ func (b *Backport) rank(c branches.Commit, f Facts, v *Verdict) error {
 		case isTest(path):
 			tests++
 		}
-		if countsForNothing(path) {
-			continue
-		}
-		files++
-		for _, h := range fp.Hunks {
-			for _, l := range h.Lines {
-				if l != "" && l[0] != ' ' {
-					lines++
-				}
-			}
-		}
 	}
-	n := len(p.Files)
+	n := len(paths)
 	switch {
 	case n == 0:
 	case translations == n:
@@ -104,6 +92,64 @@ func (b *Backport) rank(c branches.Commit, f Facts, v *Verdict) error {
 		say(-4, "CI configuration only")
 	case tests == n:
 		say(-1, "tests only")
+	}
+	v.diffPending = n > 0 && !v.last
+
+	// Its series: posted with a commit the line takes, it was likely
+	// part of that fix.
+	sibling, err := b.eligibleSibling(c, f)
+	if err != nil {
+		return err
+	}
+	if sibling != "" {
+		say(4, "same series as %s, which %s takes", b.describe(sibling), b.target.Name)
+	}
+	return nil
+}
+
+// diffRanked is how many of a plan's review list, in the order the other
+// signals give, are also ranked by their diff: more than any real review
+// list a maintainer reads (libbpf's longest is about 600), few enough
+// that a plan of 23k review commits does not diff them all.
+const diffRanked = 1024
+
+// finishRank adds the signals of a review commit's diff, once.
+func (b *Backport) finishRank(v *Verdict) error {
+	if !v.diffPending {
+		return nil
+	}
+	v.diffPending = false
+	c, err := b.h.Commit(v.Commit)
+	if err != nil {
+		return err
+	}
+	return b.rankDiff(c, func(w int, format string, args ...any) {
+		v.Score += w
+		v.Signals = append(v.Signals, fmt.Sprintf("%+d %s", w, fmt.Sprintf(format, args...)))
+	})
+}
+
+// rankDiff adds the signals of a commit's diff: its size and spread
+// (translations and generated files count for nothing), and whether it
+// only touches code the line has.
+func (b *Backport) rankDiff(c branches.Commit, say func(int, string, ...any)) error {
+	p, err := b.h.Patch(c.Hash)
+	if err != nil {
+		return err
+	}
+	var lines, files int
+	for _, fp := range p.Files {
+		if countsForNothing(fp.Path()) {
+			continue
+		}
+		files++
+		for _, h := range fp.Hunks {
+			for _, l := range h.Lines {
+				if l != "" && l[0] != ' ' {
+					lines++
+				}
+			}
+		}
 	}
 	switch {
 	case files == 0: // nothing that counts to measure
@@ -119,37 +165,25 @@ func (b *Backport) rank(c branches.Commit, f Facts, v *Verdict) error {
 	if files > 5 {
 		say(-1, "spread over %d files", files)
 	}
-	if n > 0 {
-		checks, err := b.checkFiles(c)
-		if err != nil {
-			return err
-		}
-		var absent []string
-		failing := 0
-		for _, fc := range checks {
-			if fc.missing {
-				absent = append(absent, fc.fp.OldPath)
-			}
-			failing += len(fc.failing)
-		}
-		switch {
-		case len(absent) > 0:
-			say(-3, "touches %s, which %s does not have", strings.Join(absent, ", "), b.target.Name)
-		case failing > 0:
-			say(-1, "%d hunk(s) do not apply on %s as they are", failing, b.target.Name)
-		default:
-			say(2, "applies on %s", b.target.Name)
-		}
-	}
-
-	// Its series: posted with a commit the line takes, it was likely
-	// part of that fix.
-	sibling, err := b.eligibleSibling(c, f)
+	checks, err := b.checkFiles(c)
 	if err != nil {
 		return err
 	}
-	if sibling != "" {
-		say(4, "same series as %s, which %s takes", b.describe(sibling), b.target.Name)
+	var absent []string
+	failing := 0
+	for _, fc := range checks {
+		if fc.missing {
+			absent = append(absent, fc.fp.OldPath)
+		}
+		failing += len(fc.failing)
+	}
+	switch {
+	case len(absent) > 0:
+		say(-3, "touches %s, which %s does not have", strings.Join(absent, ", "), b.target.Name)
+	case failing > 0:
+		say(-1, "%d hunk(s) do not apply on %s as they are", failing, b.target.Name)
+	default:
+		say(2, "applies on %s", b.target.Name)
 	}
 	return nil
 }
