@@ -73,6 +73,7 @@ type Backport struct {
 	candidates []branches.Commit // on source, not on target: apply order
 	position   map[string]int    // candidate sha → index
 	facts      map[string]Facts
+	symbols    *symbolIndex // the symbol map's changes among candidates
 	verdicts   map[string]*Verdict
 
 	// What the target has beyond the source, for equivalence.
@@ -149,6 +150,9 @@ func NewBackport(h History, p *Policy, st *branches.Status, target, source *bran
 		b.position[c.Hash] = len(b.candidates)
 		b.candidates = append(b.candidates, c)
 	}
+	if b.symbols, err = indexSymbols(h, p, []string{b.targetTip}, b.sourceTip, b.candidates); err != nil {
+		return nil, err
+	}
 	// Reverts on the source, in order: a revert of a revert makes the
 	// original live again.
 	revertOf := map[string]string{}
@@ -177,7 +181,7 @@ func (b *Backport) factsOf(c branches.Commit) (Facts, error) {
 	if f, ok := b.facts[c.Hash]; ok {
 		return f, nil
 	}
-	f, err := ReadFacts(b.h, b.p, c)
+	f, err := readFacts(b.h, b.p, c, b.symbols)
 	if err != nil {
 		return Facts{}, err
 	}

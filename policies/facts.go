@@ -42,6 +42,12 @@ func (f Facts) FixEvidence() string {
 // ReadFacts reads the facts of commit c: its trailers and, when the policy
 // names a symbol map, its ABI change against its first parent.
 func ReadFacts(h History, p *Policy, c branches.Commit) (Facts, error) {
+	return readFacts(h, p, c, nil)
+}
+
+// readFacts is [ReadFacts] with the symbol map's changes over a range read
+// beforehand (nil: none), for the commits of that range.
+func readFacts(h History, p *Policy, c branches.Commit, idx *symbolIndex) (Facts, error) {
 	f := Facts{Commit: c, Trailers: ParseTrailers(c.Subject, c.Message, p.Fixes.Nominate)}
 	for _, e := range p.Fixes.Evidence {
 		if line, ok := e.match(c.Message); ok && !slices.Contains(f.Evidence, line) {
@@ -51,12 +57,82 @@ func ReadFacts(h History, p *Policy, c branches.Commit) (Facts, error) {
 	if p.ABI.SymbolMap == "" || c.IsMerge() {
 		return f, nil
 	}
-	d, err := symbolChange(h, p.ABI.SymbolMap, c)
+	var d abi.SymbolDiff
+	var err error
+	if ch, ok := idx.lookup(c.Hash); ok {
+		d, err = symbolDiffOf(h, p.ABI.SymbolMap, c, ch)
+	} else {
+		d, err = symbolChange(h, p.ABI.SymbolMap, c)
+	}
 	if err != nil {
 		return f, err
 	}
 	f.ABI = d
 	return f, nil
+}
+
+// pathHistory is what a [History] may also do: list the changes of one
+// path over a range in one walk, as git log -- path does, where
+// [History.ChangedPaths] would diff the whole tree of every commit.
+type pathHistory interface {
+	PathHistory(from []string, to, path string) ([]branches.PathChange, error)
+}
+
+var _ pathHistory = (*branches.Repo)(nil)
+
+// symbolIndex is the symbol map's changes over one range of commits.
+type symbolIndex struct {
+	covers  map[string]bool
+	changes map[string]branches.PathChange
+}
+
+// indexSymbols reads the symbol map's changes over from..to, whose commits
+// are commits, in one walk; nil when the policy names no symbol map or h
+// cannot walk a path's history (then each commit's facts diff its tree).
+func indexSymbols(h History, p *Policy, from []string, to string, commits []branches.Commit) (*symbolIndex, error) {
+	ph, ok := h.(pathHistory)
+	if !ok || p.ABI.SymbolMap == "" {
+		return nil, nil
+	}
+	list, err := ph.PathHistory(from, to, p.ABI.SymbolMap)
+	if err != nil {
+		return nil, err
+	}
+	idx := &symbolIndex{covers: make(map[string]bool, len(commits)), changes: make(map[string]branches.PathChange, len(list))}
+	for _, c := range commits {
+		idx.covers[c.Hash] = true
+	}
+	for _, ch := range list {
+		idx.changes[ch.Commit] = ch
+	}
+	return idx, nil
+}
+
+// lookup returns the change of commit: ok when the index covers it, with
+// a zero change when the commit left the symbol map as it was.
+func (x *symbolIndex) lookup(commit string) (branches.PathChange, bool) {
+	if x == nil || !x.covers[commit] {
+		return branches.PathChange{}, false
+	}
+	return x.changes[commit], true
+}
+
+// symbolDiffOf diffs the symbol map across a change the index found.
+func symbolDiffOf(h History, path string, c branches.Commit, ch branches.PathChange) (abi.SymbolDiff, error) {
+	if ch.From == ch.To {
+		return abi.SymbolDiff{}, nil
+	}
+	newMap, err := parsedMap(h, path, c.Hash, ch.To)
+	if err != nil {
+		return abi.SymbolDiff{}, err
+	}
+	oldMap := abi.SymbolMap{}
+	if ch.From != "" && len(c.Parents) > 0 {
+		if oldMap, err = parsedMap(h, path, c.Parents[0], ch.From); err != nil {
+			return abi.SymbolDiff{}, err
+		}
+	}
+	return abi.DiffSymbols(oldMap, newMap), nil
 }
 
 // ABIBetween returns the net change of the symbol map from commit from

@@ -79,11 +79,15 @@ func planNext(h History, p *Policy, st *branches.Status, line *branches.Line) (*
 	if err != nil {
 		return nil, err
 	}
+	idx, err := indexSymbols(h, p, from, line.Tip, commits)
+	if err != nil {
+		return nil, err
+	}
 	for _, c := range commits {
 		if c.IsMerge() {
 			continue
 		}
-		f, err := ReadFacts(h, p, c)
+		f, err := readFacts(h, p, c, idx)
 		if err != nil {
 			return nil, err
 		}
