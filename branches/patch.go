@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"crypto/sha1"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"path"
 	"slices"
@@ -95,6 +96,30 @@ func (h Hunk) Added() []string {
 // diff, and renames detected as diff.renames=true detects them. Results
 // are cached.
 func (r *Repo) Patch(commit string) (*Patch, error) {
+	return r.PatchWithin(commit, 0)
+}
+
+// CostlyError is the error of [Repo.PatchWithin] for a patch whose line
+// diff would take more work than allowed: the commit and the file.
+type CostlyError struct {
+	Commit, Path string
+}
+
+func (e *CostlyError) Error() string {
+	return fmt.Sprintf("diff %s at %s: line diff over its work budget", e.Path, Short(e.Commit))
+}
+
+// errCostly is a file's diff over its budget.
+var errCostly = errors.New("line diff over its work budget")
+
+// PatchWithin is [Repo.Patch] for a caller that can do without a patch
+// whose line diff is costly, as a generated file of megabytes rewritten
+// (libbpf's CI vmlinux.h: 100,000 lines reordered, a third of a second to
+// diff, as for git log -p): when one file's diff has visited more than
+// work diagonals of Myers' search (about a nanosecond each; 0 is no
+// limit), it stops and returns a [*CostlyError]. A patch it
+// returns is the one Patch returns, and is kept as Patch keeps it.
+func (r *Repo) PatchWithin(commit string, work int) (*Patch, error) {
 	if p, ok := r.patches.get(commit); ok {
 		return p, nil
 	}
@@ -107,7 +132,7 @@ func (r *Repo) Patch(commit string) (*Patch, error) {
 			}
 		}
 	}
-	p, err := r.diff(commit)
+	p, err := r.diff(commit, work)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +144,7 @@ func (r *Repo) Patch(commit string) (*Patch, error) {
 }
 
 // diff computes commit's patch.
-func (r *Repo) diff(commit string) (*Patch, error) {
+func (r *Repo) diff(commit string, work int) (*Patch, error) {
 	tree, parentTree, err := r.treeAndParentTree(commit)
 	if err != nil {
 		return nil, err
@@ -142,6 +167,7 @@ func (r *Repo) diff(commit string) (*Patch, error) {
 		pairs = append(pairs, filePair{path: ch.path, from: ch.from, to: ch.to})
 	}
 	blobs := newBlobReader(r)
+	blobs.work = work
 	if err := detectRenames(pairs, blobs); err != nil {
 		return nil, fmt.Errorf("detect renames in %s: %w", Short(commit), err)
 	}
@@ -163,7 +189,9 @@ func (r *Repo) diff(commit string) (*Patch, error) {
 		if fp.to.Mode != 0 {
 			f.NewPath, f.NewMode, f.NewID = fp.path, uint32(fp.to.Mode), fp.to.Hash.String()
 		}
-		if err := blobs.fill(&f, fp.from, fp.to); err != nil {
+		if err := blobs.fill(&f, fp.from, fp.to); err == errCostly {
+			return nil, &CostlyError{Commit: commit, Path: fp.path}
+		} else if err != nil {
 			return nil, fmt.Errorf("read %s at %s: %w", fp.path, Short(commit), err)
 		}
 		p.Files = append(p.Files, f)
@@ -195,6 +223,7 @@ type blobReader struct {
 	r    *Repo
 	data map[plumbing.Hash][]byte
 	size map[plumbing.Hash]int64
+	work int // the work one file's line diff may take; 0: any
 }
 
 func newBlobReader(r *Repo) *blobReader {
@@ -262,7 +291,11 @@ func (b *blobReader) fill(f *FilePatch, from, to object.TreeEntry) error {
 		b.r.texts.put(e.Hash, lines[k], len(data))
 	}
 	if !f.Binary && f.OldID != f.NewID {
-		f.Hunks = hunksOf(lines[0], lines[1])
+		edits, ok := xdiff.DiffWithin(lines[0], lines[1], b.work)
+		if !ok {
+			return errCostly
+		}
+		f.Hunks = hunksOfEdits(lines[0], lines[1], edits)
 	}
 	return nil
 }
@@ -556,7 +589,12 @@ func hunks(oldText, newText string) []Hunk {
 
 // hunksOf is hunks of two texts already split into lines.
 func hunksOf(a, b []string) []Hunk {
-	xh := xdiff.Hunks(a, b, xdiff.Diff(a, b), contextLines)
+	return hunksOfEdits(a, b, xdiff.Diff(a, b))
+}
+
+// hunksOfEdits is hunksOf with the edits found.
+func hunksOfEdits(a, b []string, edits []xdiff.Edit) []Hunk {
+	xh := xdiff.Hunks(a, b, edits, contextLines)
 	out := make([]Hunk, len(xh))
 	for i, h := range xh {
 		// One new string per hunk, sliced into lines: the patch keeps

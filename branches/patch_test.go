@@ -2,9 +2,11 @@ package branches
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -245,5 +247,52 @@ func BenchmarkPatchLargeFile(b *testing.B) {
 		if len(f.Hunks) == 0 {
 			b.Fatal("no hunks")
 		}
+	}
+}
+
+// PatchWithin returns Patch's patch when the diff fits its budget, and a
+// CostlyError naming the file when a file rewritten out of order does not.
+func TestPatchWithin(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is required to build the fixture")
+	}
+	dir := t.TempDir()
+	var ordered, shuffled strings.Builder
+	for i := range 20000 {
+		fmt.Fprintf(&ordered, "struct s%d { int f%d; };\n", i, i%7)
+		j := (i * 7919) % 20000
+		fmt.Fprintf(&shuffled, "struct s%d { int f%d; };\n", j, j%7)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "vmlinux.h"), []byte(ordered.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "foo.c"), []byte("int a;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	script(t, dir, "git init -q -b main && git add -A && git commit -q -m one && echo 'int b;' >> foo.c && git commit -qam two")
+	if err := os.WriteFile(filepath.Join(dir, "vmlinux.h"), []byte(shuffled.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	script(t, dir, "git commit -qam three")
+	small, _ := gitOut(t, dir, "rev-parse", "HEAD~1")
+	costly, _ := gitOut(t, dir, "rev-parse", "HEAD")
+	r, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := r.PatchWithin(small, 1000)
+	if err != nil {
+		t.Fatalf("PatchWithin(one-line change, 1000): %v", err)
+	}
+	if want := gitPatchIDs(t, dir, []string{small})[small]; p.ID() != want {
+		t.Errorf("PatchWithin's patch-id %s, git's %s", p.ID(), want)
+	}
+	_, err = r.PatchWithin(costly, 1_000_000)
+	var ce *CostlyError
+	if !errors.As(err, &ce) || ce.Path != "vmlinux.h" || ce.Commit != costly {
+		t.Fatalf("PatchWithin(shuffled 20,000 lines, 1e6) = %v, want a CostlyError for vmlinux.h", err)
+	}
+	if p, err := r.Patch(costly); err != nil || len(p.Files) != 1 || len(p.Files[0].Hunks) == 0 {
+		t.Errorf("Patch after a costly PatchWithin = %v, %v; want the whole diff", p, err)
 	}
 }

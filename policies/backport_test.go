@@ -564,3 +564,56 @@ func TestNextStableUndecided(t *testing.T) {
 		t.Errorf("Next() with a feat: commit = %s %v %q", np.Bump, np.Rules, np.Reasons)
 	}
 }
+
+// costlyHistory gives up on the diffs of some commits, as a repository
+// does on a rewrite of a generated file of megabytes.
+type costlyHistory struct {
+	*fakeHistory
+	costly map[string]bool
+	work   []int // the budgets asked for
+}
+
+func (h *costlyHistory) PatchWithin(commit string, work int) (*branches.Patch, error) {
+	h.work = append(h.work, work)
+	if h.costly[commit] {
+		return nil, &branches.CostlyError{Commit: commit, Path: "include/vmlinux.h"}
+	}
+	return h.Patch(commit)
+}
+
+// A review commit whose diff is too costly to rank by is ranked large,
+// says so, and is not checked against the target; the others are ranked
+// by their diffs as ever.
+func TestBackportReviewRankCostlyDiff(t *testing.T) {
+	fx := newLineFixture(t, map[string]string{"src/foo.c": fooC, "include/vmlinux.h": "struct a;\n"})
+	gen := fx.onTrunk("ci: regenerate vmlinux.h\n", map[string]string{"include/vmlinux.h": "struct b;\n"})
+	crash := fx.onTrunk("libfoo: avoid crash on close\n", map[string]string{"src/foo.c": strings.Replace(fooC, "return 0;\n}\nint foo_close(void) {\n\treturn 0;", "return 0;\n}\nint foo_close(void) {\n\treturn 1;", 1)})
+	h := &costlyHistory{fakeHistory: fx.h, costly: map[string]bool{gen: true}}
+	target := &branches.Line{Name: "1.0.0", Tier: branches.TierStable, Tip: fx.line}
+	source := &branches.Line{Name: "trunk", Tier: branches.TierTrunk, Tip: fx.trunk}
+	b, err := NewBackport(h, fx.policy, &branches.Status{Scheme: versioning.SchemeFour}, target, source, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(sha string) *Verdict {
+		v, err := b.Check(sha)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	v := check(gen)
+	want := "-2 large: its diff of include/vmlinux.h is too costly to rank by (a generated file?), so not checked against 1.0.0"
+	if v.Verdict != Review || !slices.Contains(v.Signals, want) {
+		t.Errorf("costly commit: %s %q, want review with %q", is(v), v.Signals, want)
+	}
+	if slices.ContainsFunc(v.Signals, func(s string) bool { return strings.Contains(s, "applies on") }) {
+		t.Errorf("costly commit checked against the target: %q", v.Signals)
+	}
+	if v := check(crash); !slices.Contains(v.Signals, "+2 applies on 1.0.0") {
+		t.Errorf("crash fix signals %q lack the applies check", v.Signals)
+	}
+	if !slices.Contains(h.work, rankWork) || slices.Contains(h.work, 0) {
+		t.Errorf("PatchWithin budgets %v, want %d for each rank", h.work, rankWork)
+	}
+}

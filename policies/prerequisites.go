@@ -31,13 +31,9 @@ type fileCheck struct {
 	names []string
 }
 
-// checkFiles matches every file of c's patch against the target,
+// checkFiles matches every file of p, c's patch, against the target,
 // following renames the source made since the fork.
-func (b *Backport) checkFiles(c branches.Commit) ([]fileCheck, error) {
-	p, err := b.h.Patch(c.Hash)
-	if err != nil {
-		return nil, err
-	}
+func (b *Backport) checkFiles(c branches.Commit, p *branches.Patch) ([]fileCheck, error) {
 	var out []fileCheck
 	for _, fp := range p.Files {
 		if fp.OldPath == "" || fp.Binary {
@@ -165,7 +161,11 @@ func (b *Backport) indexTouching() error {
 // decides between needs-prerequisites (the line may take them all) and
 // needs-adaptation (it may not, or no commit introduced them).
 func (b *Backport) prerequisites(c branches.Commit, v *Verdict) (VerdictKind, error) {
-	checks, err := b.checkFiles(c)
+	p, err := b.h.Patch(c.Hash)
+	if err != nil {
+		return "", err
+	}
+	checks, err := b.checkFiles(c, p)
 	if err != nil {
 		return "", err
 	}

@@ -68,10 +68,22 @@ func (s *side) setChanged(i int, v bool) { s.ch[i+1] = v }
 // Lines are compared as strings, so they should be as [Split] returns
 // them. The edits are in order and do not touch one another.
 func Diff(a, b []string) []Edit {
-	x, y := prepare(a, b)
+	edits, _ := DiffWithin(a, b, 0)
+	return edits
+}
+
+// DiffWithin is [Diff] for a caller that can do without a costly diff:
+// when Myers' search has visited more than work diagonals (about a
+// nanosecond each; 0 is no limit), it stops and returns false. A diff it
+// finishes is the one Diff returns.
+func DiffWithin(a, b []string, work int) ([]Edit, bool) {
+	x, y, ok := prepare(a, b, work)
+	if !ok {
+		return nil, false
+	}
 	compact(x, y)
 	compact(y, x)
-	return script(x, y)
+	return script(x, y), true
 }
 
 // prepare interns the lines, marks what xdiff decides before running
@@ -83,7 +95,7 @@ func Diff(a, b []string) []Edit {
 // no map entry per line. A line of the head or tail is in both files, so
 // it adds one to the counts of the middle line it equals, if any; its own
 // class is left unknown (-1), and compaction compares such lines as text.
-func prepare(a, b []string) (*side, *side) {
+func prepare(a, b []string, work int) (*side, *side, bool) {
 	x := &side{lines: a, class: make([]int, len(a)), ch: make([]bool, len(a)+2)}
 	y := &side{lines: b, class: make([]int, len(b)), ch: make([]bool, len(b)+2)}
 
@@ -139,14 +151,14 @@ func prepare(a, b []string) (*side, *side) {
 	h1, r1 := reduce(x, start, n1-1-tail, count[1])
 	h2, r2 := reduce(y, start, n2-1-tail, count[0])
 
-	m := &myers{ha1: h1, ha2: h2, rindex1: r1, rindex2: r2, x: x, y: y}
+	m := &myers{ha1: h1, ha2: h2, rindex1: r1, rindex2: r2, x: x, y: y, budget: work}
 	ndiags := len(h1) + len(h2) + 3
 	m.fwd = make([]int, ndiags)
 	m.bwd = make([]int, ndiags)
 	m.zero = len(h2) + 1
 	m.mxcost = max(bogosqrt(ndiags), maxCostMin)
 	m.compare(0, len(h1), 0, len(h2), false)
-	return x, y
+	return x, y, !m.over
 }
 
 // same reports whether lines i and j of s are equal.
@@ -244,12 +256,14 @@ type myers struct {
 	fwd, bwd         []int // furthest reach per diagonal; diagonal d at index zero+d
 	zero             int
 	mxcost           int
+	budget, work     int  // diagonals the search may visit (0: any number), and has
+	over             bool // the search stopped at its budget
 }
 
 // compare marks the changed lines of the box ha1[off1:lim1] × ha2[off2:lim2].
 // needMin turns off the heuristics that trade minimality for time.
 func (m *myers) compare(off1, lim1, off2, lim2 int, needMin bool) {
-	for {
+	for !m.over {
 		for off1 < lim1 && off2 < lim2 && m.ha1[off1] == m.ha2[off2] {
 			off1++
 			off2++
@@ -292,6 +306,13 @@ func (m *myers) split(off1, lim1, off2, lim2 int, needMin bool) (i1, i2 int, min
 
 	for ec := 1; ; ec++ {
 		gotSnake := false
+		if m.budget > 0 {
+			m.work += fmax - fmin + bmax - bmin + 2
+			if m.work > m.budget {
+				m.over = true
+				return off1, off2, false, false // any cut: compare stops
+			}
+		}
 
 		// Widen the forward diagonals by one each way, or narrow them
 		// where they would leave the box; the diagonal just outside

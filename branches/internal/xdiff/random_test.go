@@ -134,3 +134,27 @@ func scatteredSwaps(r *rand.Rand, n int) (a, b []string) {
 	}
 	return a, b
 }
+
+// TestDiffWithin checks that a diff within its budget is the diff, and
+// that the budget stops the search on a large shuffle and on nothing
+// smaller than it.
+func TestDiffWithin(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	a, b := scatteredSwaps(r, 40000)
+	want := Diff(a, b)
+	got, ok := DiffWithin(a, b, 1<<40)
+	if !ok {
+		t.Fatal("DiffWithin with a budget no diff needs: stopped")
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Error("DiffWithin within budget differs from Diff")
+	}
+	x, y := shuffledBlocks(r, 20000)
+	if _, ok := DiffWithin(x, y, 1e5); ok {
+		t.Error("DiffWithin(shuffled 20,000-line blocks, 1e5 diagonals): finished, want stopped")
+	}
+	small := []string{"a\n", "b\n", "c\n"}
+	if got, ok := DiffWithin(small, []string{"a\n", "x\n", "c\n"}, 100); !ok || len(got) != 1 {
+		t.Errorf("DiffWithin of a one-line change, 100 diagonals = %v, %v; want one edit", got, ok)
+	}
+}
