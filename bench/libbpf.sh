@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# bench/libbpf.sh [LIBBPF_CLONE]: a cold backport plan of each stable line
+# of a libbpf clone (default $TIERED_LIBBPF), from master, against git
+# cherry on the same refs: the patch-id comparison git does in one process.
+# Prints CPU seconds (user + system) and peak RSS of both, and the ratio.
+# Needs git, go, bc and GNU time (/usr/bin/time).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=${1:-${TIERED_LIBBPF:?give a libbpf clone or set TIERED_LIBBPF}}
+bin=$(mktemp -d)
+trap 'rm -rf "$bin"' EXIT
+go build -o "$bin/tiered" ./cmd/tiered
+cfg=$(pwd)/policies/testdata/policy/libbpf.yaml
+TIME=/usr/bin/time
+[ -x "$TIME" ] || { echo "bench/libbpf.sh needs GNU time at /usr/bin/time (apt-get install time)" >&2; exit 1; }
+cpu() { # CMD...: prints "cpu_s rss_mb"
+  $TIME -o "$bin/time" -f '%U %S %M' "$@" >/dev/null 2>&1
+  local u s m
+  read -r u s m < "$bin/time"
+  echo "$(echo "$u + $s" | bc) $((m / 1024))"
+}
+cd "$repo"
+printf '%-5s %-14s %9s %9s %9s %9s %6s\n' line tip cherry_cpu cherry_mb tiered_cpu tiered_mb ratio
+for tip in $(git for-each-ref --format='%(refname:short)' 'refs/heads/libbpf-*' 'refs/remotes/origin/libbpf-*' | sed 's|^origin/||' | sort -uV); do
+  l=$(echo "${tip#libbpf-}" | cut -d. -f1-2)
+  last=$(git for-each-ref --format='%(refname:short)' "refs/heads/libbpf-$l.*" "refs/remotes/origin/libbpf-$l.*" | sort -V | tail -1)
+  [ "${last#origin/}" = "$tip" ] || continue
+  read -r gc gm < <(cpu git cherry "$last" master)
+  read -r tc tm < <(cpu "$bin/tiered" --config "$cfg" --no-cache backport plan --to "$l" --json)
+  printf '%-5s %-14s %9s %9s %9s %9s %6s\n' "$l" "$tip" "$gc" "$gm" "$tc" "$tm" "$(echo "scale=1; $tc / ($gc + 0.005)" | bc)x"
+done
