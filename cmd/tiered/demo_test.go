@@ -40,6 +40,7 @@ func TestDemo(t *testing.T) {
 		"  refs/heads/release/v1.5.0  8f6279351a76",
 		"1.5    kernel  release/v1.5    6.10    1.5.0.0",
 		"  refs/tags/v1.5.0.0         tag 7fe6ab925636 -> 8f6279351a76",
+		"is removed; tiered demo --keep keeps it, packages included.\n",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out.String())

@@ -26,6 +26,8 @@ func RunDemo(w io.Writer, keep bool, run func(args []string, w io.Writer) int) (
 		}
 		if rerr := os.RemoveAll(dir); rerr != nil && err == nil {
 			err = rerr
+		} else if rerr == nil {
+			fmt.Fprintf(w, "\nThe sample repository in %s is removed; tiered demo --keep keeps it, packages included.\n", dir)
 		}
 	}()
 	st, err := Demo(dir)
