@@ -3,6 +3,7 @@ package branches
 import (
 	"encoding/binary"
 	"math/bits"
+	"slices"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -25,7 +26,9 @@ type PathChange struct {
 // found without diffing whole trees. A commit is skipped without reading a tree when
 // the commit-graph's changed-path Bloom filter (written by git
 // commit-graph write --changed-paths) says its diff touches no path
-// starting with path; otherwise its tree and its parent's are compared
+// starting with path, or when the paths it changes are known already
+// (from [Repo.ChangedPaths] or the commit cache) and none is path or
+// under it; otherwise its tree and its parent's are compared
 // along path, component by component, and the first equal directory ends
 // the comparison.
 func (r *Repo) PathHistory(from []string, to, path string) ([]PathChange, error) {
@@ -53,6 +56,9 @@ func (r *Repo) PathHistory(from []string, to, path string) ([]PathChange, error)
 			continue
 		}
 		h := g.hash(n).String()
+		if paths, ok := r.knownPaths(h); ok && !touches(paths, path) {
+			continue
+		}
 		tree, parent, err := r.treeAndParentTree(h)
 		if err != nil {
 			return nil, err
@@ -242,4 +248,27 @@ func murmur3(seed uint32, s string) uint32 {
 	h *= 0xc2b2ae35
 	h ^= h >> 16
 	return h
+}
+
+// knownPaths returns the paths commit changes when they are known without
+// a tree diff: computed before in this process or kept in the commit cache.
+func (r *Repo) knownPaths(commit string) ([]string, bool) {
+	if p, ok := r.changed.Load(commit); ok {
+		return p.([]string), true
+	}
+	if cc := r.cache(); cc != nil {
+		if e, ok := cc.get(commit); ok && e.HasPaths {
+			return e.Paths, true
+		}
+	}
+	return nil, false
+}
+
+// touches reports whether sorted paths hold path or a path under it.
+func touches(paths []string, path string) bool {
+	if _, found := slices.BinarySearch(paths, path); found {
+		return true
+	}
+	i, _ := slices.BinarySearch(paths, path+"/")
+	return i < len(paths) && strings.HasPrefix(paths[i], path+"/")
 }
