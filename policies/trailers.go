@@ -2,6 +2,7 @@ package policies
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -86,6 +87,13 @@ var (
 // that nominate a commit for stable lines ("Cc: stable@vger.kernel.org").
 func ParseTrailers(subject, message string, nominate []string) Trailers {
 	var t Trailers
+	if len(nominate) > 0 {
+		norm := make([]string, len(nominate))
+		for i, n := range nominate {
+			norm[i] = normalizeTrailer(n)
+		}
+		nominate = norm
+	}
 	lines := strings.Split(message, "\n")
 	for i := 0; i < len(lines); i++ {
 		line := lines[i]
@@ -106,7 +114,7 @@ func ParseTrailers(subject, message string, nominate []string) Trailers {
 		}
 		if m := issueTrailer.FindStringSubmatch(line); m != nil && !strings.HasPrefix(strings.TrimSpace(line), "BUG:") {
 			t.Evidence = append(t.Evidence, strings.TrimSpace(line))
-		} else if m := issueKeyword.FindStringSubmatch(line); m != nil {
+		} else if m := mayMatch(line, issueKeywordNeeds, issueKeywordWords, issueKeyword); m != nil {
 			t.Evidence = append(t.Evidence, strings.TrimSpace(m[0]))
 		}
 		if m := seriesLink.FindStringSubmatch(line); m != nil {
@@ -148,7 +156,7 @@ func ParseTrailers(subject, message string, nominate []string) Trailers {
 	if featSubject.MatchString(subject) {
 		t.Feature = "subject " + strconv.Quote(subject)
 	}
-	if m := revertSHA.FindStringSubmatch(message); m != nil {
+	if m := mayMatch(message, nil, []string{"reverts commit"}, revertSHA); m != nil {
 		t.Reverts = &Ref{SHA: strings.ToLower(m[1])}
 	}
 	if s, ok := RevertedSubject(subject); ok {
@@ -158,6 +166,9 @@ func ParseTrailers(subject, message string, nominate []string) Trailers {
 		t.Reverts.Subject = s
 	}
 	for _, re := range []*regexp.Regexp{cherryPick, upstreamCom, upstreamBr} {
+		if !mayContain(message, nil, []string{"commit"}) {
+			break
+		}
 		for _, m := range re.FindAllStringSubmatch(message, -1) {
 			t.BackportOf = append(t.BackportOf, strings.ToLower(m[1]))
 		}
@@ -165,23 +176,60 @@ func ParseTrailers(subject, message string, nominate []string) Trailers {
 	return t
 }
 
+// Words a line must hold for issueKeyword to match it: one of the marks,
+// and one of the words (lower case).
+var (
+	issueKeywordNeeds = []string{"#", "://"}
+	issueKeywordWords = []string{"fix", "clos", "resolv"}
+)
+
+// mayMatch runs re on s only when s could match: it holds one of marks
+// (nil: no mark needed) and, ignoring ASCII case, one of words. Text with
+// bytes beyond ASCII always runs re, whose case folding is Unicode's.
+func mayMatch(s string, marks, words []string, re *regexp.Regexp) []string {
+	if !mayContain(s, marks, words) {
+		return nil
+	}
+	return re.FindStringSubmatch(s)
+}
+
+// mayContain is mayMatch's test.
+func mayContain(s string, marks, words []string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return true
+		}
+	}
+	if marks != nil && !slices.ContainsFunc(marks, func(m string) bool { return strings.Contains(s, m) }) {
+		return false
+	}
+	l := strings.ToLower(s)
+	return slices.ContainsFunc(words, func(w string) bool { return strings.Contains(l, w) })
+}
+
 // nominates reports whether line carries one of the nomination trailers,
 // in any of the forms people write them: "Cc: stable@vger.kernel.org",
 // "Cc: <stable@vger.kernel.org> # 6.1+", "CC: \"stable@vger.kernel.org\"".
+// nominate holds normalized prefixes (normalizeTrailer).
 func nominates(line string, nominate []string) bool {
+	if len(nominate) == 0 {
+		return false
+	}
 	l := normalizeTrailer(line)
 	for _, n := range nominate {
-		if n = normalizeTrailer(n); n != "" && strings.HasPrefix(l, n) {
+		if n != "" && strings.HasPrefix(l, n) {
 			return true
 		}
 	}
 	return false
 }
 
+var addressMarks = strings.NewReplacer("<", " ", ">", " ", `"`, " ")
+
 // normalizeTrailer lower-cases a trailer line, drops the angle brackets
 // and quotes around addresses and collapses blanks.
 func normalizeTrailer(s string) string {
-	s = strings.NewReplacer("<", " ", ">", " ", `"`, " ").Replace(strings.ToLower(s))
+	s = addressMarks.Replace(strings.ToLower(s))
 	s = strings.Join(strings.Fields(s), " ")
 	return strings.Replace(s, ": ", ":", 1)
 }

@@ -1,6 +1,8 @@
 package policies
 
 import (
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -121,4 +123,35 @@ func FuzzParseTrailers(f *testing.F) {
 		}
 		ParseTrailers(subject, msg, []string{"Cc: stable@vger.kernel.org"})
 	})
+}
+
+// The guards before the costly regexps never hide a match: on lines that
+// match, in any ASCII case or with Unicode case folding, and on lines
+// that do not, the guarded match equals the regexp's.
+func TestMayMatchHidesNoMatch(t *testing.T) {
+	lines := []string{
+		"Fixes #12", "FIXES #12", "closed https://github.com/o/r/issues/3046", "Resolved o/r#7",
+		"This fixes a crash", "see #12", "fix: https://example.org/bugs/12", "CLOSES: #1",
+		"This reverts commit 0123456789abcdef.", "THIS REVERTS COMMIT 0123456", "this reverts commit 0123456",
+		"(cherry picked from commit 0123456789abcdef0123456789abcdef01234567)",
+		"commit 0123456789abcdef0123456789abcdef01234567 upstream.", "[ Upstream commit 0123456 ]",
+		"\u212aeep: this revert\u017f commit 0123456", // Kelvin sign and long s fold to k and s
+		"fi\u212a #3", "clo\u017fes #4", "", "plain text",
+	}
+	for _, l := range lines {
+		for _, c := range []struct {
+			re           *regexp.Regexp
+			marks, words []string
+		}{
+			{issueKeyword, issueKeywordNeeds, issueKeywordWords},
+			{revertSHA, nil, []string{"reverts commit"}},
+			{cherryPick, nil, []string{"commit"}},
+			{upstreamCom, nil, []string{"commit"}},
+			{upstreamBr, nil, []string{"commit"}},
+		} {
+			if got, want := mayMatch(l, c.marks, c.words, c.re), c.re.FindStringSubmatch(l); !slices.Equal(got, want) {
+				t.Errorf("%s on %q: guarded %q, regexp %q", c.re, l, got, want)
+			}
+		}
+	}
 }
