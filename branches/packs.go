@@ -2,7 +2,6 @@ package branches
 
 import (
 	"bytes"
-	"compress/zlib"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -13,6 +12,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/klauspost/compress/zlib"
 
 	"github.com/go-git/go-git/v5/plumbing"
 )
@@ -338,16 +339,36 @@ func (p *packFile) header(rd *packReader, off int64) (entry, error) {
 
 // inflate reads n bytes of the zlib stream rd is at, which must end there.
 func (p *packFile) inflate(rd *packReader, n int64, what int64) ([]byte, error) {
-	if err := rd.inflater(); err != nil {
+	// zlib writes at most a little over n bytes for n: read that much at
+	// once and inflate from memory, the inflater's fastest path. A stream
+	// longer than that (a writer other than zlib) is read as a stream.
+	start := rd.offset()
+	if win, ok := rd.window(n + n>>10 + 64); ok {
+		rd.mem.Reset(win)
+		data, err := p.inflateFrom(&rd.mem, &rd.zmem, n, what)
+		if err == nil || int64(len(win)) == rd.end-start {
+			return data, err
+		}
+		rd.reset(rd.f, start, rd.end)
+	}
+	return p.inflateFrom(rd, &rd.z, n, what)
+}
+
+// inflateFrom inflates n bytes from src through *z (made or reset onto
+// src); the stream must end there, its checksum matching.
+func (p *packFile) inflateFrom(src io.Reader, z *io.ReadCloser, n int64, what int64) ([]byte, error) {
+	if err := resetInflater(z, src); err != nil {
 		return nil, fmt.Errorf("%s.pack: corrupt object at %d: %v", p.name, what, err)
 	}
 	data := make([]byte, n)
-	if _, err := io.ReadFull(rd.z, data); err != nil {
+	if _, err := io.ReadFull(*z, data); err != nil {
 		return nil, fmt.Errorf("%s.pack: corrupt object at %d: %v", p.name, what, err)
 	}
-	// The stream must end here, its checksum matching.
 	var one [1]byte
-	if k, err := rd.z.Read(one[:]); k != 0 || err != io.EOF {
+	if k, err := (*z).Read(one[:]); k != 0 || err != io.EOF {
+		if k == 0 && err != nil && err != io.EOF {
+			return nil, fmt.Errorf("%s.pack: corrupt object at %d: %v", p.name, what, err)
+		}
 		return nil, fmt.Errorf("%s.pack: corrupt object at %d: longer than its header says", p.name, what)
 	}
 	return data, nil
@@ -610,6 +631,9 @@ type packReader struct {
 	buf      []byte
 	r, w     int
 	z        io.ReadCloser // zlib, reset onto this reader
+	big      []byte        // a window larger than buf
+	mem      bytes.Reader  // a window, as zmem reads it
+	zmem     io.ReadCloser // zlib, reset onto mem
 }
 
 var packReaders = sync.Pool{New: func() any { return &packReader{buf: make([]byte, 32<<10)} }}
@@ -672,14 +696,53 @@ func (rd *packReader) Read(b []byte) (int, error) {
 }
 
 // inflater points the reader's zlib stream at the current offset.
-func (rd *packReader) inflater() error {
-	if rd.z == nil {
-		z, err := zlib.NewReader(rd)
-		rd.z = z
+func (rd *packReader) inflater() error { return resetInflater(&rd.z, rd) }
+
+// resetInflater makes *z a zlib reader of src, or resets it onto src.
+func resetInflater(z *io.ReadCloser, src io.Reader) error {
+	if *z == nil {
+		var err error
+		*z, err = zlib.NewReader(src)
 		return err
 	}
-	return rd.z.(zlib.Resetter).Reset(rd, nil)
+	return (*z).(zlib.Resetter).Reset(src, nil)
 }
+
+// window returns the next n bytes of the pack from the reader's offset
+// (fewer at the end of the range it reads), without consuming them;
+// false when n is more than it holds in memory at once.
+func (rd *packReader) window(n int64) ([]byte, bool) {
+	n = min(n, rd.end-rd.offset())
+	if n <= int64(rd.w-rd.r) {
+		return rd.buf[rd.r : rd.r+int(n)], true
+	}
+	var win []byte
+	switch {
+	case n > maxWindow:
+		return nil, false
+	case n > keptWindow: // read once, not kept
+		win = make([]byte, n)
+	default:
+		if int64(cap(rd.big)) < n {
+			rd.big = make([]byte, max(n, 64<<10))
+		}
+		win = rd.big[:n]
+	}
+	have := copy(win, rd.buf[rd.r:rd.w])
+	if k, err := rd.f.ReadAt(win[have:], rd.pos); k < len(win)-have {
+		_ = err // short: the inflater says where the stream broke
+		win = win[:have+k]
+	}
+	return win, true
+}
+
+// A reader keeps a window of up to keptWindow bytes for the next object;
+// it reads windows of up to maxWindow (as large as the inflated object
+// may be) and streams larger objects.
+const (
+	keptWindow = 1 << 20
+	maxWindow  = 64 << 20
+)
 
 // packedObject is an object read from a pack. Its content is shared with
 // the delta cache: go-git only reads it.

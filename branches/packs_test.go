@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/adler32"
 	"os"
 	"path/filepath"
 	"slices"
@@ -270,5 +271,65 @@ func BenchmarkPackLookup(b *testing.B) {
 				b.Fatal(h, err)
 			}
 		}
+	}
+}
+
+// TestInflateLongStream reads objects whose zlib streams are longer than
+// zlib itself would write for their size (a writer free to pad with empty
+// blocks): inflate must not take the first bytes of such a stream for all
+// of it. It also reads plain streams, and refuses a stream longer or
+// shorter than the size the header gives.
+func TestInflateLongStream(t *testing.T) {
+	data := []byte("int bench_new(void) { return 1; }\n")
+	stream := func(pad int, content []byte) []byte {
+		var b bytes.Buffer
+		b.Write([]byte{0x78, 0x01})
+		for range pad { // empty stored blocks, not final
+			b.Write([]byte{0x00, 0x00, 0x00, 0xff, 0xff})
+		}
+		n := len(content)
+		b.Write([]byte{0x01, byte(n), byte(n >> 8), ^byte(n), ^byte(n >> 8)})
+		b.Write(content)
+		binary.Write(&b, binary.BigEndian, adler32.Checksum(content))
+		return b.Bytes()
+	}
+	for _, tc := range []struct {
+		name   string
+		stream []byte
+		size   int64
+		err    string
+	}{
+		{"plain", stream(0, data), int64(len(data)), ""},
+		{"padded", stream(200, data), int64(len(data)), ""},
+		{"padded past a window", stream(300_000, data), int64(len(data)), ""},
+		{"shorter than its header says", stream(200, data), int64(len(data)) + 1, "unexpected EOF"},
+		{"longer than its header says", stream(200, data), int64(len(data)) - 1, "longer than its header says"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// The stream at offset 12, then 20 bytes of trailer, as in a pack.
+			file := append(append(make([]byte, 12), tc.stream...), make([]byte, 20)...)
+			path := filepath.Join(t.TempDir(), "x.pack")
+			if err := os.WriteFile(path, file, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			p := &packFile{name: "x", pack: f, size: int64(len(file))}
+			rd := getPackReader()
+			defer putPackReader(rd)
+			rd.reset(f, 12, p.size-20)
+			got, err := p.inflate(rd, tc.size, 12)
+			switch {
+			case tc.err == "" && err != nil:
+				t.Fatal(err)
+			case tc.err == "" && !bytes.Equal(got, data):
+				t.Fatalf("inflated %q, want %q", got, data)
+			case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+				t.Fatalf("err = %v, want one saying %q", err, tc.err)
+			}
+		})
 	}
 }
