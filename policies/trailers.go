@@ -97,6 +97,15 @@ func ParseTrailers(subject, message string, nominate []string) Trailers {
 	lines := strings.Split(message, "\n")
 	for i := 0; i < len(lines); i++ {
 		line := lines[i]
+		if !trailerLike(line) {
+			if m := mayMatch(line, issueKeywordNeeds, issueKeywordWords, issueKeyword); m != nil {
+				t.Evidence = append(t.Evidence, strings.TrimSpace(m[0]))
+			}
+			if nominates(line, nominate) {
+				t.nominatedBy(line)
+			}
+			continue
+		}
 		if m := fixesLine.FindStringSubmatch(line); m != nil {
 			rest := strings.TrimSpace(m[2])
 			// A quoted subject may wrap onto following lines.
@@ -139,15 +148,7 @@ func ParseTrailers(subject, message string, nominate []string) Trailers {
 			continue
 		}
 		if nominates(line, nominate) {
-			t.Nominated = true
-			t.Evidence = append(t.Evidence, strings.TrimSpace(line))
-			if _, comment, ok := strings.Cut(line, "#"); ok {
-				if m := stableBound.FindStringSubmatch(comment); m != nil {
-					if k, err := versioning.ParseKernel(m[1]); err == nil && (t.StableSince.IsZero() || k.Compare(t.StableSince) < 0) {
-						t.StableSince = k
-					}
-				}
-			}
+			t.nominatedBy(line)
 		}
 	}
 	if fixSubject.MatchString(subject) {
@@ -174,6 +175,46 @@ func ParseTrailers(subject, message string, nominate []string) Trailers {
 		}
 	}
 	return t
+}
+
+// trailerLike reports whether line could be one of the trailers
+// ParseTrailers reads by regexp, all of the form "Key: …" (spaces around
+// the key allowed): a word of ASCII letters, digits and dashes before the
+// first colon. A key with bytes beyond ASCII may still match, through
+// Unicode case folding: it counts.
+func trailerLike(line string) bool {
+	key, _, ok := strings.Cut(line, ":")
+	if !ok {
+		return false
+	}
+	key = strings.Trim(key, " \t\f\r\v")
+	if key == "" {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if c >= 0x80 {
+			return true
+		}
+		if !(c == '-' || '0' <= c && c <= '9' || 'a' <= c|0x20 && c|0x20 <= 'z') {
+			return false
+		}
+	}
+	return true
+}
+
+// nominatedBy records a nomination line and the oldest kernel its comment
+// names.
+func (t *Trailers) nominatedBy(line string) {
+	t.Nominated = true
+	t.Evidence = append(t.Evidence, strings.TrimSpace(line))
+	if _, comment, ok := strings.Cut(line, "#"); ok {
+		if m := stableBound.FindStringSubmatch(comment); m != nil {
+			if k, err := versioning.ParseKernel(m[1]); err == nil && (t.StableSince.IsZero() || k.Compare(t.StableSince) < 0) {
+				t.StableSince = k
+			}
+		}
+	}
 }
 
 // Words a line must hold for issueKeyword to match it: one of the marks,
