@@ -15,6 +15,7 @@ package answers
 import (
 	"cmp"
 	"crypto/sha256"
+	"debug/elf"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -114,11 +115,16 @@ func (s Store) prune() {
 }
 
 // BinaryHash fingerprints the running binary, so that a rebuilt tiered
-// never reads an older one's answers.
+// never reads an older one's answers: by the Go build ID the linker
+// writes into an ELF binary (a hash of the binary's content), else by a
+// hash of the whole file.
 var BinaryHash = sync.OnceValue(func() string {
 	exe, err := os.Executable()
 	if err != nil {
 		return "unknown"
+	}
+	if id := goBuildID(exe); id != "" {
+		return "buildid:" + id
 	}
 	f, err := os.Open(exe)
 	if err != nil {
@@ -131,6 +137,30 @@ var BinaryHash = sync.OnceValue(func() string {
 	}
 	return hex.EncodeToString(h.Sum(nil))
 })
+
+// goBuildID returns the Go build ID note of an ELF executable, "" when it
+// has none (another format, or linked with -buildid=).
+func goBuildID(exe string) string {
+	f, err := elf.Open(exe)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sec := f.Section(".note.go.buildid")
+	if sec == nil || sec.Size > 4096 {
+		return ""
+	}
+	note, err := sec.Data()
+	// The note: name size, description size, type, "Go\0\0", the ID.
+	if err != nil || len(note) < 16 || string(note[12:16]) != "Go\x00\x00" {
+		return ""
+	}
+	n := f.ByteOrder.Uint32(note[4:8])
+	if n == 0 || uint64(n) > uint64(len(note)-16) {
+		return ""
+	}
+	return string(note[16 : 16+n])
+}
 
 // FileStamp describes a file, or a directory's files, by name, size and
 // modification time: a key part for answers that depend on their content.

@@ -1,9 +1,12 @@
 package answers
 
 import (
+	"debug/elf"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -79,5 +82,28 @@ func TestPrune(t *testing.T) {
 		if i < Max+40-Max/2 {
 			t.Errorf("kept %s, one of the oldest", name)
 		}
+	}
+}
+
+// TestBinaryHashBuildID checks that the fingerprint of an ELF binary is
+// its Go build ID, as `go tool buildid` reads it.
+func TestBinaryHashBuildID(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := elf.Open(exe); err != nil {
+		t.Skipf("%s is not ELF: the fingerprint is a hash of the file", exe)
+	}
+	out, err := exec.Command("go", "tool", "buildid", exe).Output()
+	if err != nil {
+		t.Skipf("go tool buildid: %v", err)
+	}
+	want := strings.TrimSpace(string(out))
+	if got := goBuildID(exe); got != want {
+		t.Fatalf("goBuildID = %q, go tool buildid says %q", got, want)
+	}
+	if got := BinaryHash(); got != "buildid:"+want {
+		t.Fatalf("BinaryHash = %q, want buildid:%s", got, want)
 	}
 }
