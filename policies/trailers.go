@@ -256,6 +256,9 @@ func nominates(line string, nominate []string) bool {
 	if len(nominate) == 0 {
 		return false
 	}
+	if c, ok := firstNormalized(line); ok && !slices.ContainsFunc(nominate, func(n string) bool { return n != "" && n[0] == c }) {
+		return false
+	}
 	l := normalizeTrailer(line)
 	for _, n := range nominate {
 		if n != "" && strings.HasPrefix(l, n) {
@@ -263,6 +266,24 @@ func nominates(line string, nominate []string) bool {
 		}
 	}
 	return false
+}
+
+// firstNormalized returns the first byte of normalizeTrailer(line)
+// without normalizing the line (0 for an empty result); false when bytes
+// beyond ASCII come first, whose case folding and blanks are Unicode's.
+func firstNormalized(line string) (byte, bool) {
+	for i := 0; i < len(line); i++ {
+		switch c := line[i]; {
+		case c >= 0x80:
+			return 0, false
+		case c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r' || c == '<' || c == '>' || c == '"':
+		case 'A' <= c && c <= 'Z':
+			return c + 'a' - 'A', true
+		default:
+			return c, true
+		}
+	}
+	return 0, true
 }
 
 var addressMarks = strings.NewReplacer("<", " ", ">", " ", `"`, " ")

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/quick"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -153,5 +154,27 @@ func TestMayMatchHidesNoMatch(t *testing.T) {
 				t.Errorf("%s on %q: guarded %q, regexp %q", c.re, l, got, want)
 			}
 		}
+	}
+}
+
+// firstNormalized must agree with normalizeTrailer wherever it answers.
+func TestFirstNormalized(t *testing.T) {
+	lines := []string{"", "   ", "Cc: stable@vger.kernel.org", `  "<CC>": x`, "\t<stable@vger.kernel.org>",
+		"Fixes: 123", "\u212a: kelvin", " \u00a0Cc:", "<<>>", "Zz", "9: x", `"`}
+	f := func(line string) bool {
+		c, ok := firstNormalized(line)
+		if !ok {
+			return true
+		}
+		n := normalizeTrailer(line)
+		return n == "" && c == 0 || n != "" && n[0] == c
+	}
+	for _, l := range lines {
+		if !f(l) {
+			t.Errorf("firstNormalized(%q) disagrees with normalizeTrailer: %q", l, normalizeTrailer(l))
+		}
+	}
+	if err := quick.Check(f, nil); err != nil {
+		t.Error(err)
 	}
 }
