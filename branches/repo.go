@@ -90,6 +90,7 @@ type Repo struct {
 
 	patches patchMemory // recent patches (patchcache.go)
 	texts   textCache   // split text blobs, across patches
+	sums    lineSums    // blobs' line sums (linesum.go)
 
 	commits       commitCache // across runs, under CacheDir
 	noCommitCache bool

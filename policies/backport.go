@@ -80,10 +80,11 @@ type Backport struct {
 	targetSide []branches.Commit
 	markers    map[string]string // backported sha (full or as written) → target commit
 	bySubject  map[string]string // subject+author → target commit
-	patchIDs   map[string]string // patch-id → target commit; nil until needed
-	// pathSets are the sets of paths target-side commits change: a commit
-	// changing another set cannot have the patch-id of one of them.
-	pathSets   map[string]bool
+	// byPaths lists the target-side commits (not merges) by the set of
+	// paths they change, in order: a commit changing another set cannot
+	// have the patch-id of one of them.
+	byPaths    map[string][]string
+	sums       map[string]lineSum        // target-side commit → its line sum
 	series     map[string][]int          // patch series → candidates posted in it; nil until needed
 	revertedBy map[string]string         // candidate sha → the live revert on source
 	files      map[string][]byte         // path → content at targetTip; nil entry: absent
@@ -120,7 +121,7 @@ func NewBackport(h History, p *Policy, st *branches.Status, target, source *bran
 	if b.targetSide, err = h.Between([]string{b.sourceTip}, b.targetTip); err != nil {
 		return nil, err
 	}
-	b.pathSets = map[string]bool{}
+	b.byPaths, b.sums = map[string][]string{}, map[string]lineSum{}
 	for _, c := range b.targetSide {
 		t := ParseTrailers(c.Subject, c.Message, nil)
 		for _, sha := range t.BackportOf {
@@ -137,7 +138,8 @@ func NewBackport(h History, p *Policy, st *branches.Status, target, source *bran
 		if err != nil {
 			return nil, err
 		}
-		b.pathSets[strings.Join(paths, "\x00")] = true
+		key := strings.Join(paths, "\x00")
+		b.byPaths[key] = append(b.byPaths[key], c.Hash)
 	}
 	all, err := h.Between([]string{b.targetTip}, b.sourceTip)
 	if err != nil {
@@ -271,33 +273,21 @@ func (b *Backport) onTarget(x string) (equivalent, error) {
 	if err != nil {
 		return equivalent{}, err
 	}
-	if b.pathSets[strings.Join(paths, "\x00")] {
-		if err := b.loadPatchIDs(); err != nil {
+	if ts := b.byPaths[strings.Join(paths, "\x00")]; len(ts) > 0 {
+		if t, err := b.samePatchID(x, ts); err != nil {
 			return equivalent{}, err
-		}
-		p, err := b.h.Patch(x)
-		if err != nil {
-			return equivalent{}, err
-		}
-		if len(p.Files) > 0 {
-			if t, ok := b.patchIDs[p.ID()]; ok {
-				return equivalent{how: fmt.Sprintf("applied as %s, with the same patch-id", branches.Short(t))}, nil
-			}
+		} else if t != "" {
+			return equivalent{how: fmt.Sprintf("applied as %s, with the same patch-id", branches.Short(t))}, nil
 		}
 	}
 	t, ok := b.bySubject[c.Subject+"\x00"+c.Author]
 	if !ok {
 		return equivalent{}, nil
 	}
-	pc, err := b.h.Patch(x)
+	alike, err := b.similarity(x, paths, t)
 	if err != nil {
 		return equivalent{}, err
 	}
-	pt, err := b.h.Patch(t)
-	if err != nil {
-		return equivalent{}, err
-	}
-	alike := similarity(pc, pt)
 	if alike >= b.p.Backport.Similarity {
 		return equivalent{how: fmt.Sprintf("applied, edited, as %s: same subject and author, %s of changed lines alike", branches.Short(t), percent(alike))}, nil
 	}
@@ -307,24 +297,76 @@ func (b *Backport) onTarget(x string) (equivalent, error) {
 // percent writes a fraction as a whole percentage, rounded down.
 func percent(f float64) string { return fmt.Sprintf("%d%%", int(f*100+1e-9)) }
 
-func (b *Backport) loadPatchIDs() error {
-	if b.patchIDs != nil {
-		return nil
+// samePatchID returns the last of the target-side commits ts (which
+// change the paths x changes) with x's patch-id, "" if none. Line sums
+// rule most out without diffing: commits with unequal sums add or remove
+// other lines, so their patch-ids differ.
+func (b *Backport) samePatchID(x string, ts []string) (string, error) {
+	sx, okx, err := b.h.LineSum(x)
+	if err != nil {
+		return "", err
 	}
-	b.patchIDs = map[string]string{}
-	for _, c := range b.targetSide {
-		if c.IsMerge() {
-			continue
+	var maybe []string
+	for _, t := range ts {
+		st, ok := b.sums[t]
+		if !ok {
+			if st.sum, st.ok, err = b.h.LineSum(t); err != nil {
+				return "", err
+			}
+			b.sums[t] = st
 		}
-		p, err := b.h.Patch(c.Hash)
+		if !okx || !st.ok || sx == st.sum {
+			maybe = append(maybe, t)
+		}
+	}
+	if len(maybe) == 0 {
+		return "", nil
+	}
+	p, err := b.h.Patch(x)
+	if err != nil || len(p.Files) == 0 {
+		return "", err
+	}
+	id, same := p.ID(), ""
+	for _, t := range maybe {
+		pt, err := b.h.Patch(t)
 		if err != nil {
-			return err
+			return "", err
 		}
-		if len(p.Files) > 0 {
-			b.patchIDs[p.ID()] = c.Hash
+		if len(pt.Files) > 0 && pt.ID() == id {
+			same = t // the last, as git cherry's map keeps it
 		}
 	}
-	return nil
+	return same, nil
+}
+
+// lineSum is a commit's History.LineSum.
+type lineSum struct {
+	sum uint64
+	ok  bool
+}
+
+// similarity is how alike commits x and t are (see similarity), where
+// paths are the paths x changes. Translations and generated files count
+// for nothing, so a commit that changes only such files (a translation
+// update under the same subject as the target's) is alike nothing: known
+// from its paths, without diffing the large files it changes.
+func (b *Backport) similarity(x string, paths []string, t string) (float64, error) {
+	tpaths, err := b.h.ChangedPaths(t)
+	if err != nil {
+		return 0, err
+	}
+	if onlyCountingForNothing(paths) || onlyCountingForNothing(tpaths) {
+		return 0, nil
+	}
+	px, err := b.h.Patch(x)
+	if err != nil {
+		return 0, err
+	}
+	pt, err := b.h.Patch(t)
+	if err != nil {
+		return 0, err
+	}
+	return similarity(px, pt), nil
 }
 
 // targetRules is the target as the tier rules see it.

@@ -617,3 +617,44 @@ func TestBackportReviewRankCostlyDiff(t *testing.T) {
 		t.Errorf("PatchWithin budgets %v, want %d for each rank", h.work, rankWork)
 	}
 }
+
+// A patch-id is compared only with target commits that change the same
+// paths and add and remove the same lines (equal line sums): others are
+// never diffed for it. Commits that share a subject but change only
+// translations are alike nothing, known from their paths.
+func TestBackportPatchIDBySum(t *testing.T) {
+	fx := newLineFixture(t, map[string]string{"src/foo.c": fooC, "po/de.po": "msgid \"a\"\n"})
+	same := fx.onTrunk("libfoo: fix open\n\nCloses: #1\n", map[string]string{"src/foo.c": strings.Replace(fooC, "return 0", "return -1", 1)})
+	other := fx.onTrunk("libfoo: tidy open\n", map[string]string{"src/foo.c": strings.Replace(strings.Replace(fooC, "return 0", "return -1", 1), "int foo_open", "int  foo_open2", 1)})
+	po := fx.onTrunk("po: update translations\n", map[string]string{"po/de.po": strings.Repeat("msgid \"b\"\n", 40)})
+	picked := fx.onLine("libfoo: fix open (backport)\n\nCloses: #1\n", map[string]string{"src/foo.c": strings.Replace(fooC, "return 0", "return -1", 1)})
+	fx.onLine("po: update translations\n", map[string]string{"po/de.po": strings.Repeat("msgid \"c\"\n", 40)})
+	b := fx.judge()
+
+	ts := b.byPaths["src/foo.c"]
+	if !slices.Equal(ts, []string{picked}) {
+		t.Fatalf("target commits changing src/foo.c: %v, want [%s]", ts, picked)
+	}
+	if got, err := b.samePatchID(same, ts); err != nil || got != picked {
+		t.Errorf("samePatchID(same change) = %q, %v; want %s", got, err, picked)
+	}
+	clear(fx.h.patched)
+	if got, err := b.samePatchID(other, ts); err != nil || got != "" {
+		t.Errorf("samePatchID(other change) = %q, %v; want none", got, err)
+	}
+	if fx.h.patched[other] != 0 || fx.h.patched[picked] != 0 {
+		t.Errorf("a commit with another line sum was diffed: %v", fx.h.patched)
+	}
+
+	clear(fx.h.patched)
+	v, err := b.Check(po)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hasReason(v, "has the same subject and author but only 0% of changed lines alike") {
+		t.Errorf("Check(translation update) = %s %q", is(v), v.Reasons)
+	}
+	if n := fx.h.patched[po]; n != 0 {
+		t.Errorf("the translation update was diffed %d times", n)
+	}
+}

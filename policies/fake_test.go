@@ -16,7 +16,8 @@ import (
 // and whole file trees, so rules can be tested without git.
 type fakeHistory struct {
 	commits map[string]*fakeCommit
-	order   []string // creation order
+	order   []string       // creation order
+	patched map[string]int // how often Patch was asked for each commit
 }
 
 type fakeCommit struct {
@@ -24,7 +25,9 @@ type fakeCommit struct {
 	files map[string]string
 }
 
-func newFake() *fakeHistory { return &fakeHistory{commits: map[string]*fakeCommit{}} }
+func newFake() *fakeHistory {
+	return &fakeHistory{commits: map[string]*fakeCommit{}, patched: map[string]int{}}
+}
 
 // add makes a commit on parents with the message; files change the
 // first parent's tree ("" deletes). Its sha is the sha-1 of a counter, so
@@ -156,6 +159,7 @@ func (f *fakeHistory) MergeBase(a, b string) (string, error) {
 }
 
 func (f *fakeHistory) Patch(commit string) (*branches.Patch, error) {
+	f.patched[commit]++
 	c, err := f.get(commit)
 	if err != nil {
 		return nil, err
@@ -204,6 +208,33 @@ func (f *fakeHistory) ChangedPaths(commit string) ([]string, error) {
 		old = f.commits[c.Parents[0]].files
 	}
 	return f.changed(old, c.files), nil
+}
+
+// LineSum sums branches.LineHash over the lines of each changed file's new
+// content less its old content; binary content (a NUL) proves nothing.
+func (f *fakeHistory) LineSum(commit string) (uint64, bool, error) {
+	c, err := f.get(commit)
+	if err != nil {
+		return 0, false, err
+	}
+	old := map[string]string{}
+	if len(c.Parents) > 0 {
+		old = f.commits[c.Parents[0]].files
+	}
+	var sum uint64
+	for _, path := range f.changed(old, c.files) {
+		for sign, text := range map[int]string{-1: old[path], 1: c.files[path]} {
+			if strings.Contains(text, "\x00") {
+				return 0, false, nil
+			}
+			for text != "" {
+				line, rest, _ := strings.Cut(text, "\n")
+				sum += uint64(sign) * branches.LineHash(line)
+				text = rest
+			}
+		}
+	}
+	return sum, true, nil
 }
 
 func (f *fakeHistory) FirstParents(commit string, max int) ([]string, error) {

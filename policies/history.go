@@ -26,6 +26,10 @@ type History interface {
 	Patch(commit string) (*branches.Patch, error)
 	// ChangedPaths lists the paths a commit changes, without diffing them.
 	ChangedPaths(commit string) ([]string, error)
+	// LineSum fingerprints the lines a commit adds and removes without
+	// diffing it: commits with one patch-id have one sum. ok is false
+	// when the sum proves nothing (binary files, submodules).
+	LineSum(commit string) (sum uint64, ok bool, err error)
 	// FirstParents lists commit and its first-parent ancestors, newest
 	// first, at most max of them.
 	FirstParents(commit string, max int) ([]string, error)

@@ -3,6 +3,7 @@ package policies
 import (
 	"hash/fnv"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/tiered-release/tiered/branches"
@@ -117,6 +118,13 @@ var lockfiles = map[string]bool{
 // countsForNothing reports whether a file is generated or a translation,
 // whose changes say nothing about whether two patches are one change:
 // po/ catalogs, .pot templates, configure scripts, lock files.
+// onlyCountingForNothing reports whether paths, a commit's changed paths,
+// are all files that count for nothing, and at least one: such a commit
+// has no changed lines to compare, whatever its patch.
+func onlyCountingForNothing(paths []string) bool {
+	return len(paths) > 0 && !slices.ContainsFunc(paths, func(p string) bool { return !countsForNothing(p) })
+}
+
 func countsForNothing(p string) bool {
 	base := path.Base(p)
 	return isTranslation(p) || base == "configure" || lockfiles[base]

@@ -1,0 +1,149 @@
+package branches
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/tiered-release/tiered/branches/internal/xdiff"
+)
+
+// LineSum fingerprints what commit changes against its first parent
+// without diffing it: over the files it changes, the sum of a hash of
+// each line of the new content, whitespace removed, minus the same over
+// the old content. Lines a diff keeps as context cancel out, so the sum
+// is that of the lines the patch adds less those it removes, whichever
+// hunks a diff chooses. Two commits with one `git patch-id --stable` add
+// and remove the same lines, so they have one sum: unequal sums prove
+// unequal patch-ids. ok is false when a changed file is binary, a
+// submodule or larger than git diffs: then the sum proves nothing.
+func (r *Repo) LineSum(commit string) (sum uint64, ok bool, err error) {
+	tree, parentTree, err := r.treeAndParentTree(commit)
+	if err != nil {
+		return 0, false, err
+	}
+	changes, err := r.diffTrees(parentTree, tree, "", nil)
+	if err != nil {
+		return 0, false, fmt.Errorf("diff %s: %w", Short(commit), err)
+	}
+	for _, ch := range changes {
+		if isSubmodule(ch.from.Mode) || isSubmodule(ch.to.Mode) {
+			return 0, false, nil
+		}
+		for k, e := range [2]struct {
+			mode bool
+			id   plumbing.Hash
+		}{{ch.from.Mode != 0, ch.from.Hash}, {ch.to.Mode != 0, ch.to.Hash}} {
+			if !e.mode {
+				continue
+			}
+			s, ok, err := r.blobLineSum(e.id)
+			if err != nil || !ok {
+				return 0, false, err
+			}
+			if k == 0 {
+				sum -= s
+			} else {
+				sum += s
+			}
+		}
+	}
+	return sum, true, nil
+}
+
+// lineSums remembers blobs' line sums: a file's new blob in one commit is
+// its old blob in the next that changes it.
+type lineSums struct {
+	sync.Mutex
+	m map[plumbing.Hash]blobSum
+}
+
+type blobSum struct {
+	sum  uint64
+	text bool
+}
+
+// blobLineSum is the sum of the hashes of a blob's lines; false for a
+// binary blob or one larger than git diffs.
+func (r *Repo) blobLineSum(id plumbing.Hash) (uint64, bool, error) {
+	r.sums.Lock()
+	s, ok := r.sums.m[id]
+	r.sums.Unlock()
+	if ok {
+		return s.sum, s.text, nil
+	}
+	if lines, ok := r.texts.get(id); ok {
+		s = blobSum{text: true}
+		for _, l := range lines {
+			s.sum += LineHash(l)
+		}
+	} else {
+		data, size, err := r.blob(id, bigFileBytes)
+		if err != nil {
+			return 0, false, err
+		}
+		if size <= bigFileBytes && !xdiff.IsBinary(data) {
+			s = blobSum{sum: sumLines(data), text: true}
+		}
+	}
+	r.sums.Lock()
+	if r.sums.m == nil || len(r.sums.m) >= 1<<20 {
+		r.sums.m = map[plumbing.Hash]blobSum{}
+	}
+	r.sums.m[id] = s
+	r.sums.Unlock()
+	return s.sum, s.text, nil
+}
+
+// LineHash hashes a line of a file or of a patch without its sign: its
+// bytes but the whitespace patch-ids ignore (space, tab, CR, LF).
+func LineHash(line string) uint64 {
+	h := uint64(fnvOffset)
+	for i := 0; i < len(line); i++ {
+		switch c := line[i]; c {
+		case ' ', '\t', '\n', '\r':
+		default:
+			h = (h ^ uint64(c)) * fnvPrime
+		}
+	}
+	return mix(h)
+}
+
+// sumLines is the sum of LineHash over the lines of data, each ending
+// after a newline or at the end.
+func sumLines(data []byte) uint64 {
+	var sum uint64
+	h, open := uint64(fnvOffset), false
+	for _, c := range data {
+		switch c {
+		case '\n':
+			sum += mix(h)
+			h, open = fnvOffset, false
+		case ' ', '\t', '\r':
+			open = true
+		default:
+			h = (h ^ uint64(c)) * fnvPrime
+			open = true
+		}
+	}
+	if open {
+		sum += mix(h)
+	}
+	return sum
+}
+
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+// mix spreads FNV's bits (splitmix64's finalizer), so that sums of
+// hashes of similar lines do not cancel.
+func mix(h uint64) uint64 {
+	h ^= h >> 30
+	h *= 0xbf58476d1ce4e5b9
+	h ^= h >> 27
+	h *= 0x94d049bb133111eb
+	return h ^ h>>31
+}

@@ -1,0 +1,113 @@
+package branches
+
+import (
+	"os"
+	"testing"
+)
+
+// patchSum is the line sum a patch implies: its added lines' hashes less
+// its removed lines'.
+func patchSum(p *Patch) uint64 {
+	var sum uint64
+	for _, f := range p.Files {
+		for _, h := range f.Hunks {
+			for _, l := range h.Lines {
+				switch l[0] {
+				case '+':
+					sum += LineHash(l[1:])
+				case '-':
+					sum -= LineHash(l[1:])
+				}
+			}
+		}
+	}
+	return sum
+}
+
+// checkLineSums checks, for every commit given, that LineSum equals the
+// sum its patch implies (so equal patch-ids give equal sums), and that it
+// declines exactly when the patch has a binary file or a submodule.
+func checkLineSums(t *testing.T, dir string, shas []string) (n, declined int) {
+	t.Helper()
+	r, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sha := range shas {
+		sum, ok, err := r.LineSum(sha)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := r.Patch(sha)
+		if err != nil {
+			t.Fatal(err)
+		}
+		binary := false
+		for _, f := range p.Files {
+			binary = binary || f.Binary
+		}
+		n++
+		switch {
+		case ok == binary:
+			t.Errorf("LineSum(%.12s): ok %v, but the patch has a binary file or submodule: %v", sha, ok, binary)
+		case !ok:
+			declined++
+		case sum != patchSum(p):
+			t.Errorf("LineSum(%.12s) = %x, its patch's lines sum to %x", sha, sum, patchSum(p))
+		}
+	}
+	return n, declined
+}
+
+func TestLineSum(t *testing.T) {
+	for _, name := range []string{"libbpf", "fourtier"} {
+		dir := fixture(t, name)
+		n, declined := checkLineSums(t, dir, revList(t, dir, "--no-merges", "--all"))
+		t.Logf("%s: %d commits, %d declined", name, n, declined)
+	}
+	dir := t.TempDir()
+	script(t, dir, `
+git init -q -b main
+printf 'a\nb\nc\n' > f; printf 'x\0y' > bin; git add f bin; git commit -q -m one
+printf 'a\n  b\t\nc\nd' > f; git add f; git commit -q -m whitespace
+printf 'x\0z' > bin; git add bin; git commit -q -m binary
+git mv f g; git commit -q -m rename
+chmod +x g; git add g; git commit -q -m mode
+`)
+	n, declined := checkLineSums(t, dir, revList(t, dir, "--all"))
+	if n != 5 || declined != 2 { // the first commit adds a binary file too
+		t.Errorf("%d commits, %d declined; want 5, 2", n, declined)
+	}
+	r, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rev := range []string{"HEAD", "HEAD~1"} { // a mode change, a rename: nothing added or removed
+		sha, _ := gitOut(t, dir, "rev-parse", rev)
+		if sum, ok, err := r.LineSum(sha); err != nil || !ok || sum != 0 {
+			t.Errorf("LineSum(%s) = %x, %v, %v; want 0, true", rev, sum, ok, err)
+		}
+	}
+	// Whitespace is not part of a line, as patch-ids ignore it.
+	if LineHash("  b\t\n") != LineHash("b") || LineHash("b") == LineHash("c") {
+		t.Errorf("LineHash does not ignore exactly whitespace")
+	}
+	if got, want := sumLines([]byte("a\n  b\t\nc\nd")), LineHash("a")+LineHash("b")+LineHash("c")+LineHash("d"); got != want {
+		t.Errorf("sumLines = %x, want %x", got, want)
+	}
+}
+
+func TestLineSumRealLibbpf(t *testing.T) {
+	dir := os.Getenv("TIERED_LIBBPF")
+	if dir == "" {
+		t.Skip("set TIERED_LIBBPF to a libbpf/libbpf clone to run")
+	}
+	if testing.Short() {
+		t.Skip("the whole libbpf history: not in -short")
+	}
+	n, declined := checkLineSums(t, dir, revList(t, dir, "--no-merges", "--all"))
+	t.Logf("%d commits, %d declined (binary files)", n, declined)
+	if n < 500 {
+		t.Errorf("only %d commits", n)
+	}
+}
