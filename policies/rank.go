@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/tiered-release/tiered/branches"
 )
@@ -30,9 +31,49 @@ var subjectWords = []struct {
 }
 
 var (
-	wordRe      = regexp.MustCompile(`[a-z0-9]+(?:-[a-z0-9]+)*`)
 	bookkeeping = regexp.MustCompile(`(?i)\b(bump|start|prepare|update)\b.*\b(version|release|cycle|development)\b|release\+\+`)
+	// bookkeepingWords are the words bookkeeping cannot match without.
+	bookkeepingWords = []string{"bump", "start", "prepare", "update", "release++"}
 )
+
+// wordGroups maps each word of subjectWords to the groups that list it.
+var wordGroups = sync.OnceValue(func() map[string][]int {
+	m := map[string][]int{}
+	for gi, g := range subjectWords {
+		for _, w := range g.words {
+			m[w] = append(m[w], gi)
+		}
+	}
+	return m
+})
+
+// subjectTokens splits a lower-cased subject into its words: runs of
+// ASCII letters and digits, joined by single dashes ("use-after-free"),
+// as the regexp [a-z0-9]+(?:-[a-z0-9]+)* finds them.
+func subjectTokens(s string) []string {
+	word := func(c byte) bool { return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' }
+	var out []string
+	for i := 0; i < len(s); {
+		if !word(s[i]) {
+			i++
+			continue
+		}
+		j := i
+		for {
+			for j < len(s) && word(s[j]) {
+				j++
+			}
+			if j+1 < len(s) && s[j] == '-' && word(s[j+1]) {
+				j++
+				continue
+			}
+			break
+		}
+		out = append(out, s[i:j])
+		i = j
+	}
+	return out
+}
 
 // rank scores a review verdict: the signals a maintainer weighs, each
 // shown with its weight.
@@ -41,19 +82,23 @@ func (b *Backport) rank(c branches.Commit, f Facts, v *Verdict) error {
 		v.Score += w
 		v.Signals = append(v.Signals, fmt.Sprintf("%+d %s", w, fmt.Sprintf(format, args...)))
 	}
-	words := wordRe.FindAllString(strings.ToLower(c.Subject), -1)
-	for _, g := range subjectWords {
-		var hits []string
-		for _, w := range words {
-			if slices.Contains(g.words, w) && !slices.Contains(hits, w) {
-				hits = append(hits, w)
+	var hits [][]string // per group of subjectWords
+	for _, w := range subjectTokens(strings.ToLower(c.Subject)) {
+		for _, gi := range wordGroups()[w] {
+			if hits == nil {
+				hits = make([][]string, len(subjectWords))
+			}
+			if !slices.Contains(hits[gi], w) {
+				hits[gi] = append(hits[gi], w)
 			}
 		}
-		if len(hits) > 0 {
-			say(g.weight, "%s: %s", g.label, strings.Join(hits, ", "))
+	}
+	for gi, g := range subjectWords {
+		if gi < len(hits) && len(hits[gi]) > 0 {
+			say(g.weight, "%s: %s", g.label, strings.Join(hits[gi], ", "))
 		}
 	}
-	if bookkeeping.MatchString(c.Subject) {
+	if mayContain(c.Subject, nil, bookkeepingWords) && bookkeeping.MatchString(c.Subject) {
 		say(-2, "release bookkeeping")
 	}
 	if f.Reported {
