@@ -1,7 +1,9 @@
 package branches
 
 import (
+	"bytes"
 	"fmt"
+	"hash/maphash"
 	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -97,53 +99,55 @@ func (r *Repo) blobLineSum(id plumbing.Hash) (uint64, bool, error) {
 }
 
 // LineHash hashes a line of a file or of a patch without its sign: its
-// bytes but the whitespace patch-ids ignore (space, tab, CR, LF).
+// bytes but the whitespace patch-ids ignore (space, tab, CR, LF). The
+// hash is this process's own (a seed of its own): sums are compared
+// within one run, never stored.
 func LineHash(line string) uint64 {
-	h := uint64(fnvOffset)
+	buf := make([]byte, len(line))
+	j := 0
 	for i := 0; i < len(line); i++ {
-		switch c := line[i]; c {
-		case ' ', '\t', '\n', '\r':
-		default:
-			h = (h ^ uint64(c)) * fnvPrime
-		}
+		buf[j] = line[i]
+		j += int(keep[line[i]])
 	}
-	return mix(h)
+	return maphash.Bytes(lineSeed, buf[:j])
 }
 
 // sumLines is the sum of LineHash over the lines of data, each ending
 // after a newline or at the end.
 func sumLines(data []byte) uint64 {
 	var sum uint64
-	h, open := uint64(fnvOffset), false
-	for _, c := range data {
-		switch c {
-		case '\n':
-			sum += mix(h)
-			h, open = fnvOffset, false
-		case ' ', '\t', '\r':
-			open = true
-		default:
-			h = (h ^ uint64(c)) * fnvPrime
-			open = true
+	var buf []byte
+	for len(data) > 0 {
+		end := bytes.IndexByte(data, '\n')
+		line := data
+		if end >= 0 {
+			line, data = data[:end], data[end+1:]
+		} else {
+			data = nil
 		}
-	}
-	if open {
-		sum += mix(h)
+		if cap(buf) < len(line) {
+			buf = make([]byte, len(line)+64)
+		}
+		buf = buf[:len(line)]
+		j := 0
+		for _, c := range line {
+			buf[j] = c
+			j += int(keep[c])
+		}
+		sum += maphash.Bytes(lineSeed, buf[:j])
 	}
 	return sum
 }
 
-const (
-	fnvOffset = 14695981039346656037
-	fnvPrime  = 1099511628211
-)
+var lineSeed = maphash.MakeSeed()
 
-// mix spreads FNV's bits (splitmix64's finalizer), so that sums of
-// hashes of similar lines do not cancel.
-func mix(h uint64) uint64 {
-	h ^= h >> 30
-	h *= 0xbf58476d1ce4e5b9
-	h ^= h >> 27
-	h *= 0x94d049bb133111eb
-	return h ^ h>>31
-}
+// keep is 1 for the bytes a line hash takes, 0 for whitespace.
+var keep = func() (k [256]uint8) {
+	for i := range k {
+		k[i] = 1
+	}
+	for _, c := range " \t\n\r" {
+		k[c] = 0
+	}
+	return k
+}()
