@@ -35,6 +35,11 @@ type commitEntry struct {
 	PatchAt  int64
 	PatchLen int
 	PatchSum uint32
+	// The line sum (linesum.go), when LineSumV is lineSumVersion: a
+	// sum, or none (LineSumOK false) for a change with binary files.
+	LineSum   uint64
+	LineSumOK bool
+	LineSumV  uint8
 }
 
 type commitCache struct {
@@ -61,6 +66,9 @@ func (e *commitEntry) merge(x *commitEntry) {
 	}
 	if e.PatchID == "" {
 		e.PatchID = x.PatchID
+	}
+	if e.LineSumV != lineSumVersion && x.LineSumV == lineSumVersion {
+		e.LineSum, e.LineSumOK, e.LineSumV = x.LineSum, x.LineSumOK, x.LineSumV
 	}
 }
 
@@ -147,6 +155,25 @@ func (c *commitCache) putPaths(hash string, paths []string) {
 		return
 	}
 	e.Paths, e.HasPaths = paths, true
+	c.changed[hash] = true
+}
+
+// putLineSum records a commit's line sum.
+func (c *commitCache) putLineSum(hash string, sum uint64, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, found := c.entries[hash]
+	if !found {
+		if len(c.entries) >= commitCacheMax {
+			return
+		}
+		e = &commitEntry{}
+		c.entries[hash] = e
+	}
+	if e.LineSumV == lineSumVersion {
+		return
+	}
+	e.LineSum, e.LineSumOK, e.LineSumV = sum, ok, lineSumVersion
 	c.changed[hash] = true
 }
 

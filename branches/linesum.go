@@ -1,9 +1,7 @@
 package branches
 
 import (
-	"bytes"
 	"fmt"
-	"hash/maphash"
 	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -19,8 +17,27 @@ import (
 // hunks a diff chooses. Two commits with one `git patch-id --stable` add
 // and remove the same lines, so they have one sum: unequal sums prove
 // unequal patch-ids. ok is false when a changed file is binary, a
-// submodule or larger than git diffs: then the sum proves nothing.
+// submodule or larger than git diffs: then the sum proves nothing. The
+// commit cache keeps sums.
 func (r *Repo) LineSum(commit string) (sum uint64, ok bool, err error) {
+	cc := r.cache()
+	if cc != nil {
+		if e, found := cc.entry(commit); found && e.LineSumV == lineSumVersion {
+			return e.LineSum, e.LineSumOK, nil
+		}
+	}
+	sum, ok, err = r.lineSum(commit)
+	if err == nil && cc != nil {
+		cc.putLineSum(commit, sum, ok)
+	}
+	return sum, ok, err
+}
+
+// lineSumVersion names how LineHash hashes: sums kept in the commit cache
+// under another version are computed again.
+const lineSumVersion = 1
+
+func (r *Repo) lineSum(commit string) (sum uint64, ok bool, err error) {
 	tree, parentTree, err := r.treeAndParentTree(commit)
 	if err != nil {
 		return 0, false, err
@@ -99,55 +116,55 @@ func (r *Repo) blobLineSum(id plumbing.Hash) (uint64, bool, error) {
 }
 
 // LineHash hashes a line of a file or of a patch without its sign: its
-// bytes but the whitespace patch-ids ignore (space, tab, CR, LF). The
-// hash is this process's own (a seed of its own): sums are compared
-// within one run, never stored.
+// bytes but the whitespace patch-ids ignore (space, tab, CR, LF), by
+// FNV-1a and a finalizer: fixed, so that the commit cache keeps sums
+// (change lineSumVersion with it).
 func LineHash(line string) uint64 {
-	buf := make([]byte, len(line))
-	j := 0
+	h := uint64(fnvOffset)
 	for i := 0; i < len(line); i++ {
-		buf[j] = line[i]
-		j += int(keep[line[i]])
+		switch c := line[i]; c {
+		case ' ', '\t', '\n', '\r':
+		default:
+			h = (h ^ uint64(c)) * fnvPrime
+		}
 	}
-	return maphash.Bytes(lineSeed, buf[:j])
+	return mix(h)
 }
 
 // sumLines is the sum of LineHash over the lines of data, each ending
 // after a newline or at the end.
 func sumLines(data []byte) uint64 {
 	var sum uint64
-	var buf []byte
-	for len(data) > 0 {
-		end := bytes.IndexByte(data, '\n')
-		line := data
-		if end >= 0 {
-			line, data = data[:end], data[end+1:]
-		} else {
-			data = nil
+	h, open := uint64(fnvOffset), false
+	for _, c := range data {
+		switch c {
+		case '\n':
+			sum += mix(h)
+			h, open = fnvOffset, false
+		case ' ', '\t', '\r':
+			open = true
+		default:
+			h = (h ^ uint64(c)) * fnvPrime
+			open = true
 		}
-		if cap(buf) < len(line) {
-			buf = make([]byte, len(line)+64)
-		}
-		buf = buf[:len(line)]
-		j := 0
-		for _, c := range line {
-			buf[j] = c
-			j += int(keep[c])
-		}
-		sum += maphash.Bytes(lineSeed, buf[:j])
+	}
+	if open {
+		sum += mix(h)
 	}
 	return sum
 }
 
-var lineSeed = maphash.MakeSeed()
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
 
-// keep is 1 for the bytes a line hash takes, 0 for whitespace.
-var keep = func() (k [256]uint8) {
-	for i := range k {
-		k[i] = 1
-	}
-	for _, c := range " \t\n\r" {
-		k[c] = 0
-	}
-	return k
-}()
+// mix spreads FNV's bits (splitmix64's finalizer), so that sums of
+// hashes of similar lines do not cancel.
+func mix(h uint64) uint64 {
+	h ^= h >> 30
+	h *= 0xbf58476d1ce4e5b9
+	h ^= h >> 27
+	h *= 0x94d049bb133111eb
+	return h ^ h>>31
+}

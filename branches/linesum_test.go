@@ -111,3 +111,46 @@ func TestLineSumRealLibbpf(t *testing.T) {
 		t.Errorf("only %d commits", n)
 	}
 }
+
+// The commit cache keeps line sums: a second run reads them back equal,
+// without computing them.
+func TestLineSumCached(t *testing.T) {
+	dir := fixture(t, "fourtier")
+	r, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shas := revList(t, dir, "--no-merges", "--all")
+	type result struct {
+		sum uint64
+		ok  bool
+	}
+	want := map[string]result{}
+	for _, sha := range shas {
+		sum, ok, err := r.LineSum(sha)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[sha] = result{sum, ok}
+	}
+	if err := r.SaveCache(); err != nil {
+		t.Fatal(err)
+	}
+	r2, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sha := range shas {
+		e, found := r2.cache().entry(sha)
+		if !found || e.LineSumV != lineSumVersion {
+			t.Fatalf("%.12s: no line sum in the cache", sha)
+		}
+		sum, ok, err := r2.LineSum(sha)
+		if err != nil || (result{sum, ok}) != want[sha] {
+			t.Errorf("%.12s: cached line sum %x %v %v, computed %v", sha, sum, ok, err, want[sha])
+		}
+	}
+	if n := len(r2.sums.m); n != 0 {
+		t.Errorf("the second run read %d blobs for line sums; the cache has them all", n)
+	}
+}
