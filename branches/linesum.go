@@ -1,10 +1,12 @@
 package branches
 
 import (
+	"bytes"
 	"fmt"
 	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/tiered-release/tiered/branches/internal/xdiff"
 )
@@ -50,25 +52,98 @@ func (r *Repo) lineSum(commit string) (sum uint64, ok bool, err error) {
 		if isSubmodule(ch.from.Mode) || isSubmodule(ch.to.Mode) {
 			return 0, false, nil
 		}
-		for k, e := range [2]struct {
-			mode bool
-			id   plumbing.Hash
-		}{{ch.from.Mode != 0, ch.from.Hash}, {ch.to.Mode != 0, ch.to.Hash}} {
-			if !e.mode {
-				continue
-			}
-			s, ok, err := r.blobLineSum(e.id)
-			if err != nil || !ok {
-				return 0, false, err
-			}
-			if k == 0 {
-				sum -= s
-			} else {
-				sum += s
-			}
+	}
+	for _, ch := range changes {
+		d, ok, err := r.changeSum(ch)
+		if err != nil || !ok {
+			return 0, false, err
+		}
+		sum += d
+	}
+	return sum, true, nil
+}
+
+// changeSum is one changed file's part of a line sum: its new content's
+// sum less its old content's. A large file changed in a few places is
+// summed over the lines between the lines both versions begin and end
+// with (the others cancel out), which costs a comparison, not a hash.
+func (r *Repo) changeSum(ch fileChange) (uint64, bool, error) {
+	if ch.from.Mode != 0 && ch.to.Mode != 0 {
+		if a, b, ok := r.knownSums(ch.from.Hash, ch.to.Hash); ok {
+			return b - a, true, nil
+		}
+		old, okOld, err := r.textBlob(ch.from.Hash)
+		if err != nil || !okOld {
+			return 0, false, err
+		}
+		now, okNew, err := r.textBlob(ch.to.Hash)
+		if err != nil || !okNew {
+			return 0, false, err
+		}
+		a, b := middles(old, now)
+		if 2*(len(a)+len(b)) < len(old)+len(now) {
+			return sumLines(b) - sumLines(a), true, nil
+		}
+	}
+	var sum uint64
+	for k, e := range []object.TreeEntry{ch.from, ch.to} {
+		if e.Mode == 0 {
+			continue
+		}
+		s, ok, err := r.blobLineSum(e.Hash)
+		if err != nil || !ok {
+			return 0, false, err
+		}
+		if k == 0 {
+			sum -= s
+		} else {
+			sum += s
 		}
 	}
 	return sum, true, nil
+}
+
+// knownSums returns the line sums of two blobs when both are known.
+func (r *Repo) knownSums(a, b plumbing.Hash) (uint64, uint64, bool) {
+	r.sums.Lock()
+	defer r.sums.Unlock()
+	sa, okA := r.sums.m[a]
+	sb, okB := r.sums.m[b]
+	return sa.sum, sb.sum, okA && okB && sa.text && sb.text
+}
+
+// textBlob reads a blob; false when it is binary or larger than git diffs.
+func (r *Repo) textBlob(id plumbing.Hash) ([]byte, bool, error) {
+	data, size, err := r.blob(id, bigFileBytes)
+	if err != nil || size > bigFileBytes || xdiff.IsBinary(data) {
+		return nil, false, err
+	}
+	return data, true, nil
+}
+
+// middles returns what is left of a and b without the whole lines they
+// both begin with and both end with.
+func middles(a, b []byte) ([]byte, []byte) {
+	n := min(len(a), len(b))
+	p := 0
+	for p < n && a[p] == b[p] {
+		p++
+	}
+	p = bytes.LastIndexByte(a[:p], '\n') + 1 // whole lines only
+	a, b = a[p:], b[p:]
+	n = min(len(a), len(b))
+	s := 0
+	for s < n && a[len(a)-1-s] == b[len(b)-1-s] {
+		s++
+	}
+	// The common tail starts after a newline inside it: before that, a
+	// line of it may begin differently in a and b.
+	if i := bytes.IndexByte(a[len(a)-s:], '\n'); i >= 0 {
+		s -= i + 1
+	} else {
+		s = 0
+	}
+	return a[:len(a)-s], b[:len(b)-s]
 }
 
 // lineSums remembers blobs' line sums: a file's new blob in one commit is
@@ -98,11 +173,11 @@ func (r *Repo) blobLineSum(id plumbing.Hash) (uint64, bool, error) {
 			s.sum += LineHash(l)
 		}
 	} else {
-		data, size, err := r.blob(id, bigFileBytes)
+		data, ok, err := r.textBlob(id)
 		if err != nil {
 			return 0, false, err
 		}
-		if size <= bigFileBytes && !xdiff.IsBinary(data) {
+		if ok {
 			s = blobSum{sum: sumLines(data), text: true}
 		}
 	}

@@ -154,3 +154,24 @@ func TestLineSumCached(t *testing.T) {
 		t.Errorf("the second run read %d blobs for line sums; the cache has them all", n)
 	}
 }
+
+// middles leaves whole lines: what it drops is the same lines in both.
+func TestMiddles(t *testing.T) {
+	for _, tc := range []struct{ a, b, ma, mb string }{
+		{"a\nb\nc\n", "a\nB\nc\n", "b\n", "B\n"},
+		{"a\nb\nc\n", "a\nb\nc\n", "", ""},
+		{"ab\nc\n", "xb\nc\n", "ab\n", "xb\n"},
+		{"a\nbc", "a\nxc", "bc", "xc"},
+		{"X\nL\n", "L\n", "X\nL\n", "L\n"},
+		{"", "a\n", "", "a\n"},
+		{"a\n", "a\nb\n", "", "b\n"},
+	} {
+		ma, mb := middles([]byte(tc.a), []byte(tc.b))
+		if string(ma) != tc.ma || string(mb) != tc.mb {
+			t.Errorf("middles(%q, %q) = %q, %q; want %q, %q", tc.a, tc.b, ma, mb, tc.ma, tc.mb)
+		}
+		if sumLines([]byte(tc.b))-sumLines([]byte(tc.a)) != sumLines(mb)-sumLines(ma) {
+			t.Errorf("middles(%q, %q): the sums of what it drops differ", tc.a, tc.b)
+		}
+	}
+}
