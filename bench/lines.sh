@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# bench/lines.sh REPO POLICY [LINE ...]: a cold backport plan of each
+# line of a real repository (default: every line but trunk that `tiered
+# status` finds with a branch), from trunk, caches off, against
+# `git cherry BRANCH TRUNK` on the same refs: the patch-id comparison git
+# does in one process. Prints CPU seconds (user + system) and peak RSS of
+# both, and the ratio. Needs git, go, bc, python3 and GNU time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=${1:?give a repository}
+cfg=$(realpath "${2:?give its policy file}")
+shift 2
+bin=$(mktemp -d)
+trap 'rm -rf "$bin"' EXIT
+go build -o "$bin/tiered" ./cmd/tiered
+TIME=/usr/bin/time
+[ -x "$TIME" ] || { echo "bench/lines.sh needs GNU time at /usr/bin/time (apt-get install time)" >&2; exit 1; }
+cpu() { # CMD...: prints "cpu_s rss_mb"
+  $TIME -o "$bin/time" -f '%U %S %M' "$@" >/dev/null 2>&1
+  local u s m
+  read -r u s m < "$bin/time"
+  echo "$(echo "$u + $s" | bc) $((m / 1024))"
+}
+cd "$repo"
+# line name, its branch, the trunk branch: from tiered's own status.
+"$bin/tiered" --config "$cfg" --no-cache status --json 2>/dev/null | python3 -c '
+import json, sys
+lines = json.load(sys.stdin)["lines"]
+trunk = next((l["branch"] for l in lines if l["tier"] == "trunk"), "")
+want = sys.argv[1:]
+for l in lines:
+    if l["tier"] != "trunk" and l.get("branch") and (not want or l["name"] in want):
+        print(l["name"], l["branch"], trunk)
+' "$@" > "$bin/lines"
+printf '%-6s %-24s %10s %9s %10s %9s %6s\n' line branch cherry_cpu cherry_mb tiered_cpu tiered_mb ratio
+while read -r l branch trunk; do
+  read -r gc gm < <(cpu git cherry "$branch" "$trunk")
+  read -r tc tm < <(cpu "$bin/tiered" --config "$cfg" --no-cache backport plan --to "$l" --json)
+  printf '%-6s %-24s %10s %9s %10s %9s %6s\n' "$l" "$branch" "$gc" "$gm" "$tc" "$tm" "$(echo "scale=1; $tc / ($gc + 0.005)" | bc)x"
+done < "$bin/lines"
