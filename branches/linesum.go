@@ -121,18 +121,34 @@ func (r *Repo) textBlob(id plumbing.Hash) ([]byte, bool, error) {
 	return data, true, nil
 }
 
-// middles returns what is left of a and b without the whole lines they
-// both begin with and both end with.
-func middles(a, b []byte) ([]byte, []byte) {
+// commonPrefix returns how many bytes a and b begin with alike, comparing
+// a chunk at a time first.
+func commonPrefix(a, b []byte) int {
 	n := min(len(a), len(b))
 	p := 0
+	for p+chunk <= n && bytes.Equal(a[p:p+chunk], b[p:p+chunk]) {
+		p += chunk
+	}
 	for p < n && a[p] == b[p] {
 		p++
 	}
+	return p
+}
+
+// chunk is how many bytes commonPrefix and middles compare at once.
+const chunk = 256
+
+// middles returns what is left of a and b without the whole lines they
+// both begin with and both end with.
+func middles(a, b []byte) ([]byte, []byte) {
+	p := commonPrefix(a, b)
 	p = bytes.LastIndexByte(a[:p], '\n') + 1 // whole lines only
 	a, b = a[p:], b[p:]
-	n = min(len(a), len(b))
+	n := min(len(a), len(b))
 	s := 0
+	for s+chunk <= n && bytes.Equal(a[len(a)-s-chunk:len(a)-s], b[len(b)-s-chunk:len(b)-s]) {
+		s += chunk
+	}
 	for s < n && a[len(a)-1-s] == b[len(b)-1-s] {
 		s++
 	}

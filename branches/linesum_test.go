@@ -1,7 +1,11 @@
 package branches
 
 import (
+	"bytes"
+	"math/rand/v2"
 	"os"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -172,6 +176,55 @@ func TestMiddles(t *testing.T) {
 		}
 		if sumLines([]byte(tc.b))-sumLines([]byte(tc.a)) != sumLines(mb)-sumLines(ma) {
 			t.Errorf("middles(%q, %q): the sums of what it drops differ", tc.a, tc.b)
+		}
+	}
+}
+
+// middles agrees with a byte-at-a-time reference on files of many lines
+// with edits anywhere, across its chunk size.
+func TestMiddlesRandom(t *testing.T) {
+	naive := func(a, b []byte) ([]byte, []byte) {
+		p := 0
+		for p < min(len(a), len(b)) && a[p] == b[p] {
+			p++
+		}
+		p = bytes.LastIndexByte(a[:p], '\n') + 1
+		a, b = a[p:], b[p:]
+		s := 0
+		for s < min(len(a), len(b)) && a[len(a)-1-s] == b[len(b)-1-s] {
+			s++
+		}
+		if i := bytes.IndexByte(a[len(a)-s:], '\n'); i >= 0 {
+			s -= i + 1
+		} else {
+			s = 0
+		}
+		return a[:len(a)-s], b[:len(b)-s]
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 500 {
+		var lines []string
+		for range rng.IntN(200) {
+			lines = append(lines, strings.Repeat(string(rune('a'+rng.IntN(3))), rng.IntN(40)))
+		}
+		a := strings.Join(lines, "\n")
+		edited := slices.Clone(lines)
+		for range rng.IntN(4) {
+			if len(edited) > 0 {
+				edited[rng.IntN(len(edited))] = "edited"
+			}
+		}
+		b := strings.Join(edited, "\n")
+		if rng.IntN(2) == 0 {
+			b += "\n"
+		}
+		ma, mb := middles([]byte(a), []byte(b))
+		na, nb := naive([]byte(a), []byte(b))
+		if !bytes.Equal(ma, na) || !bytes.Equal(mb, nb) {
+			t.Fatalf("middles(%q, %q) = %q, %q; byte by byte %q, %q", a, b, ma, mb, na, nb)
+		}
+		if sumLines([]byte(b))-sumLines([]byte(a)) != sumLines(mb)-sumLines(ma) {
+			t.Fatalf("middles(%q, %q): the sums of what it drops differ", a, b)
 		}
 	}
 }
