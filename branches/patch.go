@@ -120,18 +120,10 @@ var errCostly = errors.New("line diff over its work budget")
 // limit), it stops and returns a [*CostlyError]. A patch it
 // returns is the one Patch returns, and is kept as Patch keeps it.
 func (r *Repo) PatchWithin(commit string, work int) (*Patch, error) {
-	if p, ok := r.patches.get(commit); ok {
+	if p, ok := r.knownPatch(commit); ok {
 		return p, nil
 	}
 	cc := r.cache()
-	if cc != nil {
-		if e, ok := cc.entry(commit); ok {
-			if p, ok := cc.readPatch(commit, e); ok {
-				r.patches.put(commit, p)
-				return p, nil
-			}
-		}
-	}
 	p, err := r.diff(commit, work)
 	if err != nil {
 		return nil, err

@@ -91,6 +91,7 @@ type Repo struct {
 	patches patchMemory // recent patches (patchcache.go)
 	texts   textCache   // split text blobs, across patches
 	sums    lineSums    // blobs' line sums (linesum.go)
+	parts   patchParts  // parts of patches (patchof.go)
 
 	commits       commitCache // across runs, under CacheDir
 	noCommitCache bool

@@ -182,6 +182,20 @@ func (f *fakeHistory) Patch(commit string) (*branches.Patch, error) {
 	return p, nil
 }
 
+func (f *fakeHistory) PatchOf(commit string, paths []string) (*branches.Patch, error) {
+	p, err := f.Patch(commit)
+	if err != nil {
+		return nil, err
+	}
+	q := &branches.Patch{Commit: commit}
+	for _, fp := range p.Files {
+		if slices.Contains(paths, fp.OldPath) || slices.Contains(paths, fp.NewPath) {
+			q.Files = append(q.Files, fp)
+		}
+	}
+	return q, nil
+}
+
 func (f *fakeHistory) changed(old, now map[string]string) []string {
 	var out []string
 	for k, v := range now {

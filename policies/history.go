@@ -24,6 +24,9 @@ type History interface {
 	MergeBase(a, b string) (string, error)
 	// Patch returns commit's change against its first parent.
 	Patch(commit string) (*branches.Patch, error)
+	// PatchOf returns the files of commit's patch whose old or new path
+	// is one of paths.
+	PatchOf(commit string, paths []string) (*branches.Patch, error)
 	// ChangedPaths lists the paths a commit changes, without diffing them.
 	ChangedPaths(commit string) ([]string, error)
 	// LineSum fingerprints the lines a commit adds and removes without

@@ -336,7 +336,7 @@ func (b *Backport) introducers(c branches.Commit, names []string, missing []stri
 			continue
 		}
 		pc := b.candidates[i]
-		pp, err := b.h.Patch(pc.Hash)
+		pp, err := b.h.PatchOf(pc.Hash, names)
 		if err != nil {
 			return nil, err
 		}

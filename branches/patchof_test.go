@@ -1,0 +1,102 @@
+package branches
+
+import (
+	"os"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// checkPatchOf checks, for every commit given and each path it changes,
+// that PatchOf gives the whole patch's files for that path, read from a
+// repository that has diffed nothing yet.
+func checkPatchOf(t *testing.T, dir string, shas []string) (n int) {
+	t.Helper()
+	whole, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole.noCommitCache = true
+	for _, sha := range shas {
+		paths, err := whole.ChangedPaths(sha)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := whole.Patch(sha)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range paths {
+			part, err := Open(dir) // nothing cached: PatchOf diffs
+			if err != nil {
+				t.Fatal(err)
+			}
+			part.noCommitCache = true
+			got, err := part.PatchOf(sha, []string{path})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(p.only([]string{path}).Files, got.Files); d != "" {
+				t.Errorf("PatchOf(%.12s, %s) differs from the whole patch's (-whole +part):\n%s", sha, path, d)
+			}
+			n++
+		}
+	}
+	return n
+}
+
+func TestPatchOf(t *testing.T) {
+	for _, name := range []string{"libbpf", "fourtier"} {
+		dir := fixture(t, name)
+		n := checkPatchOf(t, dir, revList(t, dir, "--no-merges", "--all"))
+		t.Logf("%s: %d files", name, n)
+	}
+}
+
+func TestPatchOfRealLibbpf(t *testing.T) {
+	dir := os.Getenv("TIERED_LIBBPF")
+	if dir == "" {
+		t.Skip("set TIERED_LIBBPF to a libbpf/libbpf clone to run")
+	}
+	if testing.Short() {
+		t.Skip("libbpf history: not in -short")
+	}
+	// Every 5th commit: a whole run opens the repository once per file.
+	var shas []string
+	for i, sha := range revList(t, dir, "--no-merges", "--all") {
+		if i%5 == 0 {
+			shas = append(shas, sha)
+		}
+	}
+	t.Logf("%d files of %d commits", checkPatchOf(t, dir, shas), len(shas))
+}
+
+// A commit that only modifies files is diffed for the asked path alone;
+// one that adds a file is diffed whole (a rename may pair it).
+func TestPatchOfDiffsOnlyWhatItMust(t *testing.T) {
+	dir := t.TempDir()
+	script(t, dir, `
+git init -q -b main
+printf 'a\nb\n' > f; printf 'x\n' > g; git add f g; git commit -q -m one
+printf 'a\nB\n' > f; printf 'X\n' > g; git add f g; git commit -q -m modify
+printf 'a\nB\nc\n' > f; printf 'new\n' > h; git add f h; git commit -q -m add
+`)
+	r, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.noCommitCache = true
+	for rev, whole := range map[string]bool{"HEAD~1": false, "HEAD": true} {
+		sha, _ := gitOut(t, dir, "rev-parse", rev)
+		p, err := r.PatchOf(sha, []string{"f"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Files) != 1 || p.Files[0].NewPath != "f" {
+			t.Errorf("PatchOf(%s, f): files %+v", rev, p.Files)
+		}
+		if _, ok := r.patches.get(sha); ok != whole {
+			t.Errorf("PatchOf(%s, f): whole patch diffed %v, want %v", rev, ok, whole)
+		}
+	}
+}
