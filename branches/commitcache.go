@@ -40,6 +40,17 @@ type commitEntry struct {
 	LineSum   uint64
 	LineSumOK bool
 	LineSumV  uint8
+	// Parts of the patch (patchof.go), by path: records in the patches
+	// file of one file's change each.
+	Parts map[string]recordRef
+}
+
+// recordRef is where a record is in the patches file, its length and
+// CRC-32C.
+type recordRef struct {
+	At  int64
+	Len int
+	Sum uint32
 }
 
 type commitCache struct {
@@ -66,6 +77,14 @@ func (e *commitEntry) merge(x *commitEntry) {
 	}
 	if e.PatchID == "" {
 		e.PatchID = x.PatchID
+	}
+	for path, ref := range x.Parts {
+		if _, ok := e.Parts[path]; !ok {
+			if e.Parts == nil {
+				e.Parts = map[string]recordRef{}
+			}
+			e.Parts[path] = ref
+		}
 	}
 	if e.LineSumV != lineSumVersion && x.LineSumV == lineSumVersion {
 		e.LineSum, e.LineSumOK, e.LineSumV = x.LineSum, x.LineSumOK, x.LineSumV

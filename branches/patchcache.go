@@ -125,7 +125,17 @@ type patchFile struct {
 
 // readPatch reads the record an entry names, or reports false.
 func (c *commitCache) readPatch(commit string, e commitEntry) (*Patch, bool) {
-	if e.PatchLen <= 0 || e.PatchLen > patchRecordMax {
+	p, ok := c.readRecord(commit, e.PatchAt, e.PatchLen, e.PatchSum)
+	if ok && e.PatchID != "" {
+		p.id.Store(&e.PatchID)
+	}
+	return p, ok
+}
+
+// readRecord reads and decodes the patch record of n bytes at at, whose
+// CRC-32C is sum.
+func (c *commitCache) readRecord(commit string, at int64, n int, sum uint32) (*Patch, bool) {
+	if n <= 0 || n > patchRecordMax {
 		return nil, false
 	}
 	pf := &c.patches
@@ -140,16 +150,13 @@ func (c *commitCache) readPatch(commit string, e commitEntry) (*Patch, bool) {
 	}
 	f := pf.r
 	pf.mu.Unlock()
-	buf := make([]byte, e.PatchLen)
-	if _, err := f.ReadAt(buf, e.PatchAt); err != nil || crc32.Checksum(buf, castagnoli) != e.PatchSum {
+	buf := make([]byte, n)
+	if _, err := f.ReadAt(buf, at); err != nil || crc32.Checksum(buf, castagnoli) != sum {
 		return nil, false
 	}
 	p, err := decodePatch(commit, buf)
 	if err != nil {
 		return nil, false
-	}
-	if e.PatchID != "" {
-		p.id.Store(&e.PatchID)
 	}
 	return p, true
 }
@@ -166,40 +173,88 @@ func (c *commitCache) writePatch(p *Patch) {
 	if x := p.id.Load(); x != nil {
 		id = *x
 	}
+	if at, n, sum, ok := c.appendRecord(rec); ok {
+		c.putPatchID(p.Commit, id, at, n, sum)
+	}
+}
+
+// writePart appends the record of f, one file's change in commit's
+// patch, and notes it in the commit's entry.
+func (c *commitCache) writePart(commit string, f FilePatch) {
+	rec := encodePatch(&Patch{Commit: commit, Files: []FilePatch{f}})
+	if len(rec) > patchRecordMax {
+		return
+	}
+	at, n, sum, ok := c.appendRecord(rec)
+	if !ok {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, found := c.entries[commit]
+	if !found {
+		if len(c.entries) >= commitCacheMax {
+			return
+		}
+		e = &commitEntry{}
+		c.entries[commit] = e
+	}
+	if e.Parts == nil {
+		e.Parts = map[string]recordRef{}
+	}
+	e.Parts[f.NewPath] = recordRef{At: at, Len: n, Sum: sum}
+	c.changed[commit] = true
+}
+
+// partRef returns where the record of a part of commit's patch is.
+func (c *commitCache) partRef(commit, path string) (recordRef, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[commit]
+	if !ok {
+		return recordRef{}, false
+	}
+	ref, ok := e.Parts[path]
+	return ref, ok
+}
+
+// appendRecord appends rec to the patches file: where it starts, its
+// length and CRC-32C; false if it could not.
+func (c *commitCache) appendRecord(rec []byte) (int64, int, uint32, bool) {
 	pf := &c.patches
 	pf.mu.Lock()
 	defer pf.mu.Unlock()
 	if pf.w == nil {
 		if err := os.MkdirAll(filepath.Dir(pf.name), 0o755); err != nil {
-			return
+			return 0, 0, 0, false
 		}
 		f, err := os.OpenFile(pf.name, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 		if err != nil {
-			return
+			return 0, 0, 0, false
 		}
 		st, err := f.Stat()
 		if err != nil {
 			f.Close()
-			return
+			return 0, 0, 0, false
 		}
 		pf.w, pf.size = f, st.Size()
 	}
 	if pf.size+int64(len(rec)) > patchFileMax {
-		return
+		return 0, 0, 0, false
 	}
 	// One write per record: with O_APPEND, another process's records
 	// land before or after it, never inside, and the offset after the
 	// write says where it ended.
 	n, err := pf.w.Write(rec)
 	if err != nil || n != len(rec) {
-		return
+		return 0, 0, 0, false
 	}
 	end, err := pf.w.Seek(0, io.SeekCurrent)
 	if err != nil {
-		return
+		return 0, 0, 0, false
 	}
 	pf.size = end
-	c.putPatchID(p.Commit, id, end-int64(n), n, crc32.Checksum(rec, castagnoli))
+	return end - int64(n), n, crc32.Checksum(rec, castagnoli), true
 }
 
 func (c *commitCache) putPatchID(commit, id string, at int64, n int, sum uint32) {

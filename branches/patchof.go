@@ -18,7 +18,30 @@ func (r *Repo) PatchOf(commit string, paths []string) (*Patch, error) {
 	if p, ok := r.knownPatch(commit); ok {
 		return p.only(paths), nil
 	}
-	if p, ok := r.parts.get(commit, paths); ok {
+	changed, err := r.ChangedPaths(commit)
+	if err != nil {
+		return nil, err
+	}
+	var want []string // sorted, as changed is
+	for _, path := range changed {
+		if slices.Contains(paths, path) {
+			want = append(want, path)
+		}
+	}
+	p := &Patch{Commit: commit}
+	if len(want) == 0 {
+		return p, nil
+	}
+	// Parts are kept only for commits that add and remove no file.
+	for _, path := range want {
+		f, ok := r.part(commit, path)
+		if !ok {
+			p.Files = nil
+			break
+		}
+		p.Files = append(p.Files, f)
+	}
+	if p.Files != nil {
 		return p, nil
 	}
 	tree, parentTree, err := r.treeAndParentTree(commit)
@@ -46,48 +69,75 @@ func (r *Repo) PatchOf(commit string, paths []string) (*Patch, error) {
 		return r.Patch(commit)
 	}
 	slices.SortStableFunc(mine, func(a, b fileChange) int { return strings.Compare(a.path, b.path) })
-	p := &Patch{Commit: commit}
 	blobs := newBlobReader(r)
 	for _, ch := range mine {
-		f := FilePatch{
-			OldPath: ch.path, OldMode: uint32(ch.from.Mode), OldID: ch.from.Hash.String(),
-			NewPath: ch.path, NewMode: uint32(ch.to.Mode), NewID: ch.to.Hash.String(),
-		}
-		if err := blobs.fill(&f, ch.from, ch.to); err != nil {
-			return nil, fmt.Errorf("read %s at %s: %w", ch.path, Short(commit), err)
+		f, ok := r.part(commit, ch.path)
+		if !ok {
+			f = FilePatch{
+				OldPath: ch.path, OldMode: uint32(ch.from.Mode), OldID: ch.from.Hash.String(),
+				NewPath: ch.path, NewMode: uint32(ch.to.Mode), NewID: ch.to.Hash.String(),
+			}
+			if err := blobs.fill(&f, ch.from, ch.to); err != nil {
+				return nil, fmt.Errorf("read %s at %s: %w", ch.path, Short(commit), err)
+			}
+			r.putPart(commit, f)
 		}
 		p.Files = append(p.Files, f)
 	}
-	r.parts.put(commit, paths, p)
 	return p, nil
 }
 
-// patchParts keeps the parts of patches PatchOf diffed alone, by commit
-// and paths: a search for the commits that introduced lines reads the
+// part returns the change of one file of commit that PatchOf diffed
+// alone, from memory or the patch cache.
+func (r *Repo) part(commit, path string) (FilePatch, bool) {
+	if f, ok := r.parts.get(commit, path); ok {
+		return f, true
+	}
+	cc := r.cache()
+	if cc == nil {
+		return FilePatch{}, false
+	}
+	ref, ok := cc.partRef(commit, path)
+	if !ok {
+		return FilePatch{}, false
+	}
+	p, ok := cc.readRecord(commit, ref.At, ref.Len, ref.Sum)
+	if !ok || len(p.Files) != 1 {
+		return FilePatch{}, false
+	}
+	r.parts.put(commit, path, p.Files[0])
+	return p.Files[0], true
+}
+
+func (r *Repo) putPart(commit string, f FilePatch) {
+	r.parts.put(commit, f.NewPath, f)
+	if cc := r.cache(); cc != nil {
+		cc.writePart(commit, f)
+	}
+}
+
+// patchParts keeps the files of patches PatchOf diffed alone, by commit
+// and path: a search for the commits that introduced lines reads the
 // same commits for one file again and again.
 type patchParts struct {
 	sync.Mutex
-	m map[string]*Patch
+	m map[string]FilePatch
 }
 
-func partKey(commit string, paths []string) string {
-	return commit + "\x00" + strings.Join(paths, "\x00")
-}
-
-func (c *patchParts) get(commit string, paths []string) (*Patch, bool) {
+func (c *patchParts) get(commit, path string) (FilePatch, bool) {
 	c.Lock()
 	defer c.Unlock()
-	p, ok := c.m[partKey(commit, paths)]
-	return p, ok
+	f, ok := c.m[commit+"\x00"+path]
+	return f, ok
 }
 
-func (c *patchParts) put(commit string, paths []string, p *Patch) {
+func (c *patchParts) put(commit, path string, f FilePatch) {
 	c.Lock()
 	defer c.Unlock()
 	if c.m == nil || len(c.m) >= maxPatchParts {
-		c.m = map[string]*Patch{}
+		c.m = map[string]FilePatch{}
 	}
-	c.m[partKey(commit, paths)] = p
+	c.m[commit+"\x00"+path] = f
 }
 
 // maxPatchParts bounds the parts kept; past it they are dropped at once.

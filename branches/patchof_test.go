@@ -100,3 +100,43 @@ printf 'a\nB\nc\n' > f; printf 'new\n' > h; git add f h; git commit -q -m add
 		}
 	}
 }
+
+// A part of a patch is kept in the patch cache: the next run reads it
+// back equal.
+func TestPatchOfCached(t *testing.T) {
+	dir := t.TempDir()
+	script(t, dir, `
+git init -q -b main
+printf 'a\nb\n' > f; printf 'x\n' > g; git add f g; git commit -q -m one
+printf 'a\nB\n' > f; printf 'X\n' > g; git add f g; git commit -q -m modify
+`)
+	sha, _ := gitOut(t, dir, "rev-parse", "HEAD")
+	r, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := r.PatchOf(sha, []string{"f"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.SaveCache(); err != nil {
+		t.Fatal(err)
+	}
+	r2, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := r2.cache().partRef(sha, "f"); !ok {
+		t.Fatalf("the commit cache notes no part for f")
+	}
+	got, err := r2.PatchOf(sha, []string{"f"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want.Files, got.Files); d != "" {
+		t.Errorf("cached part differs (-computed +cached):\n%s", d)
+	}
+	if _, ok := r2.patches.get(sha); ok {
+		t.Errorf("reading the part diffed the whole patch")
+	}
+}
