@@ -32,9 +32,9 @@ func gitPatchIDs(t testing.TB, dir string, shas []string) map[string]string {
 		t.Fatal(err)
 	}
 	pid.Stdin = diffs
-	var out, stderr bytes.Buffer
+	var out, logErr, pidErr bytes.Buffer // one buffer each: the two run at once
 	pid.Stdout = &out
-	log.Stderr, pid.Stderr = &stderr, &stderr
+	log.Stderr, pid.Stderr = &logErr, &pidErr
 	if err := log.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -42,10 +42,10 @@ func gitPatchIDs(t testing.TB, dir string, shas []string) map[string]string {
 		t.Fatal(err)
 	}
 	if err := log.Wait(); err != nil {
-		t.Fatalf("git log -p: %v\n%s", err, stderr.Bytes())
+		t.Fatalf("git log -p: %v\n%s", err, logErr.Bytes())
 	}
 	if err := pid.Wait(); err != nil {
-		t.Fatalf("git patch-id: %v\n%s", err, stderr.Bytes())
+		t.Fatalf("git patch-id: %v\n%s", err, pidErr.Bytes())
 	}
 	ids := map[string]string{}
 	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
