@@ -333,7 +333,7 @@ func (b *Backport) samePatchID(x string, ts []string) (string, error) {
 			return "", err
 		}
 		if len(pt.Files) > 0 && pt.ID() == id {
-			same = t // the last, as git cherry's map keeps it
+			same = t // the last in order, as a map of patch-ids to commits keeps it
 		}
 	}
 	return same, nil
