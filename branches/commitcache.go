@@ -200,8 +200,12 @@ func (c *commitCache) putLineSum(hash string, sum uint64, ok bool) {
 // the log beside the snapshot, or, when the log has grown to a quarter of
 // the entries (or the snapshot is missing or corrupt), in a new snapshot
 // written through a temporary file and a rename. Without a cache, or with
-// nothing new, it does nothing.
+// nothing new, it does nothing. The notes that changed (notes.go) are
+// written too.
 func (r *Repo) SaveCache() error {
+	if err := r.saveNotes(); err != nil {
+		return errors.Join(errors.New("write notes"), err)
+	}
 	c := &r.commits
 	if c.entries != nil {
 		// The patch-ids this run computed, for the patches it kept.

@@ -92,6 +92,7 @@ type Repo struct {
 	texts   textCache   // split text blobs, across patches
 	sums    lineSums    // blobs' line sums (linesum.go)
 	parts   patchParts  // parts of patches (patchof.go)
+	notes   notes       // callers' notes on commits (notes.go)
 
 	commits       commitCache // across runs, under CacheDir
 	noCommitCache bool

@@ -73,6 +73,7 @@ type Backport struct {
 	candidates []branches.Commit // on source, not on target: apply order
 	position   map[string]int    // candidate sha → index
 	facts      map[string]Facts
+	factsKey   string       // what facts depend on besides the commit (factnotes.go)
 	symbols    *symbolIndex // the symbol map's changes among candidates
 	verdicts   map[string]*Verdict
 
@@ -152,8 +153,13 @@ func NewBackport(h History, p *Policy, st *branches.Status, target, source *bran
 		b.position[c.Hash] = len(b.candidates)
 		b.candidates = append(b.candidates, c)
 	}
-	if b.symbols, err = indexSymbols(h, p, []string{b.targetTip}, b.sourceTip, b.candidates); err != nil {
-		return nil, err
+	// The symbol map's history, read in one walk, serves the commits
+	// whose facts are not stored; a few are read one by one.
+	b.factsKey = factsKey(p)
+	if b.unstored(b.candidates, fewUnstored) > fewUnstored {
+		if b.symbols, err = indexSymbols(h, p, []string{b.targetTip}, b.sourceTip, b.candidates); err != nil {
+			return nil, err
+		}
 	}
 	// Reverts on the source, in order: a revert of a revert makes the
 	// original live again.
@@ -183,13 +189,22 @@ func (b *Backport) factsOf(c branches.Commit) (Facts, error) {
 	if f, ok := b.facts[c.Hash]; ok {
 		return f, nil
 	}
+	if f, ok := b.storedFactsOf(c); ok {
+		b.facts[c.Hash] = f
+		return f, nil
+	}
 	f, err := readFacts(b.h, b.p, c, b.symbols)
 	if err != nil {
 		return Facts{}, err
 	}
 	b.facts[c.Hash] = f
+	b.storeFacts(f)
 	return f, nil
 }
+
+// fewUnstored is how many commits without stored facts a plan reads one
+// by one rather than walking the symbol map's history for.
+const fewUnstored = 64
 
 // resolve finds the commit a reference names: by sha first, then by exact
 // subject (mirrors re-write kernel shas). Among several commits with the

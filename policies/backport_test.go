@@ -2,12 +2,14 @@ package policies
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/tiered-release/tiered/abi"
 	"github.com/tiered-release/tiered/branches"
 	"github.com/tiered-release/tiered/versioning"
 )
@@ -656,5 +658,88 @@ func TestBackportPatchIDBySum(t *testing.T) {
 	}
 	if n := fx.h.patched[po]; n != 0 {
 		t.Errorf("the translation update was diffed %d times", n)
+	}
+}
+
+// notedHistory is a fakeHistory that keeps notes on commits, as a
+// repository with a cache does.
+type notedHistory struct {
+	*fakeHistory
+	notes map[string][]byte
+}
+
+func (n *notedHistory) Note(key, commit string) ([]byte, bool) {
+	d, ok := n.notes[key+"\x00"+commit]
+	return d, ok
+}
+
+func (n *notedHistory) SetNote(key, commit string, data []byte) { n.notes[key+"\x00"+commit] = data }
+
+// A History that keeps notes gets each candidate's facts stored by the
+// first plan and read back by the next, which judges the same; the notes
+// are what it reads (a forged note changes the verdict), under a key that
+// changes with the policy's nominations.
+func TestBackportFactsNotes(t *testing.T) {
+	fx := newLineFixture(t, map[string]string{"src/foo.c": fooC})
+	fix := fx.onTrunk("libfoo: fix open\n\nCc: stable@vger.kernel.org # 6.1+\n", map[string]string{"src/foo.c": strings.Replace(fooC, "return 0", "return -1", 1)})
+	plain := fx.onTrunk("libfoo: tidy\n", map[string]string{"src/bar.c": "int bar;\n"})
+	nh := &notedHistory{fakeHistory: fx.h, notes: map[string][]byte{}}
+	judge := func() *Backport {
+		t.Helper()
+		target := &branches.Line{Name: "1.0.0", Tier: branches.TierStable, Tip: fx.line}
+		source := &branches.Line{Name: "trunk", Tier: branches.TierTrunk, Tip: fx.trunk}
+		b, err := NewBackport(nh, fx.policy, &branches.Status{Scheme: versioning.SchemeFour}, target, source, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	verdicts := func(b *Backport) map[string]string {
+		t.Helper()
+		plan, err := b.Plan()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for _, v := range plan.Commits {
+			out[v.Subject] = fmt.Sprint(v.Verdict, " ", v.Rules, " ", v.Reasons)
+		}
+		return out
+	}
+	first := verdicts(judge())
+	key := factsKey(fx.policy)
+	for _, c := range []string{fix, plain} {
+		if _, ok := nh.Note(key, c); !ok {
+			t.Fatalf("no facts noted for %.12s", c)
+		}
+	}
+	if d := cmp.Diff(first, verdicts(judge())); d != "" {
+		t.Errorf("a plan from noted facts judges otherwise (-first +noted):\n%s", d)
+	}
+	forged, err := encodeFacts(Facts{Trailers: Trailers{Nominated: true, Evidence: []string{"Cc: stable@vger.kernel.org"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nh.SetNote(key, plain, forged)
+	if got := verdicts(judge())["libfoo: tidy"]; !strings.HasPrefix(got, "eligible") {
+		t.Errorf("a forged note was not read: libfoo: tidy is %s", got)
+	}
+	fx.policy.Fixes.Nominate = append(fx.policy.Fixes.Nominate, "Backport-To:")
+	if factsKey(fx.policy) == key {
+		t.Errorf("the facts key does not change with the nominations")
+	}
+	if got := verdicts(judge())["libfoo: tidy"]; strings.HasPrefix(got, "eligible") {
+		t.Errorf("a note under the old policy's key was read: libfoo: tidy is %s", got)
+	}
+	// Facts round-trip whole, a kernel bound and an ABI change included.
+	f := Facts{Commit: branches.Commit{Hash: fix}, Trailers: Trailers{Fixes: []Ref{{SHA: "0123456789ab", Subject: "x"}}, Reverts: &Ref{Subject: "y"},
+		StableSince: versioning.MustParseKernel("6.1"), Series: []string{"s"}, Reported: true}, ABI: abi.SymbolDiff{Added: []string{"foo_get"}}}
+	data, err := encodeFacts(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := decodeFacts(f.Commit, data)
+	if err != nil || !reflect.DeepEqual(f, g) {
+		t.Errorf("facts round trip: %+v -> %s -> %+v, %v", f, data, g, err)
 	}
 }

@@ -96,3 +96,17 @@ func (k Kernel) Compare(l Kernel) int {
 
 // MarshalText writes [Kernel.String].
 func (k Kernel) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// UnmarshalText reads what MarshalText writes: "" is the zero Kernel.
+func (k *Kernel) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*k = Kernel{}
+		return nil
+	}
+	v, err := ParseKernel(string(b))
+	if err != nil {
+		return err
+	}
+	*k = v
+	return nil
+}

@@ -93,6 +93,8 @@ func Open(o Options) (*Session, error) {
 	if o.NoCache {
 		repo.DisableCommitCache()
 	}
+	// Notes (a commit's facts under a policy) are this build's own.
+	repo.SetNotesSalt(answers.BinaryHash())
 	return &Session{Repo: repo, Policy: p, opts: o, log: log}, nil
 }
 

@@ -1,0 +1,46 @@
+package branches
+
+import "testing"
+
+// Notes survive the run that wrote them, under their key and salt only,
+// and are not kept without a cache.
+func TestNotes(t *testing.T) {
+	dir := fixture(t, "fourtier")
+	r, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.SetNotesSalt("build-1")
+	r.SetNote("k", "c1", []byte("one"))
+	r.SetNote("k", "c2", []byte{})
+	if err := r.SaveCache(); err != nil {
+		t.Fatal(err)
+	}
+	open := func(salt string) *Repo {
+		t.Helper()
+		r, err := Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.SetNotesSalt(salt)
+		return r
+	}
+	r2 := open("build-1")
+	if d, ok := r2.Note("k", "c1"); !ok || string(d) != "one" {
+		t.Errorf("Note(k, c1) = %q, %v after a new run", d, ok)
+	}
+	if d, ok := r2.Note("k", "c2"); !ok || len(d) != 0 {
+		t.Errorf("Note(k, c2) = %q, %v: an empty note is a note", d, ok)
+	}
+	if _, ok := r2.Note("other", "c1"); ok {
+		t.Errorf("a note under another key was read")
+	}
+	if _, ok := open("build-2").Note("k", "c1"); ok {
+		t.Errorf("a note of another build was read")
+	}
+	r3 := open("build-1")
+	r3.DisableCommitCache()
+	if _, ok := r3.Note("k", "c1"); ok {
+		t.Errorf("a note was read without a cache")
+	}
+}
