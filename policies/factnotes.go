@@ -2,6 +2,7 @@ package policies
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 
 	"github.com/tiered-release/tiered/abi"
@@ -48,7 +49,11 @@ type storedFacts struct {
 var zeroFacts, _ = json.Marshal(storedFacts{})
 
 func encodeFacts(f Facts) ([]byte, error) {
-	data, err := json.Marshal(storedFacts{f.Trailers, f.ABI})
+	s := storedFacts{f.Trailers, f.ABI}
+	if reflect.ValueOf(s).IsZero() { // most commits: no trailers, no ABI change
+		return []byte{}, nil
+	}
+	data, err := json.Marshal(s)
 	if err != nil || string(data) == string(zeroFacts) {
 		return []byte{}, err
 	}
