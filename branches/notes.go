@@ -40,7 +40,7 @@ type noteFile struct {
 }
 
 // SetNotesSalt names the code whose notes are kept: notes under another
-// salt are not read.
+// salt are not read, and without one none are kept.
 func (r *Repo) SetNotesSalt(salt string) {
 	r.notes.mu.Lock()
 	defer r.notes.mu.Unlock()
@@ -74,9 +74,16 @@ func (r *Repo) SetNote(key, commit string, data []byte) {
 	f.changed = true
 }
 
-// noteFile returns key's notes, read on first use; nil without a cache.
+// noteFile returns key's notes, read on first use; nil without a cache
+// or without a salt (notes of unknown code are never kept).
 func (r *Repo) noteFile(key string) *noteFile {
 	if r.noCommitCache {
+		return nil
+	}
+	r.notes.mu.Lock()
+	salt := r.notes.salt
+	r.notes.mu.Unlock()
+	if salt == "" {
 		return nil
 	}
 	dir := r.CacheDir()

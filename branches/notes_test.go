@@ -43,4 +43,9 @@ func TestNotes(t *testing.T) {
 	if _, ok := r3.Note("k", "c1"); ok {
 		t.Errorf("a note was read without a cache")
 	}
+	r4 := open("")
+	r4.SetNote("k", "c3", []byte("x"))
+	if _, ok := r4.Note("k", "c3"); ok {
+		t.Errorf("a note was kept without a salt")
+	}
 }

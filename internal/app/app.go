@@ -93,8 +93,11 @@ func Open(o Options) (*Session, error) {
 	if o.NoCache {
 		repo.DisableCommitCache()
 	}
-	// Notes (a commit's facts under a policy) are this build's own.
-	repo.SetNotesSalt(answers.BinaryHash())
+	// Notes (a commit's facts under a policy) are this build's own; a
+	// build that cannot name itself keeps none.
+	if id := answers.BinaryHash(); id != "unknown" {
+		repo.SetNotesSalt(id)
+	}
 	return &Session{Repo: repo, Policy: p, opts: o, log: log}, nil
 }
 
@@ -212,9 +215,11 @@ func (s *Session) cacheKey(query string, inputs ...string) (string, error) {
 	return answers.Key(parts...), nil
 }
 
-// answers is the session's answer store; none with --no-cache.
+// answers is the session's answer store; none with --no-cache, or when
+// the running binary cannot be fingerprinted (another build's answers
+// could pass for its own).
 func (s *Session) answers() answers.Store {
-	if s.opts.NoCache || s.Repo.CacheDir() == "" {
+	if s.opts.NoCache || s.Repo.CacheDir() == "" || answers.BinaryHash() == "unknown" {
 		return answers.Store{}
 	}
 	return answers.Store{Dir: filepath.Join(s.Repo.CacheDir(), "answers")}
