@@ -261,10 +261,14 @@ type equivalent struct {
 // how: reachable, named by a backport marker, the same patch-id, or the
 // same subject and author with changed lines alike (backport.similarity).
 func (b *Backport) onTarget(x string) (equivalent, error) {
-	if ok, err := b.h.IsAncestor(x, b.targetTip); err != nil {
-		return equivalent{}, err
-	} else if ok {
-		return equivalent{how: fmt.Sprintf("%s contains it", b.target.Name)}, nil
+	// A candidate is by definition not on the target: only others are
+	// looked for there (an ancestry walk over the target's history).
+	if _, candidate := b.position[x]; !candidate {
+		if ok, err := b.h.IsAncestor(x, b.targetTip); err != nil {
+			return equivalent{}, err
+		} else if ok {
+			return equivalent{how: fmt.Sprintf("%s contains it", b.target.Name)}, nil
+		}
 	}
 	if t, ok := b.markers[x]; ok {
 		return equivalent{how: fmt.Sprintf("applied as %s, whose backport marker names it", branches.Short(t))}, nil
