@@ -1,7 +1,6 @@
 package branches
 
 import (
-	"container/list"
 	"crypto/sha1"
 	"encoding/hex"
 	"errors"
@@ -9,7 +8,6 @@ import (
 	"path"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -299,51 +297,12 @@ const textCacheBytes = 32 << 20
 
 // textCache keeps the lines of recently diffed text blobs, least
 // recently used out first.
-type textCache struct {
-	mu    sync.Mutex
-	m     map[plumbing.Hash]*list.Element
-	lru   list.List // of *textEntry, most recent first
-	bytes int
-}
+type textCache struct{ lru[plumbing.Hash, []string] }
 
-type textEntry struct {
-	id    plumbing.Hash
-	lines []string
-	bytes int
-}
-
-func (c *textCache) get(id plumbing.Hash) ([]string, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[id]
-	if !ok {
-		return nil, false
-	}
-	c.lru.MoveToFront(e)
-	return e.Value.(*textEntry).lines, true
-}
-
+// put keeps a blob's lines; size is the blob's.
 func (c *textCache) put(id plumbing.Hash, lines []string, size int) {
 	size += 16 * len(lines)
-	if size > textCacheBytes/4 {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = map[plumbing.Hash]*list.Element{}
-	}
-	if _, ok := c.m[id]; ok {
-		return
-	}
-	c.m[id] = c.lru.PushFront(&textEntry{id: id, lines: lines, bytes: size})
-	c.bytes += size
-	for c.bytes > textCacheBytes {
-		old := c.lru.Back().Value.(*textEntry)
-		c.lru.Remove(c.lru.Back())
-		delete(c.m, old.id)
-		c.bytes -= old.bytes
-	}
+	c.lru.put(id, lines, size, textCacheBytes, textCacheBytes/4)
 }
 
 // The scores of git's default rename detection, out of xdiff.MaxScore.

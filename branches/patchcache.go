@@ -1,7 +1,6 @@
 package branches
 
 import (
-	"container/list"
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
@@ -34,60 +33,10 @@ const (
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // patchMemory is the in-memory LRU of patches.
-type patchMemory struct {
-	mu    sync.Mutex
-	m     map[string]*list.Element
-	lru   list.List // of *patchEntry, most recent first
-	bytes int
-}
-
-type patchEntry struct {
-	commit string
-	p      *Patch
-	bytes  int
-}
-
-func (c *patchMemory) get(commit string) (*Patch, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[commit]
-	if !ok {
-		return nil, false
-	}
-	c.lru.MoveToFront(e)
-	return e.Value.(*patchEntry).p, true
-}
+type patchMemory struct{ lru[string, *Patch] }
 
 func (c *patchMemory) put(commit string, p *Patch) {
-	size := p.memSize()
-	if size > patchKeepMax {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = map[string]*list.Element{}
-	}
-	if _, ok := c.m[commit]; ok {
-		return
-	}
-	c.m[commit] = c.lru.PushFront(&patchEntry{commit: commit, p: p, bytes: size})
-	c.bytes += size
-	for c.bytes > patchMemoryBytes {
-		old := c.lru.Back().Value.(*patchEntry)
-		c.lru.Remove(c.lru.Back())
-		delete(c.m, old.commit)
-		c.bytes -= old.bytes
-	}
-}
-
-// each calls f for every patch kept.
-func (c *patchMemory) each(f func(commit string, p *Patch)) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for commit, e := range c.m {
-		f(commit, e.Value.(*patchEntry).p)
-	}
+	c.lru.put(commit, p, p.memSize(), patchMemoryBytes, patchKeepMax)
 }
 
 // notePatchID keeps a patch-id computed after the patch was written.
