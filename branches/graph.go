@@ -530,23 +530,33 @@ func (r *Repo) Between(from []string, to string) ([]Commit, error) {
 	return out, nil
 }
 
-// BetweenHashes is [Repo.Between] without reading the commits.
-func (r *Repo) BetweenHashes(from []string, to string) ([]string, error) {
+// rangeNodes loads the graph and finds the nodes of git's from..to range
+// ends.
+func (r *Repo) rangeNodes(from []string, to string) (*graph, []int32, int32, error) {
 	g, err := r.loadGraph()
 	if err != nil {
-		return nil, err
+		return nil, nil, 0, err
 	}
 	it, err := g.lookup(to)
 	if err != nil {
-		return nil, err
+		return nil, nil, 0, err
 	}
-	var ifrom []int32
+	ifrom := make([]int32, 0, len(from))
 	for _, f := range from {
 		i, err := g.lookup(f)
 		if err != nil {
-			return nil, err
+			return nil, nil, 0, err
 		}
 		ifrom = append(ifrom, i)
+	}
+	return g, ifrom, it, nil
+}
+
+// BetweenHashes is [Repo.Between] without reading the commits.
+func (r *Repo) BetweenHashes(from []string, to string) ([]string, error) {
+	g, ifrom, it, err := r.rangeNodes(from, to)
+	if err != nil {
+		return nil, err
 	}
 	idx := g.between(ifrom, it)
 	out := make([]string, len(idx))

@@ -32,21 +32,9 @@ type PathChange struct {
 // along path, component by component, and the first equal directory ends
 // the comparison.
 func (r *Repo) PathHistory(from []string, to, path string) ([]PathChange, error) {
-	g, err := r.loadGraph()
+	g, ifrom, it, err := r.rangeNodes(from, to)
 	if err != nil {
 		return nil, err
-	}
-	it, err := g.lookup(to)
-	if err != nil {
-		return nil, err
-	}
-	var ifrom []int32
-	for _, f := range from {
-		i, err := g.lookup(f)
-		if err != nil {
-			return nil, err
-		}
-		ifrom = append(ifrom, i)
 	}
 	path = strings.Trim(path, "/")
 	keys := bloomKeys(path)
