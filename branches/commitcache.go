@@ -206,6 +206,9 @@ func (r *Repo) SaveCache() error {
 	if err := r.saveNotes(); err != nil {
 		return errors.Join(errors.New("write notes"), err)
 	}
+	if err := r.saveReach(); err != nil {
+		return errors.Join(errors.New("write reach"), err)
+	}
 	c := &r.commits
 	if c.entries != nil {
 		// The patch-ids this run computed, for the patches it kept.

@@ -32,6 +32,7 @@ type graph struct {
 	epoch      uint32           //
 	stack      []int32          //
 	reachCache map[int32]bitset // tip → all it reaches
+	store      *reachStore      // reach of commit-graph commits across runs, or nil
 
 	walkedOnce sync.Once
 	walkedIDs  []plumbing.Hash // walked, sorted, for prefix lookups
@@ -160,6 +161,9 @@ func buildGraph(r *Repo) (*graph, error) {
 	}
 	g.gen = slices.Grow(g.gen, len(g.walked))[:g.sorted+len(g.walked)]
 	g.computeGenerations()
+	if !r.noCommitCache {
+		g.store = newReachStore(g, r.CacheDir())
+	}
 	return g, nil
 }
 
@@ -263,6 +267,11 @@ func (g *graph) isAncestor(a, b int32) bool {
 	if r, ok := g.reachCache[b]; ok {
 		return r.has(a)
 	}
+	if g.store != nil && int(b) < g.sorted {
+		if _, ok := g.store.get(g.hash(b)); ok {
+			return g.reachLocked(b).has(a)
+		}
+	}
 	// A walk from b above a's generation; if it grows large, b is asked
 	// about often (a line's tip): mark all it reaches, once.
 	g.epoch++
@@ -304,12 +313,36 @@ type bitset []uint64
 func (s bitset) has(n int32) bool { return s[n>>6]&(1<<(n&63)) != 0 }
 func (s bitset) add(n int32)      { s[n>>6] |= 1 << (n & 63) }
 
-// reachLocked returns (and caches) everything b reaches.
+// reachLocked returns (and caches) everything b reaches. What a commit of
+// the commit-graph files reaches is kept across runs (reach.go); a commit
+// after the files starts from what its nearest first-parent ancestor in
+// them reaches, so only the commits since are walked.
 func (g *graph) reachLocked(b int32) bitset {
 	if r, ok := g.reachCache[b]; ok {
 		return r
 	}
 	r := make(bitset, (g.len()+63)/64)
+	inFiles := int(b) < g.sorted
+	if g.store != nil && inFiles {
+		if kept, ok := g.store.get(g.hash(b)); ok {
+			copy(r, kept)
+			g.remember(b, r)
+			return r
+		}
+	}
+	if g.store != nil && !inFiles {
+		for n := b; ; {
+			ps := g.parentsOf(n)
+			if len(ps) == 0 {
+				break
+			}
+			if n = ps[0]; int(n) < g.sorted {
+				copy(r, g.reachLocked(n))
+				break
+			}
+		}
+	}
+	// Everything r holds already holds its ancestors: the walk stops there.
 	r.add(b)
 	stack := append(g.stack[:0], b)
 	for len(stack) > 0 {
@@ -323,11 +356,30 @@ func (g *graph) reachLocked(b int32) bitset {
 		}
 	}
 	g.stack = stack
+	if g.store != nil && inFiles {
+		g.store.put(g.hash(b), r)
+	}
+	g.remember(b, r)
+	return r
+}
+
+// remember caches what b reaches for this run.
+func (g *graph) remember(b int32, r bitset) {
 	if g.reachCache == nil || len(g.reachCache) >= 64 {
 		g.reachCache = map[int32]bitset{}
 	}
 	g.reachCache[b] = r
-	return r
+}
+
+// saveReach writes the reach store, if the graph was loaded and has one.
+func (r *Repo) saveReach() error {
+	g := r.loadedGraph()
+	if g == nil || g.store == nil {
+		return nil
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.store.save()
 }
 
 // genHeap orders nodes by generation, highest first.
