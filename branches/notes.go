@@ -8,7 +8,9 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
+	"time"
 
 	"github.com/tiered-release/tiered/internal/atomicfile"
 )
@@ -133,6 +135,34 @@ func (r *Repo) saveNotes() error {
 			continue
 		}
 		f.changed = false
+		pruneNotes(filepath.Dir(f.name))
 	}
 	return errors.Join(errs...)
+}
+
+// notesFilesKept is how many notes files stay in the cache directory:
+// every build of tiered and every policy setting in a key writes its own,
+// and the newest serve the builds and settings in use.
+const notesFilesKept = 8
+
+// pruneNotes removes all but the newest notes files of dir.
+func pruneNotes(dir string) {
+	names, _ := filepath.Glob(filepath.Join(dir, "notes-*"))
+	if len(names) <= notesFilesKept {
+		return
+	}
+	type file struct {
+		name string
+		mod  time.Time
+	}
+	var files []file
+	for _, n := range names {
+		if info, err := os.Stat(n); err == nil && info.Mode().IsRegular() {
+			files = append(files, file{n, info.ModTime()})
+		}
+	}
+	slices.SortFunc(files, func(a, b file) int { return b.mod.Compare(a.mod) })
+	for _, f := range files[min(notesFilesKept, len(files)):] {
+		os.Remove(f.name)
+	}
 }

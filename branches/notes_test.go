@@ -1,6 +1,12 @@
 package branches
 
-import "testing"
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
 
 // Notes survive the run that wrote them, under their key and salt only,
 // and are not kept without a cache.
@@ -47,5 +53,42 @@ func TestNotes(t *testing.T) {
 	r4.SetNote("k", "c3", []byte("x"))
 	if _, ok := r4.Note("k", "c3"); ok {
 		t.Errorf("a note was kept without a salt")
+	}
+}
+
+// Each build writes its own notes files; only the newest few stay.
+func TestNotesPruned(t *testing.T) {
+	dir := fixture(t, "fourtier")
+	old := time.Now().Add(-time.Hour)
+	for i := range notesFilesKept + 3 {
+		r, err := Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.SetNotesSalt(fmt.Sprintf("build-%d", i))
+		r.SetNote("k", "c1", []byte("one"))
+		if err := r.SaveCache(); err != nil {
+			t.Fatal(err)
+		}
+		// Oldest first, a minute apart.
+		for _, f := range r.notes.files {
+			os.Chtimes(f.name, old.Add(time.Duration(i)*time.Minute), old.Add(time.Duration(i)*time.Minute))
+		}
+	}
+	names, _ := filepath.Glob(filepath.Join(gitDir(t, dir), "tiered", "notes-*"))
+	if len(names) != notesFilesKept {
+		t.Fatalf("%d notes files kept, want %d", len(names), notesFilesKept)
+	}
+	for _, i := range []int{0, 1, 2} {
+		r, _ := Open(dir)
+		r.SetNotesSalt(fmt.Sprintf("build-%d", i))
+		if _, ok := r.Note("k", "c1"); ok {
+			t.Errorf("build-%d's notes, among the oldest, were kept", i)
+		}
+	}
+	r, _ := Open(dir)
+	r.SetNotesSalt(fmt.Sprintf("build-%d", notesFilesKept+2))
+	if _, ok := r.Note("k", "c1"); !ok {
+		t.Errorf("the newest build's notes were removed")
 	}
 }
