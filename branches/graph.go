@@ -1,7 +1,6 @@
 package branches
 
 import (
-	"container/heap"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -382,57 +381,103 @@ func (r *Repo) saveReach() error {
 	return g.store.save()
 }
 
-// genHeap orders nodes by generation, highest first.
+// genHeap orders nodes by generation, highest first: a binary heap
+// written out for int32 nodes, since paint's queue is the hot path of
+// every range walk.
 type genHeap struct {
 	g     *graph
 	nodes []int32
 }
 
-func (h *genHeap) Len() int           { return len(h.nodes) }
-func (h *genHeap) Less(i, j int) bool { return h.g.gen[h.nodes[i]] > h.g.gen[h.nodes[j]] }
-func (h *genHeap) Swap(i, j int)      { h.nodes[i], h.nodes[j] = h.nodes[j], h.nodes[i] }
-func (h *genHeap) Push(x any)         { h.nodes = append(h.nodes, x.(int32)) }
-func (h *genHeap) Pop() any {
-	n := h.nodes[len(h.nodes)-1]
-	h.nodes = h.nodes[:len(h.nodes)-1]
-	return n
+func (h *genHeap) Len() int { return len(h.nodes) }
+
+func (h *genHeap) less(i, j int) bool { return h.g.gen[h.nodes[i]] > h.g.gen[h.nodes[j]] }
+
+func (h *genHeap) push(n int32) {
+	h.nodes = append(h.nodes, n)
+	for j := len(h.nodes) - 1; j > 0; {
+		i := (j - 1) / 2
+		if !h.less(j, i) {
+			break
+		}
+		h.nodes[i], h.nodes[j] = h.nodes[j], h.nodes[i]
+		j = i
+	}
+}
+
+func (h *genHeap) pop() int32 {
+	top := h.nodes[0]
+	last := len(h.nodes) - 1
+	h.nodes[0] = h.nodes[last]
+	h.nodes = h.nodes[:last]
+	for i := 0; ; {
+		j := 2*i + 1
+		if j >= last {
+			break
+		}
+		if k := j + 1; k < last && h.less(k, j) {
+			j = k
+		}
+		if !h.less(j, i) {
+			break
+		}
+		h.nodes[i], h.nodes[j] = h.nodes[j], h.nodes[i]
+		i = j
+	}
+	return top
 }
 
 // paint walks down from the starting nodes in generation order, carrying
 // each node's flags to its parents, as git's paint_down_to_common does;
-// a parent's flags are final once it is popped. It stops when stop
-// returns true for a popped node, or when every node left in the queue
-// carries all of quiet's flags (nothing below them can change the answer;
-// quiet 0: never).
+// a parent's flags are final once it is popped (its children, of greater
+// generation, all were), so a node is queued once at a time. It stops
+// when stop returns true for a popped node, or when every node left in
+// the queue carries all of quiet's flags (nothing below them can change
+// the answer; quiet 0: never). Flags must not use bit 0x80.
 func (g *graph) paint(start map[int32]uint8, quiet uint8, stop func(n int32, f uint8) bool) map[int32]uint8 {
+	const queued = 0x80
 	flags := make(map[int32]uint8, 1024)
 	h := &genHeap{g: g}
+	live := 0 // queued nodes lacking one of quiet's flags
+	lacks := func(f uint8) bool { return f&quiet != quiet }
 	for n, f := range start {
-		flags[n] |= f
-		heap.Push(h, n)
+		flags[n] |= f | queued
+		h.push(n)
+		if lacks(f) {
+			live++
+		}
 	}
-	for h.Len() > 0 {
-		live := quiet == 0
-		for _, n := range h.nodes {
-			if live || flags[n]&quiet != quiet {
-				live = true
-				break
-			}
+	for h.Len() > 0 && (quiet == 0 || live > 0) {
+		n := h.pop()
+		f := flags[n] &^ queued
+		flags[n] = f
+		if lacks(f) {
+			live--
 		}
-		if !live {
-			break
-		}
-		n := heap.Pop(h).(int32)
-		f := flags[n]
 		if stop != nil && stop(n, f) {
 			break
 		}
 		for _, p := range g.parentsOf(n) {
-			if old := flags[p]; old|f != old {
-				flags[p] = old | f
-				heap.Push(h, p)
+			old := flags[p]
+			nf := old | f
+			if nf == old {
+				continue
+			}
+			flags[p] = nf
+			switch {
+			case old&queued == 0:
+				flags[p] |= queued
+				h.push(p)
+				if lacks(nf) {
+					live++
+				}
+			case lacks(old) && !lacks(nf):
+				live--
 			}
 		}
+	}
+	for _, n := range h.nodes {
+		flags[n] &^= queued
 	}
 	return flags
 }
@@ -449,27 +494,30 @@ func (g *graph) between(from []int32, to int32) []int32 {
 	if flags[to] != want {
 		return nil
 	}
-	// Discovery order from to, over the result only, for a stable order.
-	seen := map[int32]bool{to: true}
-	out := []int32{to}
-	for i := 0; i < len(out); i++ {
-		for _, p := range g.parentsOf(out[i]) {
-			if flags[p] == want && !seen[p] {
-				seen[p] = true
-				out = append(out, p)
+	// Discovery order from to, over the result only, for a stable order;
+	// the flag found marks what is listed.
+	const found = 4
+	flags[to] |= found
+	type item struct{ n, gen, pos int32 }
+	items := []item{{to, g.gen[to], 0}}
+	for i := 0; i < len(items); i++ {
+		for _, p := range g.parentsOf(items[i].n) {
+			if flags[p] == want {
+				flags[p] |= found
+				items = append(items, item{p, g.gen[p], int32(len(items))})
 			}
 		}
 	}
-	pos := make(map[int32]int, len(out))
-	for i, n := range out {
-		pos[n] = i
-	}
-	slices.SortStableFunc(out, func(a, b int32) int {
-		if g.gen[a] != g.gen[b] {
-			return int(g.gen[a] - g.gen[b])
+	slices.SortFunc(items, func(a, b item) int {
+		if a.gen != b.gen {
+			return int(a.gen - b.gen)
 		}
-		return pos[b] - pos[a]
+		return int(b.pos - a.pos)
 	})
+	out := make([]int32, len(items))
+	for i, it := range items {
+		out[i] = it.n
+	}
 	return out
 }
 
@@ -511,16 +559,16 @@ func (g *graph) mergeBase(a, b int32) (int32, bool) {
 	}
 	h := &genHeap{g: g}
 	seen := map[int32]bool{a: true}
-	heap.Push(h, a)
+	h.push(a)
 	for h.Len() > 0 {
-		n := heap.Pop(h).(int32)
+		n := h.pop()
 		if rb.has(n) {
 			return n, true
 		}
 		for _, p := range g.parentsOf(n) {
 			if !seen[p] {
 				seen[p] = true
-				heap.Push(h, p)
+				h.push(p)
 			}
 		}
 	}
