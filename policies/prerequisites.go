@@ -335,8 +335,8 @@ func (b *Backport) introducers(c branches.Commit, names []string, missing []stri
 		if i >= end {
 			continue
 		}
-		pc := b.candidates[i]
-		pp, err := b.h.PatchOf(pc.Hash, names)
+		pc := b.candidates[i].Hash
+		pp, err := b.h.PatchOf(pc, names)
 		if err != nil {
 			return nil, err
 		}
@@ -370,10 +370,10 @@ func (b *Backport) introducers(c branches.Commit, names []string, missing []stri
 			}
 		}
 		if hit {
-			if eq, err := b.onTarget(pc.Hash); err != nil {
+			if eq, err := b.onTarget(pc); err != nil {
 				return nil, err
-			} else if eq.how == "" && !slices.Contains(found, pc.Hash) {
-				found = append(found, pc.Hash)
+			} else if eq.how == "" && !slices.Contains(found, pc) {
+				found = append(found, pc)
 			}
 		}
 		if (missing == nil && len(found) > 0) || (missing != nil && len(want) == 0) {
