@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -277,7 +278,10 @@ func (b *blobReader) fill(f *FilePatch, from, to object.TreeEntry) error {
 			f.Binary = true
 			continue
 		}
-		lines[k] = xdiff.Split(string(data))
+		// The lines alias the blob: objects read from the packs are
+		// never written (the delta cache shares them), and copying a
+		// large file's every revision was a tenth of a libbpf plan.
+		lines[k] = xdiff.Split(unsafe.String(unsafe.SliceData(data), len(data)))
 		b.r.texts.put(e.Hash, lines[k], len(data))
 	}
 	if !f.Binary && f.OldID != f.NewID {
