@@ -158,9 +158,9 @@ func listSome(xs []string, n int) string {
 
 // entry is a query's stored answer.
 type entry struct {
-	Out   string `json:"out"`
-	No    bool   `json:"no"`
-	Notes string `json:"notes,omitempty"` // stderr notes, repeated on a hit
+	Out   string
+	No    bool
+	Notes string // stderr notes, repeated on a hit
 }
 
 // Answer runs a read-only query through the answer cache: its output, its

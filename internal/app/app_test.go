@@ -56,7 +56,8 @@ func TestAnswerCache(t *testing.T) {
 	}
 	for _, e := range entries {
 		data, _ := os.ReadFile(e)
-		os.WriteFile(e, bytes.Replace(data, []byte("out"), []byte("OUT"), 1), 0o644)
+		data[len(data)-1] ^= 0xff // the answer's last byte
+		os.WriteFile(e, data, 0o644)
 	}
 	if again, err := query(); err != nil || again != first || runs != 3 {
 		t.Fatalf("after corruption: %q, %v, %d runs; want a recomputation", again, err, runs)
