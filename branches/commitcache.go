@@ -51,6 +51,9 @@ type recordRef struct {
 	At  int64
 	Len int
 	Sum uint32
+	// Of a part: the hashes of the lines it adds, sorted (mayadd.go).
+	Added    []uint32
+	HasAdded bool
 }
 
 type commitCache struct {

@@ -151,7 +151,7 @@ func (c *commitCache) writePart(commit string, f FilePatch) {
 	if e.Parts == nil {
 		e.Parts = map[string]recordRef{}
 	}
-	e.Parts[f.NewPath] = recordRef{At: at, Len: n, Sum: sum}
+	e.Parts[f.NewPath] = recordRef{At: at, Len: n, Sum: sum, Added: addedHashes(f), HasAdded: true}
 	c.changed[commit] = true
 }
 

@@ -196,6 +196,12 @@ func (f *fakeHistory) PatchOf(commit string, paths []string) (*branches.Patch, e
 	return q, nil
 }
 
+// MayAddLines never rules a commit out: the prerequisite search reads
+// every candidate, as it would without the shortcut.
+func (f *fakeHistory) MayAddLines(commit string, paths, lines []string) (bool, error) {
+	return true, nil
+}
+
 func (f *fakeHistory) changed(old, now map[string]string) []string {
 	var out []string
 	for k, v := range now {

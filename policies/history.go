@@ -27,6 +27,10 @@ type History interface {
 	// PatchOf returns the files of commit's patch whose old or new path
 	// is one of paths.
 	PatchOf(commit string, paths []string) (*branches.Patch, error)
+	// MayAddLines reports whether commit's change of paths may add one
+	// of lines or create or delete one of paths: false only when that is
+	// certain without reading its patch.
+	MayAddLines(commit string, paths, lines []string) (bool, error)
 	// ChangedPaths lists the paths a commit changes, without diffing them.
 	ChangedPaths(commit string) ([]string, error)
 	// LineSum fingerprints the lines a commit adds and removes without

@@ -3,6 +3,7 @@ package policies
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -330,12 +331,21 @@ func (b *Backport) introducers(c branches.Commit, names []string, missing []stri
 	// Walk back from c: each missing line was last added by one earlier
 	// commit; stop when every one is accounted for.
 	var found []string
+	var wantList []string // want's lines; nil after want changed
 	for k := len(idx) - 1; k >= 0; k-- {
 		i := idx[k]
 		if i >= end {
 			continue
 		}
 		pc := b.candidates[i].Hash
+		if wantList == nil {
+			wantList = slices.Collect(maps.Keys(want))
+		}
+		if may, err := b.h.MayAddLines(pc, names, wantList); err != nil {
+			return nil, err
+		} else if !may {
+			continue // adds none of them, creates and deletes nothing
+		}
 		pp, err := b.h.PatchOf(pc, names)
 		if err != nil {
 			return nil, err
@@ -365,6 +375,7 @@ func (b *Backport) introducers(c branches.Commit, names []string, missing []stri
 					if want[l] && !carried[l] {
 						hit = true
 						delete(want, l)
+						wantList = nil
 					}
 				}
 			}
