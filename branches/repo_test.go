@@ -282,3 +282,89 @@ git tag v1.2.0-rc1
 		}
 	}
 }
+
+// Between lists what git rev-list lists for every pair of refs (and for
+// two refs excluded at once), parents before children.
+func TestBetweenAgainstGit(t *testing.T) {
+	dirs := []string{fixture(t, "libbpf"), fixture(t, "fourtier")}
+	if real := os.Getenv("TIERED_LIBBPF"); real != "" && !testing.Short() {
+		dirs = append(dirs, real)
+	}
+	for _, dir := range dirs {
+		r, err := Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.DisableCommitCache()
+		refs, _ := gitOut(t, dir, "for-each-ref", "--format=%(objectname)^{commit}", "refs/heads", "refs/tags")
+		var shas []string
+		for _, ref := range strings.Fields(refs) {
+			sha, _ := gitOut(t, dir, "rev-parse", ref)
+			shas = append(shas, sha)
+		}
+		if len(shas) > 12 { // a real history: every fifth ref
+			var some []string
+			for i := 0; i < len(shas); i += 5 {
+				some = append(some, shas[i])
+			}
+			shas = some
+		}
+		check := func(from []string, to string) {
+			t.Helper()
+			got, err := r.BetweenHashes(from, to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			args := []string{"rev-list", to}
+			for _, f := range from {
+				args = append(args, "^"+f)
+			}
+			out, _ := gitOut(t, dir, args...)
+			want := strings.Fields(out)
+			if !equalSets(got, want) {
+				t.Errorf("Between(%.8v, %.8s): %d commits, git rev-list lists %d", from, to, len(got), len(want))
+				return
+			}
+			pos := map[string]int{}
+			for i, h := range got {
+				pos[h] = i
+			}
+			for i, h := range got {
+				c, err := r.Commit(h)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, p := range c.Parents {
+					if j, ok := pos[p]; ok && j > i {
+						t.Errorf("Between(%.8v, %.8s): %.8s before its parent %.8s", from, to, h, p)
+						return
+					}
+				}
+			}
+		}
+		for _, a := range shas {
+			for _, b := range shas {
+				check([]string{a}, b)
+			}
+		}
+		for i := 0; i+2 < len(shas); i++ {
+			check([]string{shas[i], shas[i+1]}, shas[i+2])
+		}
+	}
+}
+
+func equalSets(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	m := map[string]bool{}
+	for _, x := range a {
+		m[x] = true
+	}
+	for _, x := range b {
+		if !m[x] {
+			return false
+		}
+	}
+	return true
+}
