@@ -3,7 +3,6 @@ package branches
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/gob"
 	"errors"
 	"hash/crc32"
 	"io/fs"
@@ -21,7 +20,7 @@ import (
 // its body: a corrupt or foreign file is ignored and rewritten.
 
 const (
-	commitCacheFormat = "tiered-commits-v2"
+	commitCacheFormat = "tiered-commits-v3"
 	commitCacheMax    = 200000 // entries kept (about 80 MB); beyond, new commits are not added
 )
 
@@ -108,7 +107,7 @@ func (r *Repo) cache() *commitCache {
 		var m map[string]*commitEntry
 		body, err := atomicfile.ReadChecked(c.file, commitCacheFormat)
 		if err == nil {
-			err = gob.NewDecoder(bytes.NewReader(body)).Decode(&m)
+			m, err = decodeEntries(body)
 		}
 		if err != nil {
 			// No cache, an older one, or a corrupt one: start the
@@ -236,11 +235,7 @@ func (r *Repo) SaveCache() error {
 			return nil
 		}
 	}
-	var body bytes.Buffer
-	if err := gob.NewEncoder(&body).Encode(c.entries); err != nil {
-		return err
-	}
-	if err := atomicfile.WriteChecked(c.file, commitCacheFormat, body.Bytes()); err != nil {
+	if err := atomicfile.WriteChecked(c.file, commitCacheFormat, encodeEntries(c.entries)); err != nil {
 		return errors.Join(errors.New("write commit cache"), err)
 	}
 	os.Remove(c.file + ".log")
@@ -250,27 +245,20 @@ func (r *Repo) SaveCache() error {
 }
 
 // The log: records of one entry each, a 4-byte big-endian length, a
-// CRC-32C of the body, and the body: a gob of the id and the entry.
+// CRC-32C of the body, and the body: the id and the entry (entrycodec.go).
 // Entries are facts about immutable commits, so any record that checks is
 // true, whoever wrote it and in whatever order; a torn last record, or
 // one written by a run that raced another's snapshot, is skipped.
-type logRecord struct {
-	Hash  string
-	Entry commitEntry
-}
-
 func (c *commitCache) appendLog() error {
 	var buf bytes.Buffer
+	var body []byte
 	for h := range c.changed {
-		var body bytes.Buffer
-		if err := gob.NewEncoder(&body).Encode(logRecord{h, *c.entries[h]}); err != nil {
-			return err
-		}
+		body = appendEntry(body[:0], h, c.entries[h])
 		var hdr [8]byte
-		binary.BigEndian.PutUint32(hdr[:], uint32(body.Len()))
-		binary.BigEndian.PutUint32(hdr[4:], crc32.Checksum(body.Bytes(), castagnoli))
+		binary.BigEndian.PutUint32(hdr[:], uint32(len(body)))
+		binary.BigEndian.PutUint32(hdr[4:], crc32.Checksum(body, castagnoli))
 		buf.Write(hdr[:])
-		buf.Write(body.Bytes())
+		buf.Write(body)
 	}
 	f, err := os.OpenFile(c.file+".log", os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
@@ -292,18 +280,19 @@ func (c *commitCache) replayLog() {
 		}
 		body := data[8 : 8+n]
 		data = data[8+n:]
-		var rec logRecord
 		if crc32.Checksum(body, castagnoli) != sum {
 			continue
 		}
-		if gob.NewDecoder(bytes.NewReader(body)).Decode(&rec) != nil || rec.Hash == "" {
+		rd := &entryReader{data: string(body)}
+		h, entry, err := rd.entry()
+		if err != nil || h == "" || rd.at != len(rd.data) {
 			continue
 		}
 		c.logged++
-		if e, ok := c.entries[rec.Hash]; ok {
-			e.merge(&rec.Entry)
+		if e, ok := c.entries[h]; ok {
+			e.merge(entry)
 		} else if len(c.entries) < commitCacheMax {
-			c.entries[rec.Hash] = &rec.Entry
+			c.entries[h] = entry
 		}
 	}
 }
