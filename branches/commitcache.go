@@ -211,6 +211,9 @@ func (r *Repo) SaveCache() error {
 	if err := r.saveReach(); err != nil {
 		return errors.Join(errors.New("write reach"), err)
 	}
+	if err := r.saveFiles(); err != nil {
+		return errors.Join(errors.New("write file cache"), err)
+	}
 	c := &r.commits
 	if c.entries != nil {
 		// The patch-ids this run computed, for the patches it kept.

@@ -88,11 +88,12 @@ type Repo struct {
 	r   *git.Repository
 	dir string
 
-	patches patchMemory // recent patches (patchcache.go)
-	texts   textCache   // split text blobs, across patches
-	sums    lineSums    // blobs' line sums (linesum.go)
-	parts   patchParts  // parts of patches (patchof.go)
-	notes   notes       // callers' notes on commits (notes.go)
+	patches   patchMemory // recent patches (patchcache.go)
+	texts     textCache   // split text blobs, across patches
+	sums      lineSums    // blobs' line sums (linesum.go)
+	parts     patchParts  // parts of patches (patchof.go)
+	fileCache fileCache   // small files read, across runs (filecache.go)
+	notes     notes       // callers' notes on commits (notes.go)
 
 	commits       commitCache // across runs, under CacheDir
 	noCommitCache bool
@@ -367,6 +368,12 @@ func (r *Repo) ReadFile(commit, path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	fc := r.fileStore()
+	if fc != nil {
+		if content, ok := fc.get(root, path); ok {
+			return []byte(content), nil
+		}
+	}
 	e, ok, err := r.entryAt(root, path)
 	if err != nil {
 		return nil, fmt.Errorf("read %s at %s: %w", path, Short(commit), err)
@@ -377,6 +384,9 @@ func (r *Repo) ReadFile(commit, path string) ([]byte, error) {
 	data, _, err := r.blob(e.Hash, math.MaxInt64)
 	if err != nil {
 		return nil, fmt.Errorf("read %s at %s: %w", path, Short(commit), err)
+	}
+	if fc != nil {
+		fc.put(root, path, data)
 	}
 	return append([]byte{}, data...), nil // the caller's to keep and change
 }

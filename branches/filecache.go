@@ -1,0 +1,136 @@
+package branches
+
+import (
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/tiered-release/tiered/internal/atomicfile"
+)
+
+// The file cache keeps, across runs, the small files ReadFile read: a
+// plan reads a few hundred files at the target line's tip, each a blob at
+// the end of a delta chain in a large pack (0.2 ms apiece at a million
+// commits), and the next run reads the same ones. A file is named by its
+// commit's root tree and its path, and both name one content forever.
+// The cache holds files up to fileCacheItem bytes; when a run leaves it
+// over fileCacheBytes in all, only the files that run read are kept. It
+// is read whole on first use, written whole by SaveCache, and a corrupt
+// or foreign file is ignored. Without a cache (--no-cache), nothing is
+// kept.
+
+const (
+	fileCacheFormat = "tiered-files-v1"
+	fileCacheItem   = 64 << 10
+	fileCacheBytes  = 16 << 20
+)
+
+type fileCache struct {
+	once    sync.Once
+	mu      sync.Mutex
+	name    string
+	m       map[string]string // root tree id, NUL, path → content
+	used    map[string]bool   // keys this run read or added
+	bytes   int
+	changed bool
+}
+
+// fileStore returns the file cache, loaded on first use; nil without a cache.
+func (r *Repo) fileStore() *fileCache {
+	if r.noCommitCache {
+		return nil
+	}
+	fc := &r.fileCache
+	fc.once.Do(func() {
+		dir := r.CacheDir()
+		if dir == "" {
+			return
+		}
+		fc.name = filepath.Join(dir, "files")
+		fc.m, fc.used = map[string]string{}, map[string]bool{}
+		body, err := atomicfile.ReadChecked(fc.name, fileCacheFormat)
+		if err != nil {
+			return
+		}
+		rd := &entryReader{data: string(body)}
+		n := rd.count()
+		m := make(map[string]string, n)
+		size := 0
+		for range n {
+			k, v := rd.str(), rd.str()
+			m[k] = v
+			size += len(k) + len(v)
+		}
+		if rd.err == nil && rd.at == len(rd.data) {
+			fc.m, fc.bytes = m, size
+		}
+	})
+	if fc.m == nil {
+		return nil
+	}
+	return fc
+}
+
+func fileKey(root plumbing.Hash, path string) string { return string(root[:]) + "\x00" + path }
+
+func (fc *fileCache) get(root plumbing.Hash, path string) (string, bool) {
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	k := fileKey(root, path)
+	v, ok := fc.m[k]
+	if ok {
+		fc.used[k] = true
+	}
+	return v, ok
+}
+
+func (fc *fileCache) put(root plumbing.Hash, path string, content []byte) {
+	if len(content) > fileCacheItem {
+		return
+	}
+	k := fileKey(root, path)
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	if _, ok := fc.m[k]; ok {
+		return
+	}
+	fc.m[k] = string(content)
+	fc.used[k] = true
+	fc.bytes += len(k) + len(content)
+	fc.changed = true
+}
+
+// saveFiles writes the file cache if this run added to it.
+func (r *Repo) saveFiles() error {
+	fc := &r.fileCache
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	if !fc.changed {
+		return nil
+	}
+	if fc.bytes > fileCacheBytes {
+		for k, v := range fc.m {
+			if !fc.used[k] {
+				delete(fc.m, k)
+				fc.bytes -= len(k) + len(v)
+			}
+		}
+	}
+	body := binary.AppendUvarint(nil, uint64(len(fc.m)))
+	for k, v := range fc.m {
+		body = binary.AppendUvarint(body, uint64(len(k)))
+		body = append(body, k...)
+		body = binary.AppendUvarint(body, uint64(len(v)))
+		body = append(body, v...)
+	}
+	if err := os.MkdirAll(filepath.Dir(fc.name), 0o755); err != nil {
+		return err
+	}
+	if err := atomicfile.WriteChecked(fc.name, fileCacheFormat, body); err != nil {
+		return err
+	}
+	fc.changed = false
+	return nil
+}
