@@ -92,3 +92,23 @@ func TestNotesPruned(t *testing.T) {
 		t.Errorf("the newest build's notes were removed")
 	}
 }
+
+// Notes read back as written; a cut body never decodes.
+func TestNotesCodec(t *testing.T) {
+	in := map[string][]byte{"c1": []byte("one"), "c2": {}, "c3": []byte(`{"Trailers":{}}`)}
+	body := encodeNotes(in)
+	out, ok := decodeNotes(body)
+	if !ok || len(out) != len(in) {
+		t.Fatalf("decodeNotes: %v, %d notes", ok, len(out))
+	}
+	for k, v := range in {
+		if w, ok := out[k]; !ok || string(w) != string(v) {
+			t.Errorf("note %s = %q, %v; want %q", k, w, ok, v)
+		}
+	}
+	for n := range len(body) {
+		if _, ok := decodeNotes(body[:n]); ok {
+			t.Fatalf("a body cut to %d of %d bytes decoded", n, len(body))
+		}
+	}
+}
