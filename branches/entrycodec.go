@@ -4,7 +4,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
+
+	"github.com/tiered-release/tiered/internal/atomicfile"
 )
 
 // The commit cache's entries are written in a binary form of their own:
@@ -227,4 +231,45 @@ func decodeEntries(body []byte) (map[string]*commitEntry, error) {
 		return nil, errEntry
 	}
 	return m, nil
+}
+
+// encodePairs writes a map as a count and (key, value) pairs, each a
+// uvarint length and its bytes: notes and the file cache are kept so (gob
+// took 40 ms each way on the 45k notes of a 1M plan).
+func encodePairs(m map[string][]byte) []byte {
+	b := binary.AppendUvarint(nil, uint64(len(m)))
+	for k, v := range m {
+		b = binary.AppendUvarint(b, uint64(len(k)))
+		b = append(b, k...)
+		b = binary.AppendUvarint(b, uint64(len(v)))
+		b = append(b, v...)
+	}
+	return b
+}
+
+// decodePairs reads what encodePairs wrote; the values share body's
+// memory.
+func decodePairs(body []byte) (map[string][]byte, bool) {
+	rd := &entryReader{data: string(body)}
+	n := rd.count()
+	m := make(map[string][]byte, n)
+	for range n {
+		k := rd.str()
+		v := rd.count()
+		if rd.err != nil {
+			return nil, false
+		}
+		m[k] = body[rd.at : rd.at+v : rd.at+v]
+		rd.at += v
+	}
+	return m, rd.err == nil && rd.at == len(rd.data)
+}
+
+// writeCacheFile writes a cache file whole, through atomicfile, creating
+// the cache directory if need be.
+func writeCacheFile(name, format string, body []byte) error {
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		return err
+	}
+	return atomicfile.WriteChecked(name, format, body)
 }

@@ -1,8 +1,6 @@
 package branches
 
 import (
-	"encoding/binary"
-	"os"
 	"path/filepath"
 	"sync"
 
@@ -31,7 +29,7 @@ type fileCache struct {
 	once    sync.Once
 	mu      sync.Mutex
 	name    string
-	m       map[string]string // root tree id, NUL, path → content
+	m       map[string][]byte // root tree id, NUL, path → content
 	used    map[string]bool   // keys this run read or added
 	bytes   int
 	changed bool
@@ -49,22 +47,16 @@ func (r *Repo) fileStore() *fileCache {
 			return
 		}
 		fc.name = filepath.Join(dir, "files")
-		fc.m, fc.used = map[string]string{}, map[string]bool{}
+		fc.m, fc.used = map[string][]byte{}, map[string]bool{}
 		body, err := atomicfile.ReadChecked(fc.name, fileCacheFormat)
 		if err != nil {
 			return
 		}
-		rd := &entryReader{data: string(body)}
-		n := rd.count()
-		m := make(map[string]string, n)
-		size := 0
-		for range n {
-			k, v := rd.str(), rd.str()
-			m[k] = v
-			size += len(k) + len(v)
-		}
-		if rd.err == nil && rd.at == len(rd.data) {
-			fc.m, fc.bytes = m, size
+		if m, ok := decodePairs(body); ok {
+			fc.m = m
+			for k, v := range m {
+				fc.bytes += len(k) + len(v)
+			}
 		}
 	})
 	if fc.m == nil {
@@ -75,7 +67,7 @@ func (r *Repo) fileStore() *fileCache {
 
 func fileKey(root plumbing.Hash, path string) string { return string(root[:]) + "\x00" + path }
 
-func (fc *fileCache) get(root plumbing.Hash, path string) (string, bool) {
+func (fc *fileCache) get(root plumbing.Hash, path string) ([]byte, bool) {
 	fc.mu.Lock()
 	defer fc.mu.Unlock()
 	k := fileKey(root, path)
@@ -96,7 +88,7 @@ func (fc *fileCache) put(root plumbing.Hash, path string, content []byte) {
 	if _, ok := fc.m[k]; ok {
 		return
 	}
-	fc.m[k] = string(content)
+	fc.m[k] = content // a blob's content: never written
 	fc.used[k] = true
 	fc.bytes += len(k) + len(content)
 	fc.changed = true
@@ -118,17 +110,7 @@ func (r *Repo) saveFiles() error {
 			}
 		}
 	}
-	body := binary.AppendUvarint(nil, uint64(len(fc.m)))
-	for k, v := range fc.m {
-		body = binary.AppendUvarint(body, uint64(len(k)))
-		body = append(body, k...)
-		body = binary.AppendUvarint(body, uint64(len(v)))
-		body = append(body, v...)
-	}
-	if err := os.MkdirAll(filepath.Dir(fc.name), 0o755); err != nil {
-		return err
-	}
-	if err := atomicfile.WriteChecked(fc.name, fileCacheFormat, body); err != nil {
+	if err := writeCacheFile(fc.name, fileCacheFormat, encodePairs(fc.m)); err != nil {
 		return err
 	}
 	fc.changed = false

@@ -69,7 +69,7 @@ printf 'one\n' > small; printf '%s' "`+big+`" > big; git add small big; git comm
 		t.Error("a file over the bound was kept")
 	}
 	// A forged entry is what the next run reads: the cache is used.
-	fc.m[fileKey(root, "small")] = "forged\n"
+	fc.m[fileKey(root, "small")] = []byte("forged\n")
 	fc.changed = true
 	r.SaveCache()
 	if got := read(open(), "small"); got != "forged\n" {
@@ -85,7 +85,7 @@ printf 'one\n' > small; printf '%s' "`+big+`" > big; git add small big; git comm
 	// Past the bound, only what a run read stays.
 	r = open()
 	fc = r.fileStore()
-	fc.m["stale"] = strings.Repeat("s", fileCacheBytes)
+	fc.m["stale"] = []byte(strings.Repeat("s", fileCacheBytes))
 	fc.bytes += len("stale") + fileCacheBytes
 	read(r, "small")
 	r.ReadFile(head, "absent")

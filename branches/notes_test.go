@@ -96,8 +96,8 @@ func TestNotesPruned(t *testing.T) {
 // Notes read back as written; a cut body never decodes.
 func TestNotesCodec(t *testing.T) {
 	in := map[string][]byte{"c1": []byte("one"), "c2": {}, "c3": []byte(`{"Trailers":{}}`)}
-	body := encodeNotes(in)
-	out, ok := decodeNotes(body)
+	body := encodePairs(in)
+	out, ok := decodePairs(body)
 	if !ok || len(out) != len(in) {
 		t.Fatalf("decodeNotes: %v, %d notes", ok, len(out))
 	}
@@ -107,7 +107,7 @@ func TestNotesCodec(t *testing.T) {
 		}
 	}
 	for n := range len(body) {
-		if _, ok := decodeNotes(body[:n]); ok {
+		if _, ok := decodePairs(body[:n]); ok {
 			t.Fatalf("a body cut to %d of %d bytes decoded", n, len(body))
 		}
 	}

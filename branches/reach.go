@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
-	"os"
 	"path/filepath"
 	"sync"
 
@@ -119,10 +118,7 @@ func (s *reachStore) save() error {
 			body = binary.LittleEndian.AppendUint64(body, w)
 		}
 	}
-	if err := os.MkdirAll(filepath.Dir(s.file), 0o755); err != nil {
-		return err
-	}
-	if err := atomicfile.WriteChecked(s.file, reachFormat, body); err != nil {
+	if err := writeCacheFile(s.file, reachFormat, body); err != nil {
 		return err
 	}
 	s.changed = false

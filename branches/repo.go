@@ -371,7 +371,7 @@ func (r *Repo) ReadFile(commit, path string) ([]byte, error) {
 	fc := r.fileStore()
 	if fc != nil {
 		if content, ok := fc.get(root, path); ok {
-			return []byte(content), nil
+			return append([]byte{}, content...), nil
 		}
 	}
 	e, ok, err := r.entryAt(root, path)
