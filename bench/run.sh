@@ -37,6 +37,7 @@
 #                 that has all it needs; git: show the header and list its
 #                 constants (git checks nothing against BTF: the ratio only
 #                 says what tiered's floor is)
+# ROUNDS=N runs every measurement N times and reports the median round.
 # Needs git, go, bc and GNU time (/usr/bin/time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,18 +49,35 @@ go build -o "$dir/gen" ./bench/gen
 TIME=/usr/bin/time
 [ -x "$TIME" ] || { echo "bench/run.sh needs GNU time at /usr/bin/time (apt-get install time)" >&2; exit 1; }
 
+# ROUNDS (default 1) runs each measurement that many times and keeps the
+# round of median CPU time (and the largest RSS): a shared machine's timing
+# drifts from one minute to the next, git's as much as tiered's.
+rounds=${ROUNDS:-1}
+# prep is a command run before each round of a tiered measurement (what
+# makes every round the same: caches removed, a new commit written).
+prep=:
 # measure CMD...: sets wall, cpu and mb for a command, output discarded.
 measure() {
-  $TIME -o "$dir/time.out" -f '%e %U %S %M' "$@" >/dev/null 2>&1 || true
-  local e u s m
-  read -r e u s m < <(tail -1 "$dir/time.out")
-  wall=$e cpu=$(echo "$u + $s" | bc) mb=$((m / 1024))
+  local i e u s m all=()
+  for ((i = 0; i < rounds; i++)); do
+    eval "$prep"
+    $TIME -o "$dir/time.out" -f '%e %U %S %M' "$@" >/dev/null 2>&1 || true
+    read -r e u s m < <(tail -1 "$dir/time.out")
+    all+=("$(echo "$u + $s" | bc) $e $((m / 1024))")
+  done
+  read -r cpu wall _ < <(printf '%s\n' "${all[@]}" | sort -n | sed -n "$(((rounds + 1) / 2))p")
+  mb=$(printf '%s\n' "${all[@]}" | awk '$3 > m {m = $3} END {print m}')
 }
 # tiered ARGS...: measure tiered; sets t_wall, t_cpu, t_mb.
 tiered() { measure "$dir/tiered" "$@"; t_wall=$wall t_cpu=$cpu t_mb=$mb; }
 # gitrun SCRIPT: measure a git pipeline ($0 in it is a scratch directory);
 # sets g_wall, g_cpu, g_mb.
-gitrun() { measure bash -c "$1" "$dir"; g_wall=$wall g_cpu=$cpu g_mb=$mb; }
+gitrun() {
+  local p=$prep
+  prep=:
+  measure bash -c "$1" "$dir"
+  prep=$p g_wall=$wall g_cpu=$cpu g_mb=$mb
+}
 row() { # query commits
   local ratio
   ratio=$(echo "scale=4; $t_cpu / ($g_cpu + 0.005)" | bc)
@@ -121,7 +139,9 @@ for n in "${@:-10000}"; do
       awk '/^commit /{c=\$2} /^Fixes: /{print substr(\$2,1,12), c}' | sort > \$tmp/fixes
     join \$tmp/onT \$tmp/fixes | cut -d' ' -f2 | git log --no-walk --stdin -p > /dev/null
     rm -rf \$tmp"
+  prep="rm -rf .git/tiered"
   tiered backport plan --to "1.$minor.0"
+  prep=:
   gitrun "$plan_git"
   row plan "$n"
   cold_cpu=$t_cpu
@@ -133,19 +153,26 @@ for n in "${@:-10000}"; do
   row plan-repeat "$n"
 
   # One new commit on main, written with plumbing (no work tree needed),
-  # and main put back afterwards.
+  # another for each round, and main put back afterwards.
   old=$(git rev-parse main)
-  blob=$(printf 'int bench_new(void) { return %s; }\n' "$n" | git hash-object -w --stdin)
-  GIT_INDEX_FILE="$dir/index" git read-tree main
-  GIT_INDEX_FILE="$dir/index" git update-index --add --cacheinfo "100644,$blob,src/bench-new.c"
-  tree=$(GIT_INDEX_FILE="$dir/index" git write-tree)
-  new=$(echo "bench: one more commit" | GIT_AUTHOR_NAME=B GIT_AUTHOR_EMAIL=b@example.org GIT_COMMITTER_NAME=B GIT_COMMITTER_EMAIL=b@example.org git commit-tree "$tree" -p main)
-  git update-ref refs/heads/main "$new" "$old"
+  k=0
+  new_commit() {
+    k=$((k + 1))
+    local blob tree new
+    blob=$(printf 'int bench_new(void) { return %s; }\n' "$n$k" | git hash-object -w --stdin)
+    GIT_INDEX_FILE="$dir/index" git read-tree "$old"
+    GIT_INDEX_FILE="$dir/index" git update-index --add --cacheinfo "100644,$blob,src/bench-new.c"
+    tree=$(GIT_INDEX_FILE="$dir/index" git write-tree)
+    new=$(echo "bench: one more commit" | GIT_AUTHOR_NAME=B GIT_AUTHOR_EMAIL=b@example.org GIT_COMMITTER_NAME=B GIT_COMMITTER_EMAIL=b@example.org git commit-tree "$tree" -p "$old")
+    git update-ref refs/heads/main "$new"
+  }
+  prep=new_commit
   tiered backport plan --to "1.$minor.0"
+  prep=:
   gitrun "$plan_git"
   row plan-new "$n"
   echo "plan-new/plan $n $(echo "scale=3; $t_cpu / $cold_cpu" | bc)" >> "$dir/rows"
-  git update-ref refs/heads/main "$old" "$new"
+  git update-ref refs/heads/main "$old"
   rm -f "$dir/index"
 
   release="v1.$minor.0.0"
