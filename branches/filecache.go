@@ -14,7 +14,8 @@ import (
 // commits), and the next run reads the same ones. A file is named by its
 // commit's root tree and its path, and both name one content forever.
 // The cache holds files up to fileCacheItem bytes; when a run leaves it
-// over fileCacheBytes in all, only the files that run read are kept. It
+// over fileCacheBytes in all, only the files that run read are kept, and
+// a run adds none past twice that. It
 // is read whole on first use, written whole by SaveCache, and a corrupt
 // or foreign file is ignored. Without a cache (--no-cache), nothing is
 // kept.
@@ -85,7 +86,7 @@ func (fc *fileCache) put(root plumbing.Hash, path string, content []byte) {
 	k := fileKey(root, path)
 	fc.mu.Lock()
 	defer fc.mu.Unlock()
-	if _, ok := fc.m[k]; ok {
+	if _, ok := fc.m[k]; ok || fc.bytes+len(k)+len(content) > 2*fileCacheBytes {
 		return
 	}
 	fc.m[k] = content // a blob's content: never written

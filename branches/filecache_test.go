@@ -98,6 +98,15 @@ printf 'one\n' > small; printf '%s' "`+big+`" > big; git add small big; git comm
 	if _, ok := fc.get(root, "small"); !ok {
 		t.Error("the entry this run read was dropped")
 	}
+	// Nothing is added past twice the bound.
+	r = open()
+	fc = r.fileStore()
+	fc.bytes = 2 * fileCacheBytes
+	delete(fc.m, fileKey(root, "small"))
+	read(r, "small")
+	if _, ok := fc.get(root, "small"); ok {
+		t.Error("a file was added to a cache twice its bound")
+	}
 	// A corrupt cache is ignored.
 	raw, _ := os.ReadFile(store)
 	raw[len(raw)-1] ^= 0xff
