@@ -85,6 +85,7 @@ type Backport struct {
 	// paths they change, in order: a commit changing another set cannot
 	// have the patch-id of one of them.
 	byPaths    map[string][]string
+	pathKey    []byte                    // onTarget's buffer for byPaths keys
 	sums       map[string]lineSum        // target-side commit → its line sum
 	series     map[string][]int          // patch series → candidates posted in it; nil until needed
 	revertedBy map[string]string         // candidate sha → the live revert on source
@@ -292,7 +293,16 @@ func (b *Backport) onTarget(x string) (equivalent, error) {
 	if err != nil {
 		return equivalent{}, err
 	}
-	if ts := b.byPaths[strings.Join(paths, "\x00")]; len(ts) > 0 {
+	// The key built in a reused buffer: a map index of string(bytes)
+	// does not allocate, and every candidate is looked up.
+	b.pathKey = b.pathKey[:0]
+	for i, p := range paths {
+		if i > 0 {
+			b.pathKey = append(b.pathKey, 0)
+		}
+		b.pathKey = append(b.pathKey, p...)
+	}
+	if ts := b.byPaths[string(b.pathKey)]; len(ts) > 0 {
 		if t, err := b.samePatchID(x, ts); err != nil {
 			return equivalent{}, err
 		} else if t != "" {
