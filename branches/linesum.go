@@ -2,7 +2,6 @@ package branches
 
 import (
 	"bytes"
-	"fmt"
 	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -40,13 +39,9 @@ func (r *Repo) LineSum(commit string) (sum uint64, ok bool, err error) {
 const lineSumVersion = 1
 
 func (r *Repo) lineSum(commit string) (sum uint64, ok bool, err error) {
-	tree, parentTree, err := r.treeAndParentTree(commit)
+	changes, err := r.commitChanges(commit)
 	if err != nil {
 		return 0, false, err
-	}
-	changes, err := r.diffTrees(parentTree, tree, "", nil)
-	if err != nil {
-		return 0, false, fmt.Errorf("diff %s: %w", Short(commit), err)
 	}
 	for _, ch := range changes {
 		if isSubmodule(ch.from.Mode) || isSubmodule(ch.to.Mode) {

@@ -136,13 +136,9 @@ func (r *Repo) PatchWithin(commit string, work int) (*Patch, error) {
 
 // diff computes commit's patch.
 func (r *Repo) diff(commit string, work int) (*Patch, error) {
-	tree, parentTree, err := r.treeAndParentTree(commit)
+	changes, err := r.commitChanges(commit)
 	if err != nil {
 		return nil, err
-	}
-	changes, err := r.diffTrees(parentTree, tree, "", nil)
-	if err != nil {
-		return nil, fmt.Errorf("diff %s: %w", Short(commit), err)
 	}
 	// git's order: by path; a file whose type changes is a deletion
 	// followed by an addition, neither of them a rename candidate.

@@ -44,13 +44,9 @@ func (r *Repo) PatchOf(commit string, paths []string) (*Patch, error) {
 	if p.Files != nil {
 		return p, nil
 	}
-	tree, parentTree, err := r.treeAndParentTree(commit)
+	changes, err := r.commitChanges(commit)
 	if err != nil {
 		return nil, err
-	}
-	changes, err := r.diffTrees(parentTree, tree, "", nil)
-	if err != nil {
-		return nil, fmt.Errorf("diff %s: %w", Short(commit), err)
 	}
 	var mine []fileChange
 	for _, ch := range changes {

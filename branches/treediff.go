@@ -318,6 +318,20 @@ func (r *Repo) blob(h plumbing.Hash, limit int64) (data []byte, size int64, err 
 	return data, o.Size(), nil
 }
 
+// commitChanges lists the files commit changes against its first parent
+// (against nothing for a root commit), from a diff of their trees.
+func (r *Repo) commitChanges(commit string) ([]fileChange, error) {
+	tree, parentTree, err := r.treeAndParentTree(commit)
+	if err != nil {
+		return nil, err
+	}
+	changes, err := r.diffTrees(parentTree, tree, "", nil)
+	if err != nil {
+		return nil, fmt.Errorf("diff %s: %w", Short(commit), err)
+	}
+	return changes, nil
+}
+
 // ChangedPaths lists the paths commit changes against its first parent,
 // sorted, without reading a blob: what a patch would touch.
 func (r *Repo) ChangedPaths(commit string) ([]string, error) {
@@ -331,13 +345,9 @@ func (r *Repo) ChangedPaths(commit string) ([]string, error) {
 			return e.Paths, nil
 		}
 	}
-	tree, parentTree, err := r.treeAndParentTree(commit)
+	changes, err := r.commitChanges(commit)
 	if err != nil {
 		return nil, err
-	}
-	changes, err := r.diffTrees(parentTree, tree, "", nil)
-	if err != nil {
-		return nil, fmt.Errorf("diff %s: %w", Short(commit), err)
 	}
 	out := make([]string, 0, len(changes))
 	for _, ch := range changes {
