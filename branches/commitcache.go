@@ -161,16 +161,26 @@ func (c *commitCache) putCommit(x Commit) {
 	c.changed[x.Hash] = true
 }
 
+// entryFor returns commit's entry, added empty if missing, or nil when
+// the cache is full; c.mu must be held.
+func (c *commitCache) entryFor(commit string) *commitEntry {
+	e, ok := c.entries[commit]
+	if !ok {
+		if len(c.entries) >= commitCacheMax {
+			return nil
+		}
+		e = &commitEntry{}
+		c.entries[commit] = e
+	}
+	return e
+}
+
 func (c *commitCache) putPaths(hash string, paths []string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.entries[hash]
-	if !ok {
-		if len(c.entries) >= commitCacheMax {
-			return
-		}
-		e = &commitEntry{}
-		c.entries[hash] = e
+	e := c.entryFor(hash)
+	if e == nil {
+		return
 	}
 	if e.HasPaths {
 		return
@@ -183,13 +193,9 @@ func (c *commitCache) putPaths(hash string, paths []string) {
 func (c *commitCache) putLineSum(hash string, sum uint64, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, found := c.entries[hash]
-	if !found {
-		if len(c.entries) >= commitCacheMax {
-			return
-		}
-		e = &commitEntry{}
-		c.entries[hash] = e
+	e := c.entryFor(hash)
+	if e == nil {
+		return
 	}
 	if e.LineSumV == lineSumVersion {
 		return

@@ -140,13 +140,9 @@ func (c *commitCache) writePart(commit string, f FilePatch) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, found := c.entries[commit]
-	if !found {
-		if len(c.entries) >= commitCacheMax {
-			return
-		}
-		e = &commitEntry{}
-		c.entries[commit] = e
+	e := c.entryFor(commit)
+	if e == nil {
+		return
 	}
 	if e.Parts == nil {
 		e.Parts = map[string]recordRef{}
@@ -209,13 +205,9 @@ func (c *commitCache) appendRecord(rec []byte) (int64, int, uint32, bool) {
 func (c *commitCache) putPatchID(commit, id string, at int64, n int, sum uint32) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.entries[commit]
-	if !ok {
-		if len(c.entries) >= commitCacheMax {
-			return
-		}
-		e = &commitEntry{}
-		c.entries[commit] = e
+	e := c.entryFor(commit)
+	if e == nil {
+		return
 	}
 	if id != "" {
 		e.PatchID = id
