@@ -7,18 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=${1:-${TIERED_LIBBPF:?give a libbpf clone or set TIERED_LIBBPF}}
-bin=$(mktemp -d)
-trap 'rm -rf "$bin"' EXIT
-go build -o "$bin/tiered" ./cmd/tiered
+. bench/cherry.sh
 cfg=$(pwd)/policies/testdata/policy/libbpf.yaml
-TIME=/usr/bin/time
-[ -x "$TIME" ] || { echo "bench/libbpf.sh needs GNU time at /usr/bin/time (apt-get install time)" >&2; exit 1; }
-cpu() { # CMD...: prints "cpu_s rss_mb"
-  $TIME -o "$bin/time" -f '%U %S %M' "$@" >/dev/null 2>&1
-  local u s m
-  read -r u s m < "$bin/time"
-  echo "$(echo "$u + $s" | bc) $((m / 1024))"
-}
 cd "$repo"
 printf '%-5s %-14s %9s %9s %9s %9s %6s\n' line tip cherry_cpu cherry_mb tiered_cpu tiered_mb ratio
 for tip in $(git for-each-ref --format='%(refname:short)' 'refs/heads/libbpf-*' 'refs/remotes/origin/libbpf-*' | sed 's|^origin/||' | sort -uV); do

@@ -10,17 +10,7 @@ cd "$(dirname "$0")/.."
 repo=${1:?give a repository}
 cfg=$(realpath "${2:?give its policy file}")
 shift 2
-bin=$(mktemp -d)
-trap 'rm -rf "$bin"' EXIT
-go build -o "$bin/tiered" ./cmd/tiered
-TIME=/usr/bin/time
-[ -x "$TIME" ] || { echo "bench/lines.sh needs GNU time at /usr/bin/time (apt-get install time)" >&2; exit 1; }
-cpu() { # CMD...: prints "cpu_s rss_mb"
-  $TIME -o "$bin/time" -f '%U %S %M' "$@" >/dev/null 2>&1
-  local u s m
-  read -r u s m < "$bin/time"
-  echo "$(echo "$u + $s" | bc) $((m / 1024))"
-}
+. bench/cherry.sh
 cd "$repo"
 # line name, its branch, the trunk branch: from tiered's own status.
 "$bin/tiered" --config "$cfg" --no-cache status --json 2>/dev/null | python3 -c '
