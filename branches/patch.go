@@ -257,6 +257,9 @@ func (b *blobReader) fill(f *FilePatch, from, to object.TreeEntry) error {
 		f.Binary = true
 		return nil
 	}
+	if ok, err := b.fillWindow(f, from, to); ok || err != nil {
+		return err
+	}
 	var lines [2][]string
 	for k, e := range []object.TreeEntry{from, to} {
 		if e.Mode == 0 {
@@ -285,9 +288,48 @@ func (b *blobReader) fill(f *FilePatch, from, to object.TreeEntry) error {
 		if !ok {
 			return errCostly
 		}
-		f.Hunks = hunksOfEdits(lines[0], lines[1], edits)
+		f.Hunks = hunksOfEdits(lines[0], lines[1], edits, 0)
 	}
 	return nil
+}
+
+// fillWindow is fill for two revisions of a large text file that differ
+// in a few places: only the lines around the differences are split and
+// diffed (see [xdiff.Window]), for the same hunks. It reports false,
+// having set nothing, when the revisions are not such or the window
+// proves too narrow.
+func (b *blobReader) fillWindow(f *FilePatch, from, to object.TreeEntry) (bool, error) {
+	if from.Mode == 0 || to.Mode == 0 || f.OldID == f.NewID {
+		return false, nil
+	}
+	var texts [2]string
+	for k, e := range []object.TreeEntry{from, to} {
+		if _, ok := b.r.texts.get(e.Hash); ok {
+			return false, nil // split already: diff the lines
+		}
+		data, size, err := b.read(e.Hash)
+		if err != nil {
+			return false, err
+		}
+		if size > bigFileBytes || xdiff.IsBinary(data) {
+			return false, nil
+		}
+		// As in fill, the text aliases the read-only blob.
+		texts[k] = unsafe.String(unsafe.SliceData(data), len(data))
+	}
+	w, ok := xdiff.Cut(texts[0], texts[1])
+	if !ok {
+		return false, nil
+	}
+	edits, ok, fits := w.Diff(b.work)
+	switch {
+	case !fits:
+		return false, nil
+	case !ok:
+		return true, errCostly
+	}
+	f.Hunks = hunksOfEdits(w.A, w.B, edits, w.Head)
+	return true, nil
 }
 
 // textCacheBytes bounds the split texts kept across patches: a file's
@@ -540,11 +582,13 @@ func hunks(oldText, newText string) []Hunk {
 
 // hunksOf is hunks of two texts already split into lines.
 func hunksOf(a, b []string) []Hunk {
-	return hunksOfEdits(a, b, xdiff.Diff(a, b))
+	return hunksOfEdits(a, b, xdiff.Diff(a, b), 0)
 }
 
 // hunksOfEdits is hunksOf with the edits found.
-func hunksOfEdits(a, b []string, edits []xdiff.Edit) []Hunk {
+// hunksOfEdits makes the hunks of edits of a into b, lines of two texts
+// from line offset on (a [xdiff.Window] of them).
+func hunksOfEdits(a, b []string, edits []xdiff.Edit, offset int) []Hunk {
 	xh := xdiff.Hunks(a, b, edits, contextLines)
 	out := make([]Hunk, len(xh))
 	for i, h := range xh {
@@ -565,7 +609,7 @@ func hunksOfEdits(a, b []string, edits []xdiff.Edit) []Hunk {
 			n := 1 + len(strings.TrimSuffix(l.Text, "\n"))
 			lines[k], text = text[:n], text[n:]
 		}
-		out[i] = Hunk{OldStart: h.OldPos + 1, Lines: lines}
+		out[i] = Hunk{OldStart: offset + h.OldPos + 1, Lines: lines}
 	}
 	return out
 }

@@ -52,6 +52,7 @@ func (s *side) previous(g *group) bool {
 // slideDown moves g one line down if its first line equals the line after
 // it, merging with a group it then touches; it reports whether it moved.
 func (s *side) slideDown(g *group) bool {
+	s.reach[1] = max(s.reach[1], g.end)
 	if g.end >= s.n() || !s.same(g.start, g.end) {
 		return false
 	}
@@ -68,6 +69,7 @@ func (s *side) slideDown(g *group) bool {
 // slideUp moves g one line up if its last line equals the line before it,
 // merging with a group it then touches; it reports whether it moved.
 func (s *side) slideUp(g *group) bool {
+	s.reach[0] = min(s.reach[0], g.start)
 	if g.start == 0 || !s.same(g.start-1, g.end-1) {
 		return false
 	}

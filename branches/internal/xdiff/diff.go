@@ -55,6 +55,13 @@ type side struct {
 	class  []int
 	ch     []bool // ch[i+1] reports whether line i is changed; ch[0] and ch[n+1] stay false
 	indent []int  // cache of indentOf, unknownIndent until computed
+	// total is how many lines the whole text has: more than lines when
+	// they are a [Window] of it.
+	total int
+	// reach is the lowest start and the highest end of the groups of
+	// changes compaction tried to slide: it read the lines next to them,
+	// and the indent heuristic reads a few more.
+	reach [2]int
 }
 
 func (s *side) n() int                   { return len(s.class) }
@@ -96,8 +103,17 @@ func DiffWithin(a, b []string, work int) ([]Edit, bool) {
 // it adds one to the counts of the middle line it equals, if any; its own
 // class is left unknown (-1), and compaction compares such lines as text.
 func prepare(a, b []string, work int) (*side, *side, bool) {
-	x := &side{lines: a, class: make([]int, len(a)), ch: make([]bool, len(a)+2)}
-	y := &side{lines: b, class: make([]int, len(b)), ch: make([]bool, len(b)+2)}
+	return prepareIn(a, b, work, nil)
+}
+
+// prepareIn is prepare of a window of two texts (see [Window]): out has
+// the lines outside it, or is nil when a and b are the whole texts.
+func prepareIn(a, b []string, work int, out *outside) (*side, *side, bool) {
+	x := &side{lines: a, class: make([]int, len(a)), ch: make([]bool, len(a)+2), total: len(a)}
+	y := &side{lines: b, class: make([]int, len(b)), ch: make([]bool, len(b)+2), total: len(b)}
+	if out != nil {
+		x.total, y.total = out.total[0], out.total[1]
+	}
 
 	// Trim the common head and tail: Myers never sees them.
 	n1, n2 := len(a), len(b)
@@ -146,6 +162,18 @@ func prepare(a, b []string, work int) (*side, *side, bool) {
 		common(a[n1-1-i])
 		x.class[n1-1-i], y.class[n2-1-i] = -1, -1
 	}
+	if out != nil {
+		for _, text := range out.texts {
+			for text != "" {
+				i := strings.IndexByte(text, '\n') + 1
+				if i == 0 {
+					i = len(text)
+				}
+				common(text[:i])
+				text = text[i:]
+			}
+		}
+	}
 
 	// Discard what cannot or should not take part in Myers.
 	h1, r1 := reduce(x, start, n1-1-tail, count[1])
@@ -176,7 +204,7 @@ func reduce(s *side, dstart, dend int, other []int) (ha, rindex []int) {
 	if dend < dstart {
 		return nil, nil
 	}
-	mlim := min(bogosqrt(s.n()), maxEqLimit)
+	mlim := min(bogosqrt(s.total), maxEqLimit)
 	dis := make([]byte, s.n())
 	for i := dstart; i <= dend; i++ {
 		switch nm := other[s.class[i]]; {
