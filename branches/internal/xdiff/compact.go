@@ -172,7 +172,7 @@ func bestShift(x *side, g group, size, earliestEnd int) int {
 // multiple of 8), -1 for a line of white space only, at most maxIndent.
 func (s *side) indentOf(i int) int {
 	if s.indent == nil {
-		s.indent = make([]int, s.n())
+		s.indent = grow(&s.sc.indent[s.k], s.n())
 		for k := range s.indent {
 			s.indent[k] = unknownIndent
 		}

@@ -53,8 +53,10 @@ const (
 type side struct {
 	lines  []string
 	class  []int
-	ch     []bool // ch[i+1] reports whether line i is changed; ch[0] and ch[n+1] stay false
-	indent []int  // cache of indentOf, unknownIndent until computed
+	ch     []bool   // ch[i+1] reports whether line i is changed; ch[0] and ch[n+1] stay false
+	indent []int    // cache of indentOf, unknownIndent until computed
+	sc     *scratch // the memory of the diff
+	k      int      // which side of it: 0 for the old text, 1 for the new
 	// total is how many lines the whole text has: more than lines when
 	// they are a [Window] of it.
 	total int
@@ -84,7 +86,9 @@ func Diff(a, b []string) []Edit {
 // nanosecond each; 0 is no limit), it stops and returns false. A diff it
 // finishes is the one Diff returns.
 func DiffWithin(a, b []string, work int) ([]Edit, bool) {
-	x, y, ok := prepare(a, b, work)
+	sc := getScratch()
+	defer sc.put()
+	x, y, ok := prepare(a, b, work, nil, sc)
 	if !ok {
 		return nil, false
 	}
@@ -102,15 +106,12 @@ func DiffWithin(a, b []string, work int) ([]Edit, bool) {
 // no map entry per line. A line of the head or tail is in both files, so
 // it adds one to the counts of the middle line it equals, if any; its own
 // class is left unknown (-1), and compaction compares such lines as text.
-func prepare(a, b []string, work int) (*side, *side, bool) {
-	return prepareIn(a, b, work, nil)
-}
-
-// prepareIn is prepare of a window of two texts (see [Window]): out has
-// the lines outside it, or is nil when a and b are the whole texts.
-func prepareIn(a, b []string, work int, out *outside) (*side, *side, bool) {
-	x := &side{lines: a, class: make([]int, len(a)), ch: make([]bool, len(a)+2), total: len(a)}
-	y := &side{lines: b, class: make([]int, len(b)), ch: make([]bool, len(b)+2), total: len(b)}
+//
+// The sides use sc's memory. When out is not nil, a and b are a window of
+// two texts (see [Window]) and out has the lines outside it.
+func prepare(a, b []string, work int, out *outside, sc *scratch) (*side, *side, bool) {
+	x := sc.side(0, a)
+	y := sc.side(1, b)
 	if out != nil {
 		x.total, y.total = out.total[0], out.total[1]
 	}
@@ -127,9 +128,9 @@ func prepareIn(a, b []string, work int, out *outside) (*side, *side, bool) {
 		tail++
 	}
 
-	ids := make(map[string]int, n1+n2-2*(start+tail))
-	var count [2][]int    // per class: occurrences in a, in b
-	var lengths [256]bool // lengths (mod 256) of the interned lines
+	ids := sc.lineIDs(n1 + n2 - 2*(start+tail))
+	count := [2][]int{sc.count[0][:0], sc.count[1][:0]} // per class: occurrences in a, in b
+	var lengths [256]bool                               // lengths (mod 256) of the interned lines
 	for k, s := range []*side{x, y} {
 		for i := start; i < s.n()-tail; i++ {
 			l := s.lines[i]
@@ -145,6 +146,7 @@ func prepareIn(a, b []string, work int, out *outside) (*side, *side, bool) {
 			s.class[i] = id
 		}
 	}
+	sc.count = count
 	common := func(l string) {
 		if !lengths[len(l)&255] {
 			return
@@ -181,8 +183,10 @@ func prepareIn(a, b []string, work int, out *outside) (*side, *side, bool) {
 
 	m := &myers{ha1: h1, ha2: h2, rindex1: r1, rindex2: r2, x: x, y: y, budget: work}
 	ndiags := len(h1) + len(h2) + 3
-	m.fwd = make([]int, ndiags)
-	m.bwd = make([]int, ndiags)
+	m.fwd = grow(&sc.fwd, ndiags)
+	m.bwd = grow(&sc.bwd, ndiags)
+	clear(m.fwd)
+	clear(m.bwd)
 	m.zero = len(h2) + 1
 	m.mxcost = max(bogosqrt(ndiags), maxCostMin)
 	m.compare(0, len(h1), 0, len(h2), false)
@@ -205,7 +209,7 @@ func reduce(s *side, dstart, dend int, other []int) (ha, rindex []int) {
 		return nil, nil
 	}
 	mlim := min(bogosqrt(s.total), maxEqLimit)
-	dis := make([]byte, s.n())
+	dis := grow(&s.sc.dis, s.n()) // read only within dstart..dend
 	for i := dstart; i <= dend; i++ {
 		switch nm := other[s.class[i]]; {
 		case nm == 0:
@@ -216,7 +220,7 @@ func reduce(s *side, dstart, dend int, other []int) (ha, rindex []int) {
 			dis[i] = someMatch
 		}
 	}
-	ha, rindex = make([]int, 0, dend-dstart+1), make([]int, 0, dend-dstart+1)
+	ha, rindex = grow(&s.sc.kept[s.k], dend-dstart+1)[:0], grow(&s.sc.rindex[s.k], dend-dstart+1)[:0]
 	for i := dstart; i <= dend; i++ {
 		if dis[i] == someMatch || (dis[i] == manyMatch && !manyInRun(dis, i, dstart, dend)) {
 			ha = append(ha, s.class[i])

@@ -13,8 +13,8 @@ import (
 func referencePrepare(a, b []string) (*side, *side) {
 	ids := make(map[string]int, len(a)+len(b))
 	var count [2][]int
-	x := &side{lines: a, class: make([]int, len(a)), ch: make([]bool, len(a)+2)}
-	y := &side{lines: b, class: make([]int, len(b)), ch: make([]bool, len(b)+2)}
+	sc := new(scratch)
+	x, y := sc.side(0, a), sc.side(1, b)
 	for k, s := range []*side{x, y} {
 		for i, l := range s.lines {
 			id, ok := ids[l]

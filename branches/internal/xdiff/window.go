@@ -100,7 +100,9 @@ func cut(a, b string, margin, minCut int) (Window, bool) {
 // edge): then the whole texts must be diffed instead.
 func (w *Window) Diff(work int) (edits []Edit, ok, fits bool) {
 	out := &outside{texts: w.cut, total: [2]int{w.Head + len(w.A) + w.Tail, w.Head + len(w.B) + w.Tail}}
-	x, y, ok := prepareIn(w.A, w.B, work, out)
+	sc := getScratch()
+	defer sc.put()
+	x, y, ok := prepare(w.A, w.B, work, out, sc)
 	if !ok {
 		return nil, false, true
 	}
