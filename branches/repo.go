@@ -97,7 +97,8 @@ type Repo struct {
 
 	commits       commitCache // across runs, under CacheDir
 	noCommitCache bool
-	changed       sync.Map // sha → []string, the paths it changes
+	read          commitsRead // commits read, when there is no commit cache
+	changed       sync.Map    // sha → []string, the paths it changes
 	trees         trees
 
 	subjectsOnce sync.Once
@@ -245,6 +246,11 @@ func (r *Repo) Commit(hash string) (Commit, error) {
 			return e.Commit, nil
 		}
 	}
+	if cc == nil {
+		if x, ok := r.read.get(hash); ok {
+			return x, nil
+		}
+	}
 	c, err := r.commitObject(hash)
 	if err != nil {
 		return Commit{}, err
@@ -252,9 +258,37 @@ func (r *Repo) Commit(hash string) (Commit, error) {
 	x := toCommit(c)
 	if cc != nil {
 		cc.putCommit(x)
+	} else {
+		r.read.put(x)
 	}
 	return x, nil
 }
+
+// commitsRead keeps the commits read in a run without the commit cache:
+// a plan reads each of its candidates three or four times.
+type commitsRead struct {
+	sync.Mutex
+	m map[string]Commit
+}
+
+func (c *commitsRead) get(hash string) (Commit, bool) {
+	c.Lock()
+	defer c.Unlock()
+	x, ok := c.m[hash]
+	return x, ok
+}
+
+func (c *commitsRead) put(x Commit) {
+	c.Lock()
+	defer c.Unlock()
+	if c.m == nil || len(c.m) >= maxCommitsRead {
+		c.m = map[string]Commit{}
+	}
+	c.m[x.Hash] = x
+}
+
+// maxCommitsRead bounds the commits kept; past it they are dropped at once.
+const maxCommitsRead = 1 << 16
 
 func toCommit(c *object.Commit) Commit {
 	parents := make([]string, len(c.ParentHashes))
