@@ -297,7 +297,12 @@ func (r *Repo) diffTrees(a, b plumbing.Hash, prefix string, out []fileChange) ([
 // size. A packed blob's data is shared with the pack cache: callers must
 // not modify it, nor hand it out.
 func (r *Repo) blob(h plumbing.Hash, limit int64) (data []byte, size int64, err error) {
-	o, err := r.r.Storer.EncodedObject(plumbing.BlobObject, h)
+	return r.object(plumbing.BlobObject, h, limit)
+}
+
+// object reads an object of type t as blob does.
+func (r *Repo) object(t plumbing.ObjectType, h plumbing.Hash, limit int64) (data []byte, size int64, err error) {
+	o, err := r.r.Storer.EncodedObject(t, h)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -313,7 +318,7 @@ func (r *Repo) blob(h plumbing.Hash, limit int64) (data []byte, size int64, err 
 	}
 	defer rd.Close()
 	if data, err = io.ReadAll(rd); err != nil {
-		return nil, 0, fmt.Errorf("read blob %s: %w", h, err)
+		return nil, 0, fmt.Errorf("read %s %s: %w", t, h, err)
 	}
 	return data, o.Size(), nil
 }
