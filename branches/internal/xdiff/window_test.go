@@ -123,3 +123,21 @@ func TestWindowTooNarrow(t *testing.T) {
 		t.Error("Cut of 1,000 bytes: a window, want none")
 	}
 }
+
+// BenchmarkWindowSmallChangeLargeFile is BenchmarkDiffSmallChangeLargeFile
+// from the texts, as a plan diffs a revision of libbpf.c: cut, then
+// diffed in a window.
+func BenchmarkWindowSmallChangeLargeFile(b *testing.B) {
+	var lines []string
+	for i := range 13000 {
+		lines = append(lines, fmt.Sprintf("%sline %d of a large file%s\n", strings.Repeat("\t", i%4), i, []string{";", " {", "", ")"}[i%4]))
+	}
+	c := slices.Clone(lines)
+	c[6000] = "\tchanged;\n"
+	c = slices.Insert(c, 6040, "\tadded;\n", "\t}\n", "\n")
+	x, y := strings.Join(lines, ""), strings.Join(c, "")
+	for b.Loop() {
+		w, _ := Cut(x, y)
+		w.Diff(0)
+	}
+}
