@@ -369,6 +369,26 @@ func (r *Repo) ChangedPaths(commit string) ([]string, error) {
 	return out, nil
 }
 
+// Creates reports whether commit creates path: path is not in its first
+// parent (or it has none), or is there as another type of entry, which
+// its patch shows deleted and added. It diffs trees, not files.
+func (r *Repo) Creates(commit, path string) (bool, error) {
+	paths, err := r.ChangedPaths(commit)
+	if err != nil || !slices.Contains(paths, path) {
+		return false, err
+	}
+	changes, err := r.commitChanges(commit)
+	if err != nil {
+		return false, err
+	}
+	for _, ch := range changes {
+		if ch.path == path && ch.to.Mode != 0 && (ch.from.Mode == 0 || typeOf(ch.from.Mode) != typeOf(ch.to.Mode)) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // treeAndParentTree returns a commit's root tree and its first parent's
 // (zero for a root commit), from the commit-graph file when it lists both.
 func (r *Repo) treeAndParentTree(commit string) (tree, parent plumbing.Hash, err error) {

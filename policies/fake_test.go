@@ -230,6 +230,21 @@ func (f *fakeHistory) ChangedPaths(commit string) ([]string, error) {
 	return f.changed(old, c.files), nil
 }
 
+func (f *fakeHistory) Creates(commit, path string) (bool, error) {
+	c, err := f.get(commit)
+	if err != nil {
+		return false, err
+	}
+	if _, ok := c.files[path]; !ok {
+		return false, nil
+	}
+	if len(c.Parents) == 0 {
+		return true, nil
+	}
+	_, had := f.commits[c.Parents[0]].files[path]
+	return !had, nil
+}
+
 // LineSum sums branches.LineHash over the lines of each changed file's new
 // content less its old content; binary content (a NUL) proves nothing.
 func (f *fakeHistory) LineSum(commit string) (uint64, bool, error) {

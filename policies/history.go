@@ -33,6 +33,10 @@ type History interface {
 	MayAddLines(commit string, paths, lines []string) (bool, error)
 	// ChangedPaths lists the paths a commit changes, without diffing them.
 	ChangedPaths(commit string) ([]string, error)
+	// Creates reports whether commit creates path, without diffing it:
+	// path is not in its first parent, or is there as another type of
+	// entry (its patch deletes and adds it).
+	Creates(commit, path string) (bool, error)
 	// LineSum fingerprints the lines a commit adds and removes without
 	// diffing it: commits with one patch-id have one sum. ok is false
 	// when the sum proves nothing (binary files, submodules).
