@@ -3,6 +3,7 @@ package branches
 import (
 	"math"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -69,4 +70,49 @@ func checkSubjects(t *testing.T, r *Repo, shas []string) int {
 		n++
 	}
 	return n
+}
+
+// Creates agrees with git's name-status on every changed path of every
+// commit: added (A) or retyped (T, a file become a symlink) creates,
+// modified or deleted does not; a rename is a deletion and an addition.
+func TestCreates(t *testing.T) {
+	dir := t.TempDir()
+	script(t, dir, `
+git init -q -b main
+printf 'a\n' > a; printf 'b\n' > b; git add a b; git commit -q -m one
+printf 'a2\n' > a; printf 'c\n' > c; git add a c; git commit -q -m two
+git mv b d; git commit -q -m rename
+rm c; ln -s a c; git add c; git commit -q -m retype
+git rm -q a; git commit -q -m delete
+`)
+	r, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	created := 0
+	for _, sha := range revList(t, dir, "--all") {
+		out, err := gitOut(t, dir, "diff-tree", "-r", "--root", "--no-renames", "--no-commit-id", "--name-status", sha)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range splitLines(out) {
+			status, path, _ := strings.Cut(line, "\t")
+			got, err := r.Creates(sha, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := status == "A" || status == "T"; got != want {
+				t.Errorf("Creates(%s, %s) = %v, git says %s", Short(sha), path, got, status)
+			}
+			if got {
+				created++
+			}
+		}
+		if got, err := r.Creates(sha, "never"); err != nil || got {
+			t.Errorf("Creates(%s, never) = %v, %v", Short(sha), got, err)
+		}
+	}
+	if created != 5 { // a, b, c, d, and c retyped
+		t.Errorf("%d creations, want 5", created)
+	}
 }
