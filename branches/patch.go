@@ -140,9 +140,9 @@ func (r *Repo) diff(commit string, work int) (*Patch, error) {
 	if err != nil {
 		return nil, err
 	}
-	// git's order: by path; a file whose type changes is a deletion
-	// followed by an addition, neither of them a rename candidate.
-	slices.SortStableFunc(changes, func(a, b fileChange) int { return strings.Compare(a.path, b.path) })
+	// In git's order (by path, as commitChanges gives them); a file whose
+	// type changes is a deletion followed by an addition, neither of them
+	// a rename candidate.
 	var pairs []filePair
 	for _, ch := range changes {
 		if ch.from.Mode != 0 && ch.to.Mode != 0 && typeOf(ch.from.Mode) != typeOf(ch.to.Mode) {

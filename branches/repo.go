@@ -97,8 +97,9 @@ type Repo struct {
 
 	commits       commitCache // across runs, under CacheDir
 	noCommitCache bool
-	read          commitsRead // commits read, when there is no commit cache
-	changed       sync.Map    // sha → []string, the paths it changes
+	read          commitsRead       // commits read, when there is no commit cache
+	changed       sync.Map          // sha → []string, the paths it changes
+	changes       commitChangesRead // tree diffs of commits, for the run
 	trees         trees
 
 	subjectsOnce sync.Once

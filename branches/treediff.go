@@ -326,6 +326,9 @@ func (r *Repo) object(t plumbing.ObjectType, h plumbing.Hash, limit int64) (data
 // commitChanges lists the files commit changes against its first parent
 // (against nothing for a root commit), from a diff of their trees.
 func (r *Repo) commitChanges(commit string) ([]fileChange, error) {
+	if ch, ok := r.changes.get(commit); ok {
+		return ch, nil
+	}
 	tree, parentTree, err := r.treeAndParentTree(commit)
 	if err != nil {
 		return nil, err
@@ -334,8 +337,40 @@ func (r *Repo) commitChanges(commit string) ([]fileChange, error) {
 	if err != nil {
 		return nil, fmt.Errorf("diff %s: %w", Short(commit), err)
 	}
+	// git's patch order: by path.
+	slices.SortStableFunc(changes, func(a, b fileChange) int { return strings.Compare(a.path, b.path) })
+	r.changes.put(commit, changes)
 	return changes, nil
 }
+
+// commitChangesRead keeps the tree diffs of the commits a run looked at:
+// a commit's changes are asked for its paths, its line sum, its patch,
+// the file a search follows through it and the files it creates.
+// Callers do not modify them.
+type commitChangesRead struct {
+	sync.Mutex
+	m map[string][]fileChange
+}
+
+func (c *commitChangesRead) get(commit string) ([]fileChange, bool) {
+	c.Lock()
+	defer c.Unlock()
+	ch, ok := c.m[commit]
+	return ch, ok
+}
+
+func (c *commitChangesRead) put(commit string, ch []fileChange) {
+	c.Lock()
+	defer c.Unlock()
+	if c.m == nil || len(c.m) >= maxCommitChangesRead {
+		c.m = map[string][]fileChange{}
+	}
+	c.m[commit] = ch
+}
+
+// maxCommitChangesRead bounds the tree diffs kept; past it they are
+// dropped at once.
+const maxCommitChangesRead = 1 << 16
 
 // ChangedPaths lists the paths commit changes against its first parent,
 // sorted, without reading a blob: what a patch would touch.
