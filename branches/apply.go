@@ -5,8 +5,17 @@ package branches
 // hunk. Build it once per file version with [NewText] and reuse it.
 type Text struct {
 	lines []string
-	at    map[string][]int32 // line → its positions; built when first asked
+	// at and next index the lines when first asked: where each line is
+	// first and how often it occurs, and for each line the next equal
+	// one (-1 after the last). A slice of positions per line made the
+	// texts of a util-linux plan's target files (1 MB translation
+	// catalogs) 80 MB of small objects for the collector to walk.
+	at   map[string]lineRun
+	next []int32
 }
+
+// lineRun is where a line of a Text first occurs, and how often it does.
+type lineRun struct{ first, n int32 }
 
 // NewText splits content into lines.
 func NewText(content []byte) *Text {
@@ -22,9 +31,16 @@ func (t *Text) index() {
 	if t.at != nil {
 		return
 	}
-	t.at = make(map[string][]int32, len(t.lines))
-	for i, l := range t.lines {
-		t.at[l] = append(t.at[l], int32(i))
+	t.at = make(map[string]lineRun, len(t.lines))
+	t.next = make([]int32, len(t.lines))
+	for i := len(t.lines) - 1; i >= 0; i-- {
+		r, ok := t.at[t.lines[i]]
+		if !ok {
+			r.first = -1
+		}
+		t.next[i], r.first = r.first, int32(i)
+		r.n++
+		t.at[t.lines[i]] = r
 	}
 }
 
@@ -37,12 +53,15 @@ func (t *Text) contains(block []string) bool {
 	t.index()
 	rare, k := t.at[block[0]], 0
 	for j, l := range block[1:] {
-		if len(t.at[l]) < len(rare) {
-			rare, k = t.at[l], j+1
+		if r := t.at[l]; r.n < rare.n {
+			rare, k = r, j+1
 		}
 	}
+	if rare.n == 0 {
+		return false // a line of it is nowhere
+	}
 outer:
-	for _, p := range rare {
+	for p := rare.first; p >= 0; p = t.next[p] {
 		start := int(p) - k
 		if start < 0 || start+len(block) > len(t.lines) {
 			continue
