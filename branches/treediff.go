@@ -407,10 +407,26 @@ func (r *Repo) ChangedPaths(commit string) ([]string, error) {
 // Creates reports whether commit creates path: path is not in its first
 // parent (or it has none), or is there as another type of entry, which
 // its patch shows deleted and added. It diffs trees, not files.
+//
+// A patch or single-file part already diffed answers it without a tree
+// diff: a plan after new commits has them from the patch cache.
 func (r *Repo) Creates(commit, path string) (bool, error) {
 	paths, err := r.ChangedPaths(commit)
 	if err != nil || !slices.Contains(paths, path) {
 		return false, err
+	}
+	if cc := r.cache(); cc != nil {
+		if _, ok := cc.partRef(commit, path); ok {
+			return false, nil // parts are kept for commits that create nothing
+		}
+	}
+	if p, ok := r.knownPatch(commit); ok {
+		for _, f := range p.Files {
+			if f.NewPath == path && f.OldPath != path {
+				return true, nil // added, renamed into, or retyped (added anew)
+			}
+		}
+		return false, nil
 	}
 	changes, err := r.commitChanges(commit)
 	if err != nil {

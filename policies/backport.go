@@ -93,7 +93,7 @@ type Backport struct {
 	texts      map[string]*branches.Text // path → content at targetTip, split
 	planning   bool                      // in Plan: review diffs are measured for the list's head
 	touching   map[string][]int          // path → candidates that change it; nil until needed
-	created    map[string][]int          // path → candidates that create it, once asked
+	created    map[string][]int8         // path → whether touching[path] create it: 1, -1, 0 not asked yet
 	kernels    *kernel.Needs             // nil: the kernel-too-new rule has no data
 
 	// Progress, if set, is told after each commit a plan judges.

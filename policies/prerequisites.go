@@ -102,13 +102,37 @@ func (b *Backport) renamedFrom(c branches.Commit, path string) ([]string, string
 // renameOf finds the last candidate before end that created path by
 // renaming another file: it returns that file and the candidate's index.
 func (b *Backport) renameOf(path string, end int) (string, int, error) {
-	idx, err := b.creators(path)
-	if err != nil {
+	if err := b.indexTouching(); err != nil {
 		return "", 0, err
+	}
+	idx := b.touching[path]
+	creates := b.created[path]
+	if creates == nil {
+		creates = make([]int8, len(idx))
+		if b.created == nil {
+			b.created = map[string][]int8{}
+		}
+		b.created[path] = creates
 	}
 	for k := len(idx) - 1; k >= 0; k-- {
 		i := idx[k]
 		if i >= end {
+			continue
+		}
+		// Only a commit that creates path can have renamed a file to it;
+		// most commits that touch it only change it. Asking costs a tree
+		// diff (or a cached patch), not the whole patch it cost before.
+		if creates[k] == 0 {
+			ok, err := b.h.Creates(b.candidates[i].Hash, path)
+			if err != nil {
+				return "", 0, err
+			}
+			creates[k] = -1
+			if ok {
+				creates[k] = 1
+			}
+		}
+		if creates[k] < 0 {
 			continue
 		}
 		p, err := b.h.Patch(b.candidates[i].Hash)
@@ -140,35 +164,6 @@ func (b *Backport) renameOf(path string, end int) (string, int, error) {
 		return best, i, nil // the newest creation decides
 	}
 	return "", 0, nil
-}
-
-// creators returns the candidates that create path (see History.Creates),
-// in order, once per path: a rank looks for the rename behind every file
-// missing on the target that a review commit changes, and only the
-// commits that create it can be that rename; the others (hundreds, for a
-// file changed often) were each diffed whole before.
-func (b *Backport) creators(path string) ([]int, error) {
-	if idx, ok := b.created[path]; ok {
-		return idx, nil
-	}
-	if err := b.indexTouching(); err != nil {
-		return nil, err
-	}
-	var idx []int
-	for _, i := range b.touching[path] {
-		ok, err := b.h.Creates(b.candidates[i].Hash, path)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			idx = append(idx, i)
-		}
-	}
-	if b.created == nil {
-		b.created = map[string][]int{}
-	}
-	b.created[path] = idx
-	return idx, nil
 }
 
 // indexTouching indexes the candidates by the paths they change, once.
