@@ -20,7 +20,7 @@ import (
 // its body: a corrupt or foreign file is ignored and rewritten.
 
 const (
-	commitCacheFormat = "tiered-commits-v3"
+	commitCacheFormat = "tiered-commits-v4"
 	commitCacheMax    = 200000 // entries kept (about 80 MB); beyond, new commits are not added
 )
 
@@ -28,6 +28,9 @@ type commitEntry struct {
 	Commit   Commit // zero until read: Hash is ""
 	Paths    []string
 	HasPaths bool
+	// Created are the paths among Paths the commit creates (see
+	// Repo.Creates), known with them.
+	Created []string
 	// The patch (patchcache.go): its patch-id, "" until computed, and
 	// its record in the patches file, if PatchLen > 0.
 	PatchID  string
@@ -72,7 +75,7 @@ func (e *commitEntry) merge(x *commitEntry) {
 		e.Commit = x.Commit
 	}
 	if !e.HasPaths && x.HasPaths {
-		e.Paths, e.HasPaths = x.Paths, true
+		e.Paths, e.Created, e.HasPaths = x.Paths, x.Created, true
 	}
 	if e.PatchLen == 0 && x.PatchLen > 0 {
 		e.PatchAt, e.PatchLen, e.PatchSum = x.PatchAt, x.PatchLen, x.PatchSum
@@ -175,7 +178,7 @@ func (c *commitCache) entryFor(commit string) *commitEntry {
 	return e
 }
 
-func (c *commitCache) putPaths(hash string, paths []string) {
+func (c *commitCache) putPaths(hash string, paths, created []string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e := c.entryFor(hash)
@@ -185,7 +188,7 @@ func (c *commitCache) putPaths(hash string, paths []string) {
 	if e.HasPaths {
 		return
 	}
-	e.Paths, e.HasPaths = paths, true
+	e.Paths, e.Created, e.HasPaths = paths, created, true
 	c.changed[hash] = true
 }
 

@@ -17,7 +17,7 @@ func TestEntryCodec(t *testing.T) {
 			Author: "A U Thor <a@example.org>", Committer: "C O Mitter <c@example.org>", When: when,
 			Subject: "libbpf: fix a leak", Message: "libbpf: fix a leak\n\nFixes: 123456789012 (\"x\")\n",
 		},
-		Paths: []string{"src/libbpf.c", "src/libbpf.h"}, HasPaths: true,
+		Paths: []string{"src/libbpf.c", "src/libbpf.h"}, HasPaths: true, Created: []string{"src/libbpf.h"},
 		PatchID: "abcdef", PatchAt: 1 << 33, PatchLen: 4096, PatchSum: 0xdeadbeef,
 		LineSum: 0xfedcba9876543210, LineSumOK: true, LineSumV: lineSumVersion,
 		Parts: map[string]recordRef{

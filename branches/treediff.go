@@ -375,69 +375,54 @@ const maxCommitChangesRead = 1 << 16
 // ChangedPaths lists the paths commit changes against its first parent,
 // sorted, without reading a blob: what a patch would touch.
 func (r *Repo) ChangedPaths(commit string) ([]string, error) {
-	if p, ok := r.changed.Load(commit); ok {
-		return p.([]string), nil
-	}
-	cc := r.cache()
-	if cc != nil {
-		if e, ok := cc.get(commit); ok && e.HasPaths {
-			r.changed.Store(commit, e.Paths)
-			return e.Paths, nil
-		}
-	}
-	changes, err := r.commitChanges(commit)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]string, 0, len(changes))
-	for _, ch := range changes {
-		if len(out) == 0 || out[len(out)-1] != ch.path {
-			out = append(out, ch.path)
-		}
-	}
-	slices.Sort(out)
-	out = slices.Compact(out)
-	r.changed.Store(commit, out)
-	if cc != nil {
-		cc.putPaths(commit, out)
-	}
-	return out, nil
+	cp, err := r.changedPaths(commit)
+	return cp.paths, err
 }
 
 // Creates reports whether commit creates path: path is not in its first
 // parent (or it has none), or is there as another type of entry, which
-// its patch shows deleted and added. It diffs trees, not files.
-//
-// A patch or single-file part already diffed answers it without a tree
-// diff: a plan after new commits has them from the patch cache.
+// its patch shows deleted and added. It is known with the paths commit
+// changes, without reading a blob.
 func (r *Repo) Creates(commit, path string) (bool, error) {
-	paths, err := r.ChangedPaths(commit)
-	if err != nil || !slices.Contains(paths, path) {
-		return false, err
+	cp, err := r.changedPaths(commit)
+	return slices.Contains(cp.created, path), err
+}
+
+// changedPaths are the paths a commit changes, sorted, and those of them
+// it creates.
+type changedPaths struct{ paths, created []string }
+
+func (r *Repo) changedPaths(commit string) (changedPaths, error) {
+	if cp, ok := r.changed.Load(commit); ok {
+		return cp.(changedPaths), nil
 	}
-	if cc := r.cache(); cc != nil {
-		if _, ok := cc.partRef(commit, path); ok {
-			return false, nil // parts are kept for commits that create nothing
+	cc := r.cache()
+	if cc != nil {
+		if e, ok := cc.get(commit); ok && e.HasPaths {
+			cp := changedPaths{e.Paths, e.Created}
+			r.changed.Store(commit, cp)
+			return cp, nil
 		}
-	}
-	if p, ok := r.knownPatch(commit); ok {
-		for _, f := range p.Files {
-			if f.NewPath == path && f.OldPath != path {
-				return true, nil // added, renamed into, or retyped (added anew)
-			}
-		}
-		return false, nil
 	}
 	changes, err := r.commitChanges(commit)
 	if err != nil {
-		return false, err
+		return changedPaths{}, err
 	}
+	var cp changedPaths
+	cp.paths = make([]string, 0, len(changes))
 	for _, ch := range changes {
-		if ch.path == path && ch.to.Mode != 0 && (ch.from.Mode == 0 || typeOf(ch.from.Mode) != typeOf(ch.to.Mode)) {
-			return true, nil
+		cp.paths = append(cp.paths, ch.path)
+		if ch.to.Mode != 0 && (ch.from.Mode == 0 || typeOf(ch.from.Mode) != typeOf(ch.to.Mode)) {
+			cp.created = append(cp.created, ch.path)
 		}
 	}
-	return false, nil
+	slices.Sort(cp.paths)
+	cp.paths = slices.Compact(cp.paths)
+	r.changed.Store(commit, cp)
+	if cc != nil {
+		cc.putPaths(commit, cp.paths, cp.created)
+	}
+	return cp, nil
 }
 
 // treeAndParentTree returns a commit's root tree and its first parent's
