@@ -98,7 +98,7 @@ type Repo struct {
 	commits       commitCache // across runs, under CacheDir
 	noCommitCache bool
 	read          commitsRead       // commits read, when there is no commit cache
-	changed       sync.Map          // sha → changedPaths: the paths it changes, and creates
+	changed       pathsRead         // the paths commits change and create, for the run
 	changes       commitChangesRead // tree diffs of commits, for the run
 	trees         trees
 

@@ -392,15 +392,39 @@ func (r *Repo) Creates(commit, path string) (bool, error) {
 // it creates.
 type changedPaths struct{ paths, created []string }
 
+// pathsRead keeps the changedPaths of the commits a run looked at: a plan
+// asks for a candidate's a dozen times (a sync.Map's boxing of keys and
+// values cost a twentieth of a plan after one new commit).
+type pathsRead struct {
+	sync.Mutex
+	m map[string]changedPaths
+}
+
+func (c *pathsRead) get(commit string) (changedPaths, bool) {
+	c.Lock()
+	defer c.Unlock()
+	cp, ok := c.m[commit]
+	return cp, ok
+}
+
+func (c *pathsRead) put(commit string, cp changedPaths) {
+	c.Lock()
+	defer c.Unlock()
+	if c.m == nil {
+		c.m = map[string]changedPaths{}
+	}
+	c.m[commit] = cp
+}
+
 func (r *Repo) changedPaths(commit string) (changedPaths, error) {
-	if cp, ok := r.changed.Load(commit); ok {
-		return cp.(changedPaths), nil
+	if cp, ok := r.changed.get(commit); ok {
+		return cp, nil
 	}
 	cc := r.cache()
 	if cc != nil {
 		if e, ok := cc.get(commit); ok && e.HasPaths {
 			cp := changedPaths{e.Paths, e.Created}
-			r.changed.Store(commit, cp)
+			r.changed.put(commit, cp)
 			return cp, nil
 		}
 	}
@@ -418,7 +442,7 @@ func (r *Repo) changedPaths(commit string) (changedPaths, error) {
 	}
 	slices.Sort(cp.paths)
 	cp.paths = slices.Compact(cp.paths)
-	r.changed.Store(commit, cp)
+	r.changed.put(commit, cp)
 	if cc != nil {
 		cc.putPaths(commit, cp.paths, cp.created)
 	}
