@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 )
 
 // PatchOf returns the part of commit's patch (see [Repo.Patch]) that
@@ -86,7 +85,7 @@ func (r *Repo) PatchOf(commit string, paths []string) (*Patch, error) {
 // part returns the change of one file of commit that PatchOf diffed
 // alone, from memory or the patch cache.
 func (r *Repo) part(commit, path string) (FilePatch, bool) {
-	if f, ok := r.parts.get(commit, path); ok {
+	if f, ok := r.parts.get(commit + "\x00" + path); ok {
 		return f, true
 	}
 	cc := r.cache()
@@ -101,42 +100,20 @@ func (r *Repo) part(commit, path string) (FilePatch, bool) {
 	if !ok || len(p.Files) != 1 {
 		return FilePatch{}, false
 	}
-	r.parts.put(commit, path, p.Files[0])
+	r.parts.put(commit+"\x00"+path, p.Files[0], maxPatchParts)
 	return p.Files[0], true
 }
 
 func (r *Repo) putPart(commit string, f FilePatch) {
-	r.parts.put(commit, f.NewPath, f)
+	r.parts.put(commit+"\x00"+f.NewPath, f, maxPatchParts)
 	if cc := r.cache(); cc != nil {
 		cc.writePart(commit, f)
 	}
 }
 
-// patchParts keeps the files of patches PatchOf diffed alone, by commit
-// and path: a search for the commits that introduced lines reads the
-// same commits for one file again and again.
-type patchParts struct {
-	sync.Mutex
-	m map[string]FilePatch
-}
-
-func (c *patchParts) get(commit, path string) (FilePatch, bool) {
-	c.Lock()
-	defer c.Unlock()
-	f, ok := c.m[commit+"\x00"+path]
-	return f, ok
-}
-
-func (c *patchParts) put(commit, path string, f FilePatch) {
-	c.Lock()
-	defer c.Unlock()
-	if c.m == nil || len(c.m) >= maxPatchParts {
-		c.m = map[string]FilePatch{}
-	}
-	c.m[commit+"\x00"+path] = f
-}
-
-// maxPatchParts bounds the parts kept; past it they are dropped at once.
+// maxPatchParts bounds the parts of patches kept in memory (Repo.parts):
+// a search for the commits that introduced lines reads the same commits
+// for one file again and again.
 const maxPatchParts = 1 << 16
 
 // knownPatch returns commit's patch when it is in memory or in the

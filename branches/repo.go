@@ -88,18 +88,18 @@ type Repo struct {
 	r   *git.Repository
 	dir string
 
-	patches   patchMemory // recent patches (patchcache.go)
-	texts     textCache   // split text blobs, across patches
-	sums      lineSums    // blobs' line sums (linesum.go)
-	parts     patchParts  // parts of patches (patchof.go)
-	fileCache fileCache   // small files read, across runs (filecache.go)
-	notes     notes       // callers' notes on commits (notes.go)
+	patches   patchMemory        // recent patches (patchcache.go)
+	texts     textCache          // split text blobs, across patches
+	sums      lineSums           // blobs' line sums (linesum.go)
+	parts     runMemo[FilePatch] // parts of patches by commit and path (patchof.go)
+	fileCache fileCache          // small files read, across runs (filecache.go)
+	notes     notes              // callers' notes on commits (notes.go)
 
 	commits       commitCache // across runs, under CacheDir
 	noCommitCache bool
-	read          commitsRead       // commits read, when there is no commit cache
-	changed       pathsRead         // the paths commits change and create, for the run
-	changes       commitChangesRead // tree diffs of commits, for the run
+	read          runMemo[Commit]       // commits read, when there is no commit cache
+	changed       runMemo[changedPaths] // the paths commits change and create
+	changes       runMemo[[]fileChange] // tree diffs of commits
 	trees         trees
 
 	subjectsOnce sync.Once
@@ -260,35 +260,13 @@ func (r *Repo) Commit(hash string) (Commit, error) {
 	if cc != nil {
 		cc.putCommit(x)
 	} else {
-		r.read.put(x)
+		r.read.put(x.Hash, x, maxCommitsRead)
 	}
 	return x, nil
 }
 
-// commitsRead keeps the commits read in a run without the commit cache:
-// a plan reads each of its candidates three or four times.
-type commitsRead struct {
-	sync.Mutex
-	m map[string]Commit
-}
-
-func (c *commitsRead) get(hash string) (Commit, bool) {
-	c.Lock()
-	defer c.Unlock()
-	x, ok := c.m[hash]
-	return x, ok
-}
-
-func (c *commitsRead) put(x Commit) {
-	c.Lock()
-	defer c.Unlock()
-	if c.m == nil || len(c.m) >= maxCommitsRead {
-		c.m = map[string]Commit{}
-	}
-	c.m[x.Hash] = x
-}
-
-// maxCommitsRead bounds the commits kept; past it they are dropped at once.
+// maxCommitsRead bounds the commits a run without the commit cache keeps
+// (Repo.read): a plan reads each of its candidates three or four times.
 const maxCommitsRead = 1 << 16
 
 func toCommit(c *object.Commit) Commit {

@@ -339,37 +339,13 @@ func (r *Repo) commitChanges(commit string) ([]fileChange, error) {
 	}
 	// git's patch order: by path.
 	slices.SortStableFunc(changes, func(a, b fileChange) int { return strings.Compare(a.path, b.path) })
-	r.changes.put(commit, changes)
+	r.changes.put(commit, changes, maxCommitChangesRead)
 	return changes, nil
 }
 
-// commitChangesRead keeps the tree diffs of the commits a run looked at:
-// a commit's changes are asked for its paths, its line sum, its patch,
-// the file a search follows through it and the files it creates.
-// Callers do not modify them.
-type commitChangesRead struct {
-	sync.Mutex
-	m map[string][]fileChange
-}
-
-func (c *commitChangesRead) get(commit string) ([]fileChange, bool) {
-	c.Lock()
-	defer c.Unlock()
-	ch, ok := c.m[commit]
-	return ch, ok
-}
-
-func (c *commitChangesRead) put(commit string, ch []fileChange) {
-	c.Lock()
-	defer c.Unlock()
-	if c.m == nil || len(c.m) >= maxCommitChangesRead {
-		c.m = map[string][]fileChange{}
-	}
-	c.m[commit] = ch
-}
-
-// maxCommitChangesRead bounds the tree diffs kept; past it they are
-// dropped at once.
+// maxCommitChangesRead bounds the tree diffs a run keeps (Repo.changes):
+// a commit's changes are asked for its paths, its line sum, its patch
+// and the file a search follows through it.
 const maxCommitChangesRead = 1 << 16
 
 // ChangedPaths lists the paths commit changes against its first parent,
@@ -392,29 +368,9 @@ func (r *Repo) Creates(commit, path string) (bool, error) {
 // it creates.
 type changedPaths struct{ paths, created []string }
 
-// pathsRead keeps the changedPaths of the commits a run looked at: a plan
-// asks for a candidate's a dozen times (a sync.Map's boxing of keys and
-// values cost a twentieth of a plan after one new commit).
-type pathsRead struct {
-	sync.Mutex
-	m map[string]changedPaths
-}
-
-func (c *pathsRead) get(commit string) (changedPaths, bool) {
-	c.Lock()
-	defer c.Unlock()
-	cp, ok := c.m[commit]
-	return cp, ok
-}
-
-func (c *pathsRead) put(commit string, cp changedPaths) {
-	c.Lock()
-	defer c.Unlock()
-	if c.m == nil {
-		c.m = map[string]changedPaths{}
-	}
-	c.m[commit] = cp
-}
+// maxPathsRead bounds the changedPaths a run keeps (Repo.changed): a plan
+// asks for a candidate's a dozen times.
+const maxPathsRead = 1 << 20
 
 func (r *Repo) changedPaths(commit string) (changedPaths, error) {
 	if cp, ok := r.changed.get(commit); ok {
@@ -424,7 +380,7 @@ func (r *Repo) changedPaths(commit string) (changedPaths, error) {
 	if cc != nil {
 		if e, ok := cc.get(commit); ok && e.HasPaths {
 			cp := changedPaths{e.Paths, e.Created}
-			r.changed.put(commit, cp)
+			r.changed.put(commit, cp, maxPathsRead)
 			return cp, nil
 		}
 	}
@@ -442,7 +398,7 @@ func (r *Repo) changedPaths(commit string) (changedPaths, error) {
 	}
 	slices.Sort(cp.paths)
 	cp.paths = slices.Compact(cp.paths)
-	r.changed.put(commit, cp)
+	r.changed.put(commit, cp, maxPathsRead)
 	if cc != nil {
 		cc.putPaths(commit, cp.paths, cp.created)
 	}
