@@ -18,6 +18,11 @@
 //   - [Hunks] groups the edits into unified-diff hunks: a given number of
 //     context lines, changes at most twice that apart in one hunk, and
 //     removals of a change before its additions.
+//   - [Cut] takes the [Window] of two large texts that differ in a few
+//     places: only the lines around the differences are split and
+//     diffed, the rest scanned for how often the window's lines occur;
+//     [Window.Diff] says when compaction came too near the window's edge
+//     for its edits to be those of the whole texts.
 //
 // It also holds the content similarity of git's rename detection
 // (diffcore-delta): [CountSpans] and [Copied] estimate how many bytes of one
