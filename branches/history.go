@@ -241,13 +241,13 @@ func murmur3(seed uint32, s string) uint32 {
 // knownPaths returns the paths commit changes when they are known without
 // a tree diff: computed before in this process or kept in the commit cache.
 func (r *Repo) knownPaths(commit string) ([]string, bool) {
-	if cp, ok := r.changed.get(commit); ok {
-		return cp.paths, true
-	}
 	if cc := r.cache(); cc != nil {
 		if e, ok := cc.get(commit); ok && e.HasPaths {
 			return e.Paths, true
 		}
+	}
+	if cp, ok := r.changed.get(commit); ok {
+		return cp.paths, true
 	}
 	return nil, false
 }

@@ -373,16 +373,16 @@ type changedPaths struct{ paths, created []string }
 const maxPathsRead = 1 << 20
 
 func (r *Repo) changedPaths(commit string) (changedPaths, error) {
-	if cp, ok := r.changed.get(commit); ok {
-		return cp, nil
-	}
+	// The commit cache first: a plan after new commits finds every
+	// candidate's there, and one lookup in it is all it costs.
 	cc := r.cache()
 	if cc != nil {
 		if e, ok := cc.get(commit); ok && e.HasPaths {
-			cp := changedPaths{e.Paths, e.Created}
-			r.changed.put(commit, cp, maxPathsRead)
-			return cp, nil
+			return changedPaths{e.Paths, e.Created}, nil
 		}
+	}
+	if cp, ok := r.changed.get(commit); ok {
+		return cp, nil
 	}
 	changes, err := r.commitChanges(commit)
 	if err != nil {
