@@ -215,12 +215,11 @@ func Verdicts(w io.Writer, vs []policies.Verdict, long bool) {
 		}
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
+	spaces := strings.Repeat(" ", max(width[0], width[1], width[2])+2)
 	for _, r := range rows {
 		for j := range width {
 			bw.WriteString(r[j])
-			for range width[j] + 2 - utf8.RuneCountInString(r[j]) {
-				bw.WriteByte(' ')
-			}
+			bw.WriteString(spaces[:width[j]+2-utf8.RuneCountInString(r[j])])
 		}
 		bw.WriteString(r[3])
 		bw.WriteByte('\n')
