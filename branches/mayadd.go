@@ -14,8 +14,8 @@ import (
 //
 // It is certain when each of the files among paths that commit changes
 // was diffed alone before: [Repo.PatchOf] keeps such parts in the patch
-// cache only for commits that add, remove and retype no file, and with
-// each the hashes of the lines it adds. A line whose hash none of them
+// cache only for files a commit modifies (neither adds, deletes nor
+// retypes), and with each the hashes of the lines it adds. A line whose hash none of them
 // has is added by none (a hash shared by two lines only answers true).
 func (r *Repo) MayAddLines(commit string, paths, lines []string) (bool, error) {
 	changed, err := r.ChangedPaths(commit)

@@ -6,8 +6,9 @@ import (
 )
 
 // MayAddLines rules a commit out only from a part kept in the patch
-// cache: never one whose part adds the line, never one that adds a file
-// (no part is kept), never without a cache.
+// cache: never one whose part adds the line, never one that adds or
+// deletes one of the paths (no part is kept for it), never without a
+// cache. A file added elsewhere in the commit does not matter.
 func TestMayAddLines(t *testing.T) {
 	dir := t.TempDir()
 	script(t, dir, `
@@ -35,8 +36,10 @@ printf 'a\nB\nc\nd\n' > f; printf 'new\n' > h; git add f h; git commit -q -m add
 		t.Error("ruled out before its part was diffed")
 	}
 	for _, c := range []string{modify, add} {
-		if _, err := r.PatchOf(c, f); err != nil {
-			t.Fatal(err)
+		for _, path := range []string{"f", "h"} {
+			if _, err := r.PatchOf(c, []string{path}); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	for _, tc := range []struct {
@@ -50,7 +53,10 @@ printf 'a\nB\nc\nd\n' > f; printf 'new\n' > h; git add f h; git commit -q -m add
 		{modify, f, []string{"b"}, false},      // the line it removes
 		{modify, f, nil, false},                // creates nothing
 		{modify, []string{"h"}, []string{"B"}, false},
-		{add, f, []string{"a"}, true}, // adds a file: no part kept
+		{add, f, []string{"d"}, true},             // the line it adds to f
+		{add, f, []string{"a"}, false},            // adds h, but only context of f
+		{add, []string{"h"}, []string{"x"}, true}, // creates h: no part kept
+		{add, []string{"f", "h"}, nil, true},      // creates one of them
 	} {
 		if got := may(r, tc.commit, tc.paths, tc.lines...); got != tc.want {
 			t.Errorf("MayAddLines(%.7s, %v, %q) = %v, want %v", tc.commit, tc.paths, tc.lines, got, tc.want)

@@ -7,12 +7,14 @@ import (
 )
 
 // PatchOf returns the part of commit's patch (see [Repo.Patch]) that
-// changes paths: the files whose old or new path is one of them. A
-// commit that adds or removes no file has no renames, so each of its
-// files is diffed alone and only those are; otherwise, or when the whole
-// patch is at hand, it is the whole patch filtered. Looking for the
-// commit that introduced a line of one file, a plan reads hundreds of
-// commits that change many files besides it.
+// changes paths: the files whose old or new path is one of them. A file
+// of paths that the commit modifies (neither adds, deletes nor retypes)
+// is no rename's source or destination (git pairs deleted files with
+// added ones), so such files are diffed alone and only they are; when
+// the commit adds, deletes or retypes one of paths, or the whole patch is
+// at hand, it is the whole patch filtered. Looking for the commit that
+// introduced a line of one file, a plan reads hundreds of commits that
+// change many files besides it (a translation update, a new directory).
 func (r *Repo) PatchOf(commit string, paths []string) (*Patch, error) {
 	if p, ok := r.knownPatch(commit); ok {
 		return p.only(paths), nil
@@ -31,7 +33,7 @@ func (r *Repo) PatchOf(commit string, paths []string) (*Patch, error) {
 	if len(want) == 0 {
 		return p, nil
 	}
-	// Parts are kept only for commits that add and remove no file.
+	// Parts are kept only for files a commit modifies.
 	for _, path := range want {
 		f, ok := r.part(commit, path)
 		if !ok {
@@ -49,6 +51,9 @@ func (r *Repo) PatchOf(commit string, paths []string) (*Patch, error) {
 	}
 	var mine []fileChange
 	for _, ch := range changes {
+		if !slices.Contains(paths, ch.path) {
+			continue
+		}
 		if ch.from.Mode == 0 || ch.to.Mode == 0 || typeOf(ch.from.Mode) != typeOf(ch.to.Mode) {
 			p, err := r.Patch(commit) // a rename or type change: git's pairing
 			if err != nil {
@@ -56,9 +61,7 @@ func (r *Repo) PatchOf(commit string, paths []string) (*Patch, error) {
 			}
 			return p.only(paths), nil
 		}
-		if slices.Contains(paths, ch.path) {
-			mine = append(mine, ch)
-		}
+		mine = append(mine, ch)
 	}
 	if len(mine) == len(changes) { // all of it: keep it whole
 		return r.Patch(commit)

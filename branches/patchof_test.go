@@ -71,8 +71,9 @@ func TestPatchOfRealLibbpf(t *testing.T) {
 	t.Logf("%d files of %d commits", checkPatchOf(t, dir, shas), len(shas))
 }
 
-// A commit that only modifies files is diffed for the asked path alone;
-// one that adds a file is diffed whole (a rename may pair it).
+// A file a commit modifies is diffed alone, even when the commit adds
+// another; a file it adds is diffed with the whole patch (a rename may
+// pair it).
 func TestPatchOfDiffsOnlyWhatItMust(t *testing.T) {
 	dir := t.TempDir()
 	script(t, dir, `
@@ -81,22 +82,29 @@ printf 'a\nb\n' > f; printf 'x\n' > g; git add f g; git commit -q -m one
 printf 'a\nB\n' > f; printf 'X\n' > g; git add f g; git commit -q -m modify
 printf 'a\nB\nc\n' > f; printf 'new\n' > h; git add f h; git commit -q -m add
 `)
-	r, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.noCommitCache = true
-	for rev, whole := range map[string]bool{"HEAD~1": false, "HEAD": true} {
-		sha, _ := gitOut(t, dir, "rev-parse", rev)
-		p, err := r.PatchOf(sha, []string{"f"})
+	for _, tc := range []struct {
+		rev, path string
+		whole     bool
+	}{
+		{"HEAD~1", "f", false},
+		{"HEAD", "f", false}, // h is added, f only modified
+		{"HEAD", "h", true},
+	} {
+		r, err := Open(dir)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(p.Files) != 1 || p.Files[0].NewPath != "f" {
-			t.Errorf("PatchOf(%s, f): files %+v", rev, p.Files)
+		r.noCommitCache = true
+		sha, _ := gitOut(t, dir, "rev-parse", tc.rev)
+		p, err := r.PatchOf(sha, []string{tc.path})
+		if err != nil {
+			t.Fatal(err)
 		}
-		if _, ok := r.patches.get(sha); ok != whole {
-			t.Errorf("PatchOf(%s, f): whole patch diffed %v, want %v", rev, ok, whole)
+		if len(p.Files) != 1 || p.Files[0].NewPath != tc.path {
+			t.Errorf("PatchOf(%s, %s): files %+v", tc.rev, tc.path, p.Files)
+		}
+		if _, ok := r.patches.get(sha); ok != tc.whole {
+			t.Errorf("PatchOf(%s, %s): whole patch diffed %v, want %v", tc.rev, tc.path, ok, tc.whole)
 		}
 	}
 }
