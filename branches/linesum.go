@@ -1,8 +1,8 @@
 package branches
 
 import (
-	"bytes"
 	"sync"
+	"unsafe"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -116,45 +116,12 @@ func (r *Repo) textBlob(id plumbing.Hash) ([]byte, bool, error) {
 	return data, true, nil
 }
 
-// commonPrefix returns how many bytes a and b begin with alike, comparing
-// a chunk at a time first.
-func commonPrefix(a, b []byte) int {
-	n := min(len(a), len(b))
-	p := 0
-	for p+chunk <= n && bytes.Equal(a[p:p+chunk], b[p:p+chunk]) {
-		p += chunk
-	}
-	for p < n && a[p] == b[p] {
-		p++
-	}
-	return p
-}
-
-// chunk is how many bytes commonPrefix and middles compare at once.
-const chunk = 256
-
 // middles returns what is left of a and b without the whole lines they
-// both begin with and both end with.
+// both begin with and both end with (xdiff.Middles).
 func middles(a, b []byte) ([]byte, []byte) {
-	p := commonPrefix(a, b)
-	p = bytes.LastIndexByte(a[:p], '\n') + 1 // whole lines only
-	a, b = a[p:], b[p:]
-	n := min(len(a), len(b))
-	s := 0
-	for s+chunk <= n && bytes.Equal(a[len(a)-s-chunk:len(a)-s], b[len(b)-s-chunk:len(b)-s]) {
-		s += chunk
-	}
-	for s < n && a[len(a)-1-s] == b[len(b)-1-s] {
-		s++
-	}
-	// The common tail starts after a newline inside it: before that, a
-	// line of it may begin differently in a and b.
-	if i := bytes.IndexByte(a[len(a)-s:], '\n'); i >= 0 {
-		s -= i + 1
-	} else {
-		s = 0
-	}
-	return a[:len(a)-s], b[:len(b)-s]
+	// The strings alias the read-only blobs, as fill's lines do.
+	head, tail := xdiff.Middles(unsafe.String(unsafe.SliceData(a), len(a)), unsafe.String(unsafe.SliceData(b), len(b)))
+	return a[head : len(a)-tail], b[head : len(b)-tail]
 }
 
 // lineSums remembers blobs' line sums: a file's new blob in one commit is

@@ -44,16 +44,7 @@ func cut(a, b string, margin, minCut int) (Window, bool) {
 	if len(a) < minCut || len(b) < minCut {
 		return Window{}, false
 	}
-	p := commonPrefix(a, b)
-	p = strings.LastIndexByte(a[:p], '\n') + 1 // whole lines only
-	s := commonSuffix(a[p:], b[p:])
-	// The common tail starts after a newline inside it: before that, a
-	// line of it may begin differently in a and b.
-	if i := strings.IndexByte(a[len(a)-s:], '\n'); i >= 0 {
-		s -= i + 1
-	} else {
-		s = 0
-	}
+	p, s := Middles(a, b)
 
 	// Keep margin lines on each side of the differing part.
 	head := p
@@ -118,6 +109,24 @@ func (w *Window) Diff(work int) (edits []Edit, ok, fits bool) {
 		}
 	}
 	return script(x, y), true, true
+}
+
+// Middles returns how many bytes of whole lines a and b begin with alike
+// (head) and end with alike after those (tail): what is left between
+// them, a[head:len(a)-tail] and b[head:len(b)-tail], is where they
+// differ. The bytes are compared a chunk at a time.
+func Middles(a, b string) (head, tail int) {
+	head = commonPrefix(a, b)
+	head = strings.LastIndexByte(a[:head], '\n') + 1 // whole lines only
+	tail = commonSuffix(a[head:], b[head:])
+	// The common tail starts after a newline inside it: before that, a
+	// line of it may begin differently in a and b.
+	if i := strings.IndexByte(a[len(a)-tail:], '\n'); i >= 0 {
+		tail -= i + 1
+	} else {
+		tail = 0
+	}
+	return head, tail
 }
 
 // outside is what a diff of a window needs to know of the lines outside
