@@ -20,14 +20,6 @@ git init -q -b main
 printf 'one\n' > small; printf '%s' "`+big+`" > big; git add small big; git commit -q -m one
 `)
 	head, _ := gitOut(t, dir, "rev-parse", "HEAD")
-	open := func() *Repo {
-		t.Helper()
-		r, err := Open(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r
-	}
 	read := func(r *Repo, path string) string {
 		t.Helper()
 		data, err := r.ReadFile(head, path)
@@ -38,7 +30,7 @@ printf 'one\n' > small; printf '%s' "`+big+`" > big; git add small big; git comm
 	}
 	store := filepath.Join(gitDir(t, dir), "tiered", "files")
 
-	r := open()
+	r := openRepo(t, dir)
 	r.DisableCommitCache()
 	read(r, "small")
 	r.SaveCache()
@@ -46,7 +38,7 @@ printf 'one\n' > small; printf '%s' "`+big+`" > big; git add small big; git comm
 		t.Fatal("--no-cache wrote a file cache")
 	}
 
-	r = open()
+	r = openRepo(t, dir)
 	if got := read(r, "small"); got != "one\n" {
 		t.Fatalf("small = %q", got)
 	}
@@ -59,7 +51,7 @@ printf 'one\n' > small; printf '%s' "`+big+`" > big; git add small big; git comm
 	if err := r.SaveCache(); err != nil {
 		t.Fatal(err)
 	}
-	r = open()
+	r = openRepo(t, dir)
 	fc := r.fileStore()
 	root, _ := r.rootTree(head)
 	if _, ok := fc.get(root, "small"); !ok {
@@ -72,18 +64,18 @@ printf 'one\n' > small; printf '%s' "`+big+`" > big; git add small big; git comm
 	fc.m[fileKey(root, "small")] = []byte("forged\n")
 	fc.changed = true
 	r.SaveCache()
-	if got := read(open(), "small"); got != "forged\n" {
+	if got := read(openRepo(t, dir), "small"); got != "forged\n" {
 		t.Errorf("small = %q from a cache holding a forged entry", got)
 	}
 	// The caller may change what it got.
-	r = open()
+	r = openRepo(t, dir)
 	data, _ := r.ReadFile(head, "small")
 	data[0] = 'X'
 	if got := read(r, "small"); got != "forged\n" {
 		t.Errorf("a caller's change reached the cache: %q", got)
 	}
 	// Past the bound, only what a run read stays.
-	r = open()
+	r = openRepo(t, dir)
 	fc = r.fileStore()
 	fc.m["stale"] = []byte(strings.Repeat("s", fileCacheBytes))
 	fc.bytes += len("stale") + fileCacheBytes
@@ -91,7 +83,7 @@ printf 'one\n' > small; printf '%s' "`+big+`" > big; git add small big; git comm
 	r.ReadFile(head, "absent")
 	fc.changed = true
 	r.SaveCache()
-	fc = open().fileStore()
+	fc = openRepo(t, dir).fileStore()
 	if _, ok := fc.m["stale"]; ok {
 		t.Error("an entry no run read survived the cache's bound")
 	}
@@ -99,7 +91,7 @@ printf 'one\n' > small; printf '%s' "`+big+`" > big; git add small big; git comm
 		t.Error("the entry this run read was dropped")
 	}
 	// Nothing is added past twice the bound.
-	r = open()
+	r = openRepo(t, dir)
 	fc = r.fileStore()
 	fc.bytes = 2 * fileCacheBytes
 	delete(fc.m, fileKey(root, "small"))
@@ -111,7 +103,7 @@ printf 'one\n' > small; printf '%s' "`+big+`" > big; git add small big; git comm
 	raw, _ := os.ReadFile(store)
 	raw[len(raw)-1] ^= 0xff
 	os.WriteFile(store, raw, 0o644)
-	if got := read(open(), "small"); got != "one\n" {
+	if got := read(openRepo(t, dir), "small"); got != "one\n" {
 		t.Errorf("small = %q from a corrupt cache", got)
 	}
 }

@@ -3,7 +3,6 @@ package branches
 import (
 	"bytes"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -102,10 +101,7 @@ chmod +x g; git add g; git commit -q -m mode
 }
 
 func TestLineSumRealLibbpf(t *testing.T) {
-	dir := os.Getenv("TIERED_LIBBPF")
-	if dir == "" {
-		t.Skip("set TIERED_LIBBPF to a libbpf/libbpf clone to run")
-	}
+	dir := libbpfClone(t)
 	if testing.Short() {
 		t.Skip("the whole libbpf history: not in -short")
 	}

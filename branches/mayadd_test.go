@@ -1,7 +1,6 @@
 package branches
 
 import (
-	"os"
 	"testing"
 )
 
@@ -76,10 +75,7 @@ printf 'a\nB\nc\nd\n' > f; printf 'new\n' > h; git add f h; git commit -q -m add
 // Never a false "no": on real libbpf history, every line a kept part
 // adds is one MayAddLines says the commit may add.
 func TestMayAddLinesRealLibbpf(t *testing.T) {
-	dir := os.Getenv("TIERED_LIBBPF")
-	if dir == "" {
-		t.Skip("set TIERED_LIBBPF to a libbpf/libbpf clone to run")
-	}
+	dir := libbpfClone(t)
 	if testing.Short() {
 		t.Skip("libbpf history: not in -short")
 	}

@@ -179,10 +179,7 @@ func TestPacksReadEveryObject(t *testing.T) {
 // TestPacksRealLibbpf reads every object of the libbpf clone at
 // $TIERED_LIBBPF (skips otherwise) and checks it against its id.
 func TestPacksRealLibbpf(t *testing.T) {
-	dir := os.Getenv("TIERED_LIBBPF")
-	if dir == "" {
-		t.Skip("set TIERED_LIBBPF to a libbpf/libbpf clone to run")
-	}
+	dir := libbpfClone(t)
 	n, kinds := checkPacks(t, dir)
 	t.Logf("%d objects: %v", n, kinds)
 }

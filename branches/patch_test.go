@@ -170,10 +170,7 @@ git update-index --cacheinfo 160000,$(git rev-parse HEAD~2),sub; git commit -q -
 // every branch and tag, among them syncs of thousands of lines, 3 MiB
 // vmlinux.h regenerations, renames and binary files. All must agree.
 func TestPatchIDRealLibbpf(t *testing.T) {
-	dir := os.Getenv("TIERED_LIBBPF")
-	if dir == "" {
-		t.Skip("set TIERED_LIBBPF to a libbpf/libbpf clone to run")
-	}
+	dir := libbpfClone(t)
 	if testing.Short() {
 		t.Skip("the whole libbpf history: not in -short")
 	}

@@ -1,7 +1,6 @@
 package branches
 
 import (
-	"os"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -54,10 +53,7 @@ func TestPatchOf(t *testing.T) {
 }
 
 func TestPatchOfRealLibbpf(t *testing.T) {
-	dir := os.Getenv("TIERED_LIBBPF")
-	if dir == "" {
-		t.Skip("set TIERED_LIBBPF to a libbpf/libbpf clone to run")
-	}
+	dir := libbpfClone(t)
 	if testing.Short() {
 		t.Skip("libbpf history: not in -short")
 	}

@@ -58,14 +58,6 @@ func TestReachStore(t *testing.T) {
 		git commit-graph write --reachable`)
 	tip, _ := gitOut(t, dir, "rev-parse", "master")
 	store := filepath.Join(gitDir(t, dir), "tiered", "reach")
-	open := func() *Repo {
-		t.Helper()
-		r, err := Open(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r
-	}
 	check := func(r *Repo, commit, when string) {
 		t.Helper()
 		if got, want := reachOf(t, r, commit), gitReach(t, dir, commit); !slices.Equal(got, want) {
@@ -74,7 +66,7 @@ func TestReachStore(t *testing.T) {
 	}
 
 	// Without a cache nothing is written.
-	r := open()
+	r := openRepo(t, dir)
 	r.DisableCommitCache()
 	check(r, tip, "no cache")
 	if err := r.SaveCache(); err != nil {
@@ -85,12 +77,12 @@ func TestReachStore(t *testing.T) {
 	}
 
 	// A first run walks and keeps; a second reads.
-	r = open()
+	r = openRepo(t, dir)
 	check(r, tip, "first run")
 	if err := r.SaveCache(); err != nil {
 		t.Fatal(err)
 	}
-	r = open()
+	r = openRepo(t, dir)
 	g, _ := r.loadGraph()
 	if _, ok := g.store.get(plumbing.NewHash(tip)); !ok {
 		t.Fatal("the tip's reach was not kept")
@@ -102,7 +94,7 @@ func TestReachStore(t *testing.T) {
 	root, _ := gitOut(t, dir, "rev-list", "--max-parents=0", "master")
 	forge := func() {
 		t.Helper()
-		r := open()
+		r := openRepo(t, dir)
 		reachOf(t, r, tip) // kept, if it was not
 		g, _ := r.loadGraph()
 		n, _ := g.find(plumbing.NewHash(tip))
@@ -117,14 +109,14 @@ func TestReachStore(t *testing.T) {
 	forge()
 	script(t, dir, "git commit -q --allow-empty -m 'after the commit-graph'")
 	next, _ := gitOut(t, dir, "rev-parse", "master")
-	r = open()
+	r = openRepo(t, dir)
 	if got := reachOf(t, r, next); slices.Contains(got, root) || len(got) != len(gitReach(t, dir, next))-1 {
 		t.Errorf("a commit after the files did not start from the kept set: %d commits", len(got))
 	}
 
 	// Without the forgery, a commit after the files reaches what git says.
 	os.Remove(store)
-	r = open()
+	r = openRepo(t, dir)
 	check(r, tip, "rebuilt")
 	check(r, next, "after the files")
 	if err := r.SaveCache(); err != nil {
@@ -134,11 +126,11 @@ func TestReachStore(t *testing.T) {
 	// New commit-graph files renumber the commits: the store is dropped.
 	forge()
 	script(t, dir, "git commit-graph write --reachable")
-	check(open(), tip, "new commit-graph")
+	check(openRepo(t, dir), tip, "new commit-graph")
 
 	// A corrupt store is ignored.
 	forge()
 	data, _ := os.ReadFile(store)
 	os.WriteFile(store, data[:len(data)/2], 0o644)
-	check(open(), tip, "corrupt store")
+	check(openRepo(t, dir), tip, "corrupt store")
 }

@@ -33,6 +33,27 @@ func fixture(t testing.TB, name string) string {
 	return dir
 }
 
+// libbpfClone returns the libbpf/libbpf clone at $TIERED_LIBBPF, or skips
+// the test without one.
+func libbpfClone(t testing.TB) string {
+	t.Helper()
+	dir := os.Getenv("TIERED_LIBBPF")
+	if dir == "" {
+		t.Skip("set TIERED_LIBBPF to a libbpf/libbpf clone to run")
+	}
+	return dir
+}
+
+// openRepo opens the repository at dir, or fails the test.
+func openRepo(t testing.TB, dir string) *Repo {
+	t.Helper()
+	r, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 // script runs a shell script in dir (a fixture's follow-up).
 func script(t testing.TB, dir, text string) {
 	t.Helper()
@@ -232,10 +253,7 @@ git checkout -q master
 // TestStatusRealLibbpf reads the real libbpf history when a mirror is at
 // $TIERED_LIBBPF (skips otherwise).
 func TestStatusRealLibbpf(t *testing.T) {
-	dir := os.Getenv("TIERED_LIBBPF")
-	if dir == "" {
-		t.Skip("set TIERED_LIBBPF to a libbpf/libbpf clone to run")
-	}
+	dir := libbpfClone(t)
 	st := statusOf(t, dir)
 	l, err := st.FindLine("1.4")
 	if err != nil || l.Latest == nil || l.Latest.Name < "1.4.7" {

@@ -1,7 +1,6 @@
 package branches
 
 import (
-	"os"
 	"strings"
 	"testing"
 )
@@ -68,9 +67,6 @@ func TestChangedPaths(t *testing.T) {
 // TestChangedPathsRealLibbpf does the same on the libbpf clone at
 // $TIERED_LIBBPF (skips otherwise).
 func TestChangedPathsRealLibbpf(t *testing.T) {
-	dir := os.Getenv("TIERED_LIBBPF")
-	if dir == "" {
-		t.Skip("set TIERED_LIBBPF to a libbpf/libbpf clone to run")
-	}
+	dir := libbpfClone(t)
 	checkChangedPaths(t, dir)
 }

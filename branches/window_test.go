@@ -1,7 +1,6 @@
 package branches
 
 import (
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -18,10 +17,7 @@ import (
 // diff of the whole revisions; and nearly every one fits its window.
 // (TestPatchIDRealLibbpf checks the same patches against git.)
 func TestWindowRealLibbpf(t *testing.T) {
-	dir := os.Getenv("TIERED_LIBBPF")
-	if dir == "" {
-		t.Skip("set TIERED_LIBBPF to a libbpf/libbpf clone to run")
-	}
+	dir := libbpfClone(t)
 	r, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)
