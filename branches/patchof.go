@@ -54,7 +54,7 @@ func (r *Repo) PatchOf(commit string, paths []string) (*Patch, error) {
 		if !slices.Contains(paths, ch.path) {
 			continue
 		}
-		if ch.from.Mode == 0 || ch.to.Mode == 0 || typeOf(ch.from.Mode) != typeOf(ch.to.Mode) {
+		if !ch.modifies() {
 			p, err := r.Patch(commit) // a rename or type change: git's pairing
 			if err != nil {
 				return nil, err

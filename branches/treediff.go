@@ -204,6 +204,13 @@ type fileChange struct {
 	from, to object.TreeEntry
 }
 
+// modifies reports whether the change keeps the file, of the same type:
+// not an addition, deletion or type change, so no rename's source or
+// destination either (git pairs deleted files with added ones).
+func (ch fileChange) modifies() bool {
+	return ch.from.Mode != 0 && ch.to.Mode != 0 && typeOf(ch.from.Mode) == typeOf(ch.to.Mode)
+}
+
 // diffTrees lists the files that differ between trees a and b (either may
 // be zero: empty), skipping subtrees with equal hashes: both trees are
 // walked in git's order at once, as git's tree diff does.
@@ -392,12 +399,11 @@ func (r *Repo) changedPaths(commit string) (changedPaths, error) {
 	cp.paths = make([]string, 0, len(changes))
 	for _, ch := range changes {
 		cp.paths = append(cp.paths, ch.path)
-		if ch.to.Mode != 0 && (ch.from.Mode == 0 || typeOf(ch.from.Mode) != typeOf(ch.to.Mode)) {
+		if ch.to.Mode != 0 && !ch.modifies() {
 			cp.created = append(cp.created, ch.path)
 		}
 	}
-	slices.Sort(cp.paths)
-	cp.paths = slices.Compact(cp.paths)
+	cp.paths = slices.Compact(cp.paths) // sorted, as commitChanges gives them
 	r.changed.put(commit, cp, maxPathsRead)
 	if cc != nil {
 		cc.putPaths(commit, cp.paths, cp.created)
