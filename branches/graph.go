@@ -35,6 +35,9 @@ type graph struct {
 
 	walkedOnce sync.Once
 	walkedIDs  []plumbing.Hash // walked, sorted, for prefix lookups
+
+	// tips are the refs (and HEAD) the walk started from, as read.
+	tips map[string]plumbing.Hash
 }
 
 // len is the number of commits.
@@ -102,7 +105,7 @@ func (r *Repo) UngraphedCommits() int {
 }
 
 func buildGraph(r *Repo) (*graph, error) {
-	g := &graph{index: map[plumbing.Hash]int32{}}
+	g := &graph{index: map[plumbing.Hash]int32{}, tips: map[string]plumbing.Hash{}}
 	g.loadCommitGraph(r)
 	// Commits the commit-graph files lack (written after them, or no
 	// file): walk from every ref, decoding only those commits.
@@ -120,6 +123,7 @@ func buildGraph(r *Repo) (*graph, error) {
 	err = refs.ForEach(func(ref *plumbing.Reference) error {
 		if ref.Type() == plumbing.HashReference {
 			stack = append(stack, ref.Hash())
+			g.tips[ref.Name().String()] = ref.Hash()
 		}
 		return nil
 	})
@@ -128,6 +132,7 @@ func buildGraph(r *Repo) (*graph, error) {
 	}
 	if head, err := r.r.Head(); err == nil {
 		stack = append(stack, head.Hash())
+		g.tips["HEAD"] = head.Hash()
 	}
 	for len(stack) > 0 {
 		h := stack[len(stack)-1]

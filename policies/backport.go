@@ -96,6 +96,15 @@ type Backport struct {
 	created    map[string][]int8         // path → whether touching[path] create it: 1, -1, 0 not asked yet
 	kernels    *kernel.Needs             // nil: the kernel-too-new rule has no data
 
+	// What each verdict consulted, for a plan's memory (memory.go): the
+	// commits being judged, innermost last, and per commit the verdicts
+	// its judging asked for.
+	judging   []string
+	deps      map[string][]string
+	memory    PlanMemory
+	memoryKey string
+	reused    int
+
 	// Progress, if set, is told after each commit a plan judges.
 	Progress func(done, total int)
 }
@@ -112,7 +121,7 @@ func NewBackport(h History, p *Policy, st *branches.Status, target, source *bran
 		targetTip: target.Tip, sourceTip: source.Tip,
 		position: map[string]int{}, facts: map[string]Facts{}, verdicts: map[string]*Verdict{},
 		markers: map[string]string{}, bySubject: map[string]string{}, revertedBy: map[string]string{},
-		files: map[string][]byte{},
+		files: map[string][]byte{}, deps: map[string][]string{},
 	}
 	if at != "" {
 		b.targetTip = at
@@ -406,6 +415,9 @@ func (b *Backport) targetRules() target { return targetOf(b.target, b.scheme) }
 // hold is judged all the same (upstream-first permitting); only its
 // prerequisites cannot be named.
 func (b *Backport) Check(sha string) (*Verdict, error) {
+	if n := len(b.judging); n > 0 {
+		b.deps[b.judging[n-1]] = append(b.deps[b.judging[n-1]], sha)
+	}
 	if v, ok := b.verdicts[sha]; ok {
 		return v, nil
 	}
@@ -419,12 +431,14 @@ func (b *Backport) Check(sha string) (*Verdict, error) {
 	}
 	v := &Verdict{Commit: c.Hash, Subject: c.Subject, Rules: []RuleID{}, Reasons: []string{}, Prerequisites: []string{}}
 	b.verdicts[sha] = v // guards fix-of-fix cycles
+	b.judging = append(b.judging, sha)
 	v.Verdict, err = b.judge(c, f, v)
 	if err == nil && v.Verdict == Review {
 		err = b.rank(c, f, v)
-		if err == nil && v.diffPending && !b.planning {
-			err = b.finishRank(v)
-		}
+	}
+	b.judging = b.judging[:len(b.judging)-1]
+	if err == nil && v.diffPending && !b.planning {
+		err = b.finishRank(v)
 	}
 	if err != nil {
 		delete(b.verdicts, sha)
@@ -709,6 +723,7 @@ func (b *Backport) Plan() (*Plan, error) {
 	defer func() { b.planning = false }()
 	pl := &Plan{Line: b.target.Name, From: b.source.Name, Counts: map[VerdictKind]int{}, Commits: []Verdict{}}
 	vs := make([]*Verdict, len(b.candidates))
+	b.reused = b.recall()
 	for i, c := range b.candidates {
 		v, err := b.Check(c.Hash)
 		if err != nil {
@@ -721,6 +736,7 @@ func (b *Backport) Plan() (*Plan, error) {
 			b.Progress(i+1, len(b.candidates))
 		}
 	}
+	b.keep()
 	// Eligible commits pull in their prerequisites, transitively.
 	take := map[string]bool{}
 	var pull func(sha string)

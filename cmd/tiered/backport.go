@@ -155,6 +155,7 @@ func newBackportPlanCmd(g *globalOpts) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				b.Remember(s.PlanMemory(append([]string{o.to, o.from}, app.KernelInputs(app.BTFArg(o.btf), nil)...)...))
 				p := progress.New(g.stderr, "plan for "+o.to)
 				b.Progress = p.Update
 				pl, err := b.Plan()
@@ -162,6 +163,7 @@ func newBackportPlanCmd(g *globalOpts) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				s.Log().Debug("plan memory", "reused", b.Reused(), "commits", len(pl.Commits))
 				listed := pl.Commits
 				if show != nil {
 					listed = listed[:0:0]

@@ -215,6 +215,24 @@ func (s *Session) cacheKey(query string, inputs ...string) (string, error) {
 	return answers.Key(parts...), nil
 }
 
+// Log is the session's logger: debug lines with --verbose.
+func (s *Session) Log() *slog.Logger { return s.log }
+
+// PlanMemory is where backport plans keep their verdicts for the next
+// plan of the same lines ([policies.Backport.Remember]), and the key that
+// fingerprints what else than the repository they depend on: the binary,
+// the policy, its kernel BTF, and inputs. Nothing with --no-cache.
+func (s *Session) PlanMemory(inputs ...string) (policies.PlanMemory, string) {
+	if s.opts.NoCache || s.Repo.CacheDir() == "" || answers.BinaryHash() == "unknown" {
+		return nil, ""
+	}
+	parts := append([]string{"plan memory", fmt.Sprintf("%+v", *s.Policy)}, inputs...)
+	if btf := s.policyBTF(); btf != "" {
+		parts = append(parts, "btf "+answers.FileStamp(btf))
+	}
+	return answers.Store{Dir: filepath.Join(s.Repo.CacheDir(), "plans")}, answers.Key(parts...)
+}
+
 // answers is the session's answer store; none with --no-cache, or when
 // the running binary cannot be fingerprinted (another build's answers
 // could pass for its own).

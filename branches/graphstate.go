@@ -1,0 +1,105 @@
+package branches
+
+import (
+	"errors"
+	"maps"
+	"slices"
+
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+// GraphState is what decides which commits a Repo's graph holds: the
+// commit-graph layers it read, the commits the refs peel to, and how many
+// commits that made. A caller that keeps what it derived from the graph
+// keeps the state with it, and asks [Repo.GraphAdded] later what changed.
+type GraphState struct {
+	Layers []string          // commit-graph layer ids, base first
+	Tips   map[string]string // ref name (and HEAD) → the commit it peels to
+	Size   int
+}
+
+// GraphState returns the state of the graph this Repo reads.
+func (r *Repo) GraphState() (GraphState, error) {
+	g, err := r.loadGraph()
+	if err != nil {
+		return GraphState{}, err
+	}
+	s := GraphState{Tips: map[string]string{}, Size: g.len()}
+	for _, gf := range g.files {
+		s.Layers = append(s.Layers, gf.id.String())
+	}
+	for name, h := range g.tips {
+		if !g.has(h) {
+			p := r.peel(h.String()) // an annotated tag
+			if p == "" {
+				continue
+			}
+			if h = plumbing.NewHash(p); !g.has(h) {
+				continue // a tag of a tree or a blob: not history
+			}
+		}
+		s.Tips[name] = h.String()
+	}
+	return s, nil
+}
+
+// GraphAdded lists the commits the graph holds now that it may not have
+// held in state s: those reachable from a ref that moved or appeared and
+// from no tip of s (a commit-graph commit unreachable from s's tips is
+// listed too). ok is false when the graph may also have lost commits
+// since s (a ref deleted or moved to a commit that does not descend from
+// its old one, the commit-graph rewritten): what was derived from s then
+// cannot be patched up with the added commits alone.
+func (r *Repo) GraphAdded(s GraphState) (added []string, ok bool, err error) {
+	now, err := r.GraphState()
+	if err != nil {
+		return nil, false, err
+	}
+	if !slices.Equal(s.Layers, now.Layers) || now.Size < s.Size {
+		return nil, false, nil
+	}
+	for name, old := range s.Tips {
+		cur, found := now.Tips[name]
+		if !found {
+			return nil, false, nil
+		}
+		if cur == old {
+			continue
+		}
+		desc, err := r.IsAncestor(old, cur)
+		if errors.Is(err, ErrUnknownRef) {
+			return nil, false, nil
+		} else if err != nil {
+			return nil, false, err
+		} else if !desc {
+			return nil, false, nil
+		}
+	}
+	from := slices.Sorted(maps.Values(s.Tips))
+	from = slices.Compact(from)
+	seen := map[string]bool{}
+	for _, name := range slices.Sorted(maps.Keys(now.Tips)) {
+		cur := now.Tips[name]
+		if s.Tips[name] == cur || seen[cur] {
+			continue
+		}
+		seen[cur] = true
+		hs, err := r.BetweenHashes(from, cur)
+		if err != nil {
+			return nil, false, err
+		}
+		added = append(added, hs...)
+	}
+	slices.Sort(added)
+	added = slices.Compact(added)
+	if now.Size > s.Size+len(added) {
+		return nil, false, nil // commits came from elsewhere than the refs listed
+	}
+	return added, true, nil
+}
+
+// has reports whether the graph holds commit h.
+func (g *graph) has(h plumbing.Hash) bool {
+	_, ok := g.find(h)
+	return ok
+}

@@ -1,0 +1,317 @@
+package policies
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/tiered-release/tiered/branches"
+)
+
+// A plan's memory (DESIGN §4 is unchanged by it): the verdicts of the
+// last plan of the same two lines, kept with what each one read, so that
+// the next plan, after commits landed on the source, judges only the new
+// commits and the verdicts they can change. Everything else a verdict
+// depends on is the same by construction or checked:
+//
+//   - the policy, the kernel data, the target's state and the binary are
+//     in the key (the caller's part) or in the record (the target side);
+//   - the earlier candidates are the same commits in the same order (a
+//     verdict reads only earlier candidates for prerequisites, renames
+//     and introducers);
+//   - the graph gained commits and lost none ([branches.Repo.GraphAdded]);
+//     a reference (Fixes:, Revert, a named prerequisite) resolves by sha
+//     prefix or subject over the whole graph, so a verdict whose
+//     references could name a gained commit is judged again;
+//   - the reverts on the source are compared whole;
+//   - a commit of a patch series a new candidate joins is judged again;
+//   - a verdict that consulted another verdict (a fix of a fix, a
+//     prerequisite, a series sibling) is judged again when that one is.
+//
+// Replaying libbpf's history one commit at a time gives the plan a
+// plan without memory gives, byte for byte (TestPlanMemory*).
+
+// PlanMemory stores what plans remember; answers.Store is one.
+type PlanMemory interface {
+	Get(key string, v any) bool
+	Put(key string, v any) error
+}
+
+// graphHistory is what a History may also do: say what its commits were
+// and which it gained since. Without it a plan remembers nothing.
+type graphHistory interface {
+	GraphState() (branches.GraphState, error)
+	GraphAdded(branches.GraphState) ([]string, bool, error)
+}
+
+var _ graphHistory = (*branches.Repo)(nil)
+
+// memoryFormat names the record's layout; a change makes old ones unread.
+const memoryFormat = "tiered-plan-memory-v1"
+
+// maxGained bounds the commits a plan patches a remembered one with: past
+// it, matching every reference against them costs more than judging.
+const maxGained = 4096
+
+// planRecord is what a plan remembers.
+type planRecord struct {
+	Graph      branches.GraphState
+	SourceTip  string
+	Candidates int
+	Prefix     [32]byte // the candidates' shas, in order
+	Target     [32]byte // the target side and its backport markers
+	RevertedBy map[string]string
+	Verdicts   []savedVerdict // one per candidate, in order
+}
+
+// savedVerdict is a verdict as the judging loop left it, before the plan
+// ranked its review list by diffs (that is done afresh every time), with
+// the candidates (by index) whose verdicts it consulted; -1 stands for a
+// commit that is not a candidate.
+type savedVerdict struct {
+	V                 Verdict
+	Last, DiffPending bool
+	Deps              []int32
+}
+
+// Remember lets Plan reuse the verdicts of the last plan of the same lines
+// kept in m under key (which must fingerprint the policy, the kernel data
+// and the binary), and keep its own there.
+func (b *Backport) Remember(m PlanMemory, key string) {
+	b.memory, b.memoryKey = m, key
+}
+
+// Reused is how many verdicts the last Plan took from its memory.
+func (b *Backport) Reused() int { return b.reused }
+
+// recordKey is where the plan of these lines at this target is kept.
+func (b *Backport) recordKey() string {
+	h := sha256.New()
+	for _, s := range []string{memoryFormat, b.memoryKey, b.target.Name, b.source.Name, b.targetTip, b.target.Kernel.String(), b.factsKey, fmt.Sprint(b.kernels != nil)} {
+		fmt.Fprintf(h, "%s\x00", s)
+	}
+	return fmt.Sprintf("%x", h.Sum(nil))
+}
+
+// candidatesSum fingerprints the first n candidates.
+func (b *Backport) candidatesSum(n int) [32]byte {
+	h := sha256.New()
+	for _, c := range b.candidates[:n] {
+		h.Write([]byte(c.Hash))
+	}
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
+}
+
+// targetSum fingerprints the target side: its commits and what their
+// backport markers resolved to (a sha prefix resolves over the graph).
+func (b *Backport) targetSum() [32]byte {
+	h := sha256.New()
+	for _, c := range b.targetSide {
+		fmt.Fprintf(h, "%s\x00", c.Hash)
+	}
+	for _, k := range slices.Sorted(maps.Keys(b.markers)) {
+		fmt.Fprintf(h, "%s=%s\x00", k, b.markers[k])
+	}
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
+}
+
+// recall loads the verdicts of the remembered plan that the commits
+// gained since cannot have changed; it reports how many. Whatever it
+// cannot prove leaves the plan to judge everything: memory only saves
+// time.
+func (b *Backport) recall() int {
+	gh, ok := b.h.(graphHistory)
+	if b.memory == nil || !ok {
+		return 0
+	}
+	var rec planRecord
+	if !b.memory.Get(b.recordKey(), &rec) {
+		return 0
+	}
+	n := rec.Candidates
+	if n > len(b.candidates) || len(rec.Verdicts) != n || rec.Prefix != b.candidatesSum(n) || rec.Target != b.targetSum() {
+		return 0
+	}
+	if ok, err := b.h.IsAncestor(rec.SourceTip, b.sourceTip); err != nil || !ok {
+		return 0
+	}
+	added, ok, err := gh.GraphAdded(rec.Graph)
+	if err != nil || !ok {
+		return 0
+	}
+	onSource, err := b.h.Between([]string{rec.SourceTip}, b.sourceTip)
+	if err != nil {
+		return 0
+	}
+	gained := map[string]bool{}
+	for _, h := range added {
+		gained[h] = true
+	}
+	for _, c := range onSource {
+		gained[c.Hash] = true
+	}
+	if len(gained) > maxGained {
+		return 0
+	}
+	subjects := map[string]bool{}
+	for h := range gained {
+		c, err := b.h.Commit(h)
+		if err != nil {
+			return 0
+		}
+		subjects[strings.TrimSpace(c.Subject)] = true
+	}
+	// A reference could now name a gained commit: by subject, or by a
+	// sha prefix (it may also have become ambiguous).
+	names := func(r Ref) bool {
+		if r.Subject != "" && subjects[strings.TrimSpace(r.Subject)] {
+			return true
+		}
+		if r.SHA == "" {
+			return false
+		}
+		p := strings.ToLower(r.SHA)
+		for h := range gained {
+			if strings.HasPrefix(h, p) {
+				return true
+			}
+		}
+		return false
+	}
+	series := map[string]bool{}
+	for _, c := range b.candidates[n:] {
+		f, err := b.factsOf(c)
+		if err != nil {
+			return 0
+		}
+		for _, s := range f.Series {
+			series[s] = true
+		}
+	}
+	stale := make([]bool, n)
+	for i, c := range b.candidates[:n] {
+		f, err := b.factsOf(c)
+		if err != nil {
+			return 0
+		}
+		refs := slices.Concat(f.Fixes, f.Prereqs)
+		if f.Reverts != nil {
+			refs = append(refs, *f.Reverts)
+		}
+		stale[i] = slices.ContainsFunc(refs, names) || slices.ContainsFunc(f.Series, func(s string) bool { return series[s] })
+	}
+	for _, sha := range slices.Collect(maps.Keys(rec.RevertedBy)) {
+		if rec.RevertedBy[sha] != b.revertedBy[sha] {
+			b.markStale(stale, sha)
+		}
+	}
+	for sha, r := range b.revertedBy {
+		if rec.RevertedBy[sha] != r {
+			b.markStale(stale, sha)
+		}
+	}
+	// What consulted a stale verdict is stale too.
+	consulted := make([][]int32, n) // candidate → the verdicts that consulted it
+	var queue []int
+	for i, sv := range rec.Verdicts {
+		for _, d := range sv.Deps {
+			switch {
+			case d < 0 || int(d) >= n:
+				stale[i] = true
+			default:
+				consulted[d] = append(consulted[d], int32(i))
+			}
+		}
+	}
+	for i := range stale {
+		if stale[i] {
+			queue = append(queue, i)
+		}
+	}
+	for len(queue) > 0 {
+		i := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		for _, j := range consulted[i] {
+			if !stale[j] {
+				stale[j] = true
+				queue = append(queue, int(j))
+			}
+		}
+	}
+	reused := 0
+	for i, sv := range rec.Verdicts {
+		if stale[i] {
+			continue
+		}
+		v := sv.V
+		// gob drops empty slices; a verdict lists these even when empty.
+		if v.Rules == nil {
+			v.Rules = []RuleID{}
+		}
+		if v.Reasons == nil {
+			v.Reasons = []string{}
+		}
+		if v.Prerequisites == nil {
+			v.Prerequisites = []string{}
+		}
+		v.last, v.diffPending = sv.Last, sv.DiffPending
+		sha := b.candidates[i].Hash
+		b.verdicts[sha] = &v
+		b.deps[sha] = b.depShas(sv.Deps)
+		reused++
+	}
+	return reused
+}
+
+// markStale marks the candidate sha, if it is one.
+func (b *Backport) markStale(stale []bool, sha string) {
+	if i, ok := b.position[sha]; ok && i < len(stale) {
+		stale[i] = true
+	}
+}
+
+// depShas turns candidate indexes back into shas.
+func (b *Backport) depShas(deps []int32) []string {
+	out := make([]string, len(deps))
+	for i, d := range deps {
+		out[i] = b.candidates[d].Hash
+	}
+	return out
+}
+
+// keep stores the plan's verdicts as the judging loop left them. A
+// memory that cannot be written only costs time.
+func (b *Backport) keep() {
+	gh, ok := b.h.(graphHistory)
+	if b.memory == nil || !ok {
+		return
+	}
+	graph, err := gh.GraphState()
+	if err != nil {
+		return
+	}
+	rec := planRecord{
+		Graph: graph, SourceTip: b.sourceTip, Candidates: len(b.candidates),
+		Prefix: b.candidatesSum(len(b.candidates)), Target: b.targetSum(),
+		RevertedBy: b.revertedBy, Verdicts: make([]savedVerdict, len(b.candidates)),
+	}
+	for i, c := range b.candidates {
+		v := b.verdicts[c.Hash]
+		sv := savedVerdict{V: *v, Last: v.last, DiffPending: v.diffPending}
+		for _, d := range b.deps[c.Hash] {
+			p, ok := b.position[d]
+			if !ok {
+				p = -1
+			}
+			sv.Deps = append(sv.Deps, int32(p))
+		}
+		rec.Verdicts[i] = sv
+	}
+	b.memory.Put(b.recordKey(), rec)
+}
