@@ -104,6 +104,8 @@ type Backport struct {
 	memory    PlanMemory
 	memoryKey string
 	reused    int
+	// diffSignals are the signals of review commits' diffs, once measured.
+	diffSignals map[string][]signal
 
 	// Progress, if set, is told after each commit a plan judges.
 	Progress func(done, total int)
@@ -121,7 +123,7 @@ func NewBackport(h History, p *Policy, st *branches.Status, target, source *bran
 		targetTip: target.Tip, sourceTip: source.Tip,
 		position: map[string]int{}, facts: map[string]Facts{}, verdicts: map[string]*Verdict{},
 		markers: map[string]string{}, bySubject: map[string]string{}, revertedBy: map[string]string{},
-		files: map[string][]byte{}, deps: map[string][]string{},
+		files: map[string][]byte{}, deps: map[string][]string{}, diffSignals: map[string][]signal{},
 	}
 	if at != "" {
 		b.targetTip = at
@@ -736,7 +738,7 @@ func (b *Backport) Plan() (*Plan, error) {
 			b.Progress(i+1, len(b.candidates))
 		}
 	}
-	b.keep()
+	kept := b.snapshot()
 	// Eligible commits pull in their prerequisites, transitively.
 	take := map[string]bool{}
 	var pull func(sha string)
@@ -799,6 +801,7 @@ func (b *Backport) Plan() (*Plan, error) {
 	for _, g := range groups {
 		pl.Commits = append(pl.Commits, g...)
 	}
+	b.keep(kept)
 	return pl, nil
 }
 

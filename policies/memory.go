@@ -49,7 +49,7 @@ type graphHistory interface {
 var _ graphHistory = (*branches.Repo)(nil)
 
 // memoryFormat names the record's layout; a change makes old ones unread.
-const memoryFormat = "tiered-plan-memory-v1"
+const memoryFormat = "tiered-plan-memory-v2"
 
 // maxGained bounds the commits a plan patches a remembered one with: past
 // it, matching every reference against them costs more than judging.
@@ -74,6 +74,10 @@ type savedVerdict struct {
 	V                 Verdict
 	Last, DiffPending bool
 	Deps              []int32
+	// Diff are the signals of its diff, when a plan measured them
+	// (Ranked): they hold as long as the verdict does.
+	Diff   []signal
+	Ranked bool
 }
 
 // Remember lets Plan reuse the verdicts of the last plan of the same lines
@@ -264,6 +268,9 @@ func (b *Backport) recall() int {
 		sha := b.candidates[i].Hash
 		b.verdicts[sha] = &v
 		b.deps[sha] = b.depShas(sv.Deps)
+		if sv.Ranked {
+			b.diffSignals[sha] = sv.Diff
+		}
 		reused++
 	}
 	return reused
@@ -285,22 +292,13 @@ func (b *Backport) depShas(deps []int32) []string {
 	return out
 }
 
-// keep stores the plan's verdicts as the judging loop left them. A
-// memory that cannot be written only costs time.
-func (b *Backport) keep() {
-	gh, ok := b.h.(graphHistory)
-	if b.memory == nil || !ok {
-		return
+// snapshot copies the plan's verdicts as the judging loop left them,
+// before the plan ranks its review list by diffs; nil without a memory.
+func (b *Backport) snapshot() []savedVerdict {
+	if _, ok := b.h.(graphHistory); b.memory == nil || !ok {
+		return nil
 	}
-	graph, err := gh.GraphState()
-	if err != nil {
-		return
-	}
-	rec := planRecord{
-		Graph: graph, SourceTip: b.sourceTip, Candidates: len(b.candidates),
-		Prefix: b.candidatesSum(len(b.candidates)), Target: b.targetSum(),
-		RevertedBy: b.revertedBy, Verdicts: make([]savedVerdict, len(b.candidates)),
-	}
+	out := make([]savedVerdict, len(b.candidates))
 	for i, c := range b.candidates {
 		v := b.verdicts[c.Hash]
 		sv := savedVerdict{V: *v, Last: v.last, DiffPending: v.diffPending}
@@ -311,7 +309,30 @@ func (b *Backport) keep() {
 			}
 			sv.Deps = append(sv.Deps, int32(p))
 		}
-		rec.Verdicts[i] = sv
+		out[i] = sv
 	}
-	b.memory.Put(b.recordKey(), rec)
+	return out
+}
+
+// keep stores the snapshot, with the diff signals the plan measured. A
+// memory that cannot be written only costs time.
+func (b *Backport) keep(verdicts []savedVerdict) {
+	gh, ok := b.h.(graphHistory)
+	if verdicts == nil || !ok {
+		return
+	}
+	graph, err := gh.GraphState()
+	if err != nil {
+		return
+	}
+	for i, c := range b.candidates {
+		if ds, ok := b.diffSignals[c.Hash]; ok {
+			verdicts[i].Diff, verdicts[i].Ranked = ds, true
+		}
+	}
+	b.memory.Put(b.recordKey(), planRecord{
+		Graph: graph, SourceTip: b.sourceTip, Candidates: len(b.candidates),
+		Prefix: b.candidatesSum(len(b.candidates)), Target: b.targetSum(),
+		RevertedBy: b.revertedBy, Verdicts: verdicts,
+	})
 }

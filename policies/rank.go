@@ -189,14 +189,31 @@ func (b *Backport) finishRank(v *Verdict) error {
 		return nil
 	}
 	v.diffPending = false
-	c, err := b.h.Commit(v.Commit)
-	if err != nil {
-		return err
+	ds, ok := b.diffSignals[v.Commit]
+	if !ok {
+		c, err := b.h.Commit(v.Commit)
+		if err != nil {
+			return err
+		}
+		err = b.rankDiff(c, func(w int, format string, args ...any) {
+			ds = append(ds, signal{w, fmt.Sprintf("%+d %s", w, fmt.Sprintf(format, args...))})
+		})
+		if err != nil {
+			return err
+		}
+		b.diffSignals[v.Commit] = ds
 	}
-	return b.rankDiff(c, func(w int, format string, args ...any) {
-		v.Score += w
-		v.Signals = append(v.Signals, fmt.Sprintf("%+d %s", w, fmt.Sprintf(format, args...)))
-	})
+	for _, s := range ds {
+		v.Score += s.Weight
+		v.Signals = append(v.Signals, s.Text)
+	}
+	return nil
+}
+
+// signal is one weighed signal of a rank, as shown.
+type signal struct {
+	Weight int
+	Text   string
 }
 
 // rankDiff adds the signals of a commit's diff: its size and spread

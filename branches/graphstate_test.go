@@ -1,0 +1,73 @@
+package branches
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// GraphAdded lists what the refs gained since a state, checked against
+// git rev-list, and refuses when the graph may have lost commits.
+func TestGraphAdded(t *testing.T) {
+	dir, _, _ := gitRepo(t)
+	state := func() GraphState {
+		t.Helper()
+		s, err := openRepo(t, dir).GraphState()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	added := func(s GraphState) ([]string, bool) {
+		t.Helper()
+		a, ok, err := openRepo(t, dir).GraphAdded(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a, ok
+	}
+	revList := func(args ...string) []string {
+		t.Helper()
+		out := strings.Fields(mustGit(t, dir, append([]string{"rev-list"}, args...)...))
+		slices.Sort(out)
+		return out
+	}
+	s0 := state()
+	if got := s0.Tips["refs/tags/v1.4.0.0"]; got != strings.TrimSpace(mustGit(t, dir, "rev-parse", "v1.4.0.0^{commit}")) {
+		t.Errorf("the annotated tag peels to %q", got)
+	}
+	if a, ok := added(s0); !ok || len(a) != 0 {
+		t.Errorf("nothing changed: added %v, ok %v", a, ok)
+	}
+	script(t, dir, `git commit -q --allow-empty -m third
+		git checkout -q -b topic main~2
+		git commit -q --allow-empty -m side
+		git tag -a v2 -m v2
+		git checkout -q main`)
+	want := revList("--all", "--not", "main@{1}")
+	if a, ok := added(s0); !ok || !slices.Equal(a, want) {
+		t.Errorf("after a commit, a branch and a tag: added %v, ok %v; git rev-list says %v", a, ok, want)
+	}
+	s1 := state()
+	if s1.Size != s0.Size+2 {
+		t.Errorf("size %d, want %d", s1.Size, s0.Size+2)
+	}
+	for name, change := range map[string]string{
+		"a deleted branch":    "git branch -q -D topic",
+		"a branch moved back": "git update-ref refs/heads/main main~1",
+		"a commit-graph":      "git commit-graph write --reachable",
+	} {
+		t.Run(name, func(t *testing.T) {
+			mustGit(t, dir, "update-ref", "refs/heads/main", s1.Tips["refs/heads/main"])
+			mustGit(t, dir, "update-ref", "refs/heads/topic", s1.Tips["refs/heads/topic"])
+			script(t, dir, `rm -rf .git/objects/info/commit-graph .git/objects/info/commit-graphs`)
+			if _, ok := added(s1); !ok {
+				t.Fatal("restored: not ok")
+			}
+			script(t, dir, change)
+			if a, ok := added(s1); ok {
+				t.Errorf("ok, added %v: the graph may have lost commits", a)
+			}
+		})
+	}
+}
