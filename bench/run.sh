@@ -31,7 +31,9 @@
 #   plan-cherry   the same plan against git cherry T main alone
 #   plan-repeat   the plan again, repository unchanged (answer cache)
 #   plan-new      the plan after one new commit on main: the answer cache
-#                 misses, the commit and patch caches hold all else
+#                 misses, the commit and patch caches and the previous
+#                 plan's verdicts hold all else (each round's commit goes
+#                 on top of the last round's, as commits land)
 #                 git: the plan pipeline again (git keeps no cache)
 #   features      features check of the line's .0 release against BTF
 #                 that has all it needs; git: show the header and list its
@@ -153,17 +155,20 @@ for n in "${@:-10000}"; do
   row plan-repeat "$n"
 
   # One new commit on main, written with plumbing (no work tree needed),
-  # another for each round, and main put back afterwards.
+  # another for each round on top of the last (a commit rewritten in place
+  # would be a force-push, after which a plan judges everything again),
+  # and main put back afterwards.
   old=$(git rev-parse main)
   k=0
   new_commit() {
     k=$((k + 1))
-    local blob tree new
+    local blob tree new tip
+    tip=$(git rev-parse main)
     blob=$(printf 'int bench_new(void) { return %s; }\n' "$n$k" | git hash-object -w --stdin)
-    GIT_INDEX_FILE="$dir/index" git read-tree "$old"
+    GIT_INDEX_FILE="$dir/index" git read-tree "$tip"
     GIT_INDEX_FILE="$dir/index" git update-index --add --cacheinfo "100644,$blob,src/bench-new.c"
     tree=$(GIT_INDEX_FILE="$dir/index" git write-tree)
-    new=$(echo "bench: one more commit" | GIT_AUTHOR_NAME=B GIT_AUTHOR_EMAIL=b@example.org GIT_COMMITTER_NAME=B GIT_COMMITTER_EMAIL=b@example.org git commit-tree "$tree" -p "$old")
+    new=$(echo "bench: one more commit" | GIT_AUTHOR_NAME=B GIT_AUTHOR_EMAIL=b@example.org GIT_COMMITTER_NAME=B GIT_COMMITTER_EMAIL=b@example.org git commit-tree "$tree" -p "$tip")
     git update-ref refs/heads/main "$new"
   }
   prep=new_commit

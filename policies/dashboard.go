@@ -101,6 +101,10 @@ type DashboardOptions struct {
 	PlanLines int
 	// Top is how many candidates a summary lists.
 	Top int
+	// Memory and MemoryKey, if set, let each plan reuse the verdicts of
+	// the last one of its line ([Backport.Remember]).
+	Memory    PlanMemory
+	MemoryKey string
 }
 
 // BuildDashboard gathers a [Dashboard]: for every line, its status and
@@ -150,6 +154,7 @@ func BuildDashboard(h History, p *Policy, st *branches.Status, o DashboardOption
 			if err != nil {
 				return nil, err
 			}
+			b.Remember(o.Memory, o.MemoryKey)
 			pl, err := b.Plan()
 			if err != nil {
 				return nil, err

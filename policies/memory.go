@@ -49,7 +49,7 @@ type graphHistory interface {
 var _ graphHistory = (*branches.Repo)(nil)
 
 // memoryFormat names the record's layout; a change makes old ones unread.
-const memoryFormat = "tiered-plan-memory-v2"
+const memoryFormat = "tiered-plan-memory-v3"
 
 // maxGained bounds the commits a plan patches a remembered one with: past
 // it, matching every reference against them costs more than judging.
@@ -64,20 +64,61 @@ type planRecord struct {
 	Target     [32]byte // the target side and its backport markers
 	RevertedBy map[string]string
 	Verdicts   []savedVerdict // one per candidate, in order
+	// Strings are the reasons and signals the verdicts name by index: a
+	// plan of 23k verdicts has 53k of them, 3k different.
+	Strings []string
+	strs    *strs // interns Strings while the record is made
 }
 
 // savedVerdict is a verdict as the judging loop left it, before the plan
-// ranked its review list by diffs (that is done afresh every time), with
-// the candidates (by index) whose verdicts it consulted; -1 stands for a
-// commit that is not a candidate.
+// ranked its review list by diffs, with the candidates (by index) whose
+// verdicts it consulted; -1 stands for a commit that is not a candidate.
+// V holds neither the commit and subject (the candidate's) nor reasons
+// and signals (indexes into Strings).
 type savedVerdict struct {
 	V                 Verdict
+	Reasons, Signals  []int32
 	Last, DiffPending bool
 	Deps              []int32
-	// Diff are the signals of its diff, when a plan measured them
-	// (Ranked): they hold as long as the verdict does.
-	Diff   []signal
+	// Diff are the signals of its diff (weight, index into Strings), when
+	// a plan measured them (Ranked): they hold as long as the verdict does.
+	Diff   []int32
 	Ranked bool
+}
+
+// strs interns the strings of a record.
+type strs struct {
+	list  []string
+	index map[string]int32
+}
+
+func (t *strs) of(ss []string) []int32 {
+	if len(ss) == 0 {
+		return nil
+	}
+	out := make([]int32, len(ss))
+	for i, s := range ss {
+		k, ok := t.index[s]
+		if !ok {
+			k = int32(len(t.list))
+			t.index[s] = k
+			t.list = append(t.list, s)
+		}
+		out[i] = k
+	}
+	return out
+}
+
+// lookup turns indexes back into strings; ok is false for one out of range.
+func lookup(table []string, idx []int32) ([]string, bool) {
+	out := make([]string, len(idx))
+	for i, k := range idx {
+		if k < 0 || int(k) >= len(table) {
+			return nil, false
+		}
+		out[i] = table[k]
+	}
+	return out, true
 }
 
 // Remember lets Plan reuse the verdicts of the last plan of the same lines
@@ -248,32 +289,59 @@ func (b *Backport) recall() int {
 			}
 		}
 	}
-	reused := 0
+	reused := make([]*Verdict, n)
+	diffs := map[string][]signal{}
 	for i, sv := range rec.Verdicts {
 		if stale[i] {
 			continue
 		}
 		v := sv.V
+		c := b.candidates[i]
+		v.Commit, v.Subject = c.Hash, c.Subject
+		var ok1, ok2 bool
+		v.Reasons, ok1 = lookup(rec.Strings, sv.Reasons)
+		v.Signals, ok2 = lookup(rec.Strings, sv.Signals)
+		if !ok1 || !ok2 || len(sv.Diff)%2 != 0 {
+			return 0
+		}
+		if len(v.Signals) == 0 {
+			v.Signals = nil
+		}
 		// gob drops empty slices; a verdict lists these even when empty.
 		if v.Rules == nil {
 			v.Rules = []RuleID{}
-		}
-		if v.Reasons == nil {
-			v.Reasons = []string{}
 		}
 		if v.Prerequisites == nil {
 			v.Prerequisites = []string{}
 		}
 		v.last, v.diffPending = sv.Last, sv.DiffPending
-		sha := b.candidates[i].Hash
-		b.verdicts[sha] = &v
-		b.deps[sha] = b.depShas(sv.Deps)
 		if sv.Ranked {
-			b.diffSignals[sha] = sv.Diff
+			ds := make([]signal, len(sv.Diff)/2)
+			for k := range ds {
+				t, ok := lookup(rec.Strings, sv.Diff[2*k+1:2*k+2])
+				if !ok {
+					return 0
+				}
+				ds[k] = signal{int(sv.Diff[2*k]), t[0]}
+			}
+			diffs[c.Hash] = ds
 		}
-		reused++
+		reused[i] = &v
 	}
-	return reused
+	count := 0
+	for i, v := range reused {
+		if v == nil {
+			continue
+		}
+		sha := b.candidates[i].Hash
+		b.verdicts[sha] = v
+		b.deps[sha] = b.depShas(rec.Verdicts[i].Deps)
+		if ds, ok := diffs[sha]; ok {
+			b.diffSignals[sha] = ds
+		}
+		count++
+	}
+	return count
 }
 
 // markStale marks the candidate sha, if it is one.
@@ -294,14 +362,16 @@ func (b *Backport) depShas(deps []int32) []string {
 
 // snapshot copies the plan's verdicts as the judging loop left them,
 // before the plan ranks its review list by diffs; nil without a memory.
-func (b *Backport) snapshot() []savedVerdict {
+func (b *Backport) snapshot() *planRecord {
 	if _, ok := b.h.(graphHistory); b.memory == nil || !ok {
 		return nil
 	}
+	t := &strs{index: map[string]int32{}}
 	out := make([]savedVerdict, len(b.candidates))
 	for i, c := range b.candidates {
 		v := b.verdicts[c.Hash]
-		sv := savedVerdict{V: *v, Last: v.last, DiffPending: v.diffPending}
+		sv := savedVerdict{V: *v, Reasons: t.of(v.Reasons), Signals: t.of(v.Signals), Last: v.last, DiffPending: v.diffPending}
+		sv.V.Commit, sv.V.Subject, sv.V.Reasons, sv.V.Signals = "", "", nil, nil
 		for _, d := range b.deps[c.Hash] {
 			p, ok := b.position[d]
 			if !ok {
@@ -311,14 +381,14 @@ func (b *Backport) snapshot() []savedVerdict {
 		}
 		out[i] = sv
 	}
-	return out
+	return &planRecord{Verdicts: out, strs: t}
 }
 
 // keep stores the snapshot, with the diff signals the plan measured. A
 // memory that cannot be written only costs time.
-func (b *Backport) keep(verdicts []savedVerdict) {
+func (b *Backport) keep(rec *planRecord) {
 	gh, ok := b.h.(graphHistory)
-	if verdicts == nil || !ok {
+	if rec == nil || !ok {
 		return
 	}
 	graph, err := gh.GraphState()
@@ -326,13 +396,18 @@ func (b *Backport) keep(verdicts []savedVerdict) {
 		return
 	}
 	for i, c := range b.candidates {
-		if ds, ok := b.diffSignals[c.Hash]; ok {
-			verdicts[i].Diff, verdicts[i].Ranked = ds, true
+		ds, ok := b.diffSignals[c.Hash]
+		if !ok {
+			continue
+		}
+		sv := &rec.Verdicts[i]
+		sv.Ranked = true
+		for _, d := range ds {
+			sv.Diff = append(sv.Diff, int32(d.Weight), rec.strs.of([]string{d.Text})[0])
 		}
 	}
-	b.memory.Put(b.recordKey(), planRecord{
-		Graph: graph, SourceTip: b.sourceTip, Candidates: len(b.candidates),
-		Prefix: b.candidatesSum(len(b.candidates)), Target: b.targetSum(),
-		RevertedBy: b.revertedBy, Verdicts: verdicts,
-	})
+	rec.Graph, rec.SourceTip, rec.Candidates = graph, b.sourceTip, len(b.candidates)
+	rec.Prefix, rec.Target = b.candidatesSum(len(b.candidates)), b.targetSum()
+	rec.RevertedBy, rec.Strings = b.revertedBy, rec.strs.list
+	b.memory.Put(b.recordKey(), rec)
 }

@@ -119,12 +119,28 @@ func TestPlanMemoryMatchesFullPlan(t *testing.T) {
 		}, "fileutils: fix ul_stat()", 0},
 		{"nothing changed", func() { os.RemoveAll(dir + "/.git/tiered/answers") }, "fileutils: fix ul_stat()", 1},
 	}
+	report := func(cache bool) string {
+		t.Helper()
+		args := []string{"--repo", dir, "report", "--format", "markdown"}
+		if !cache {
+			args = append([]string{"--no-cache"}, args...)
+		}
+		var stdout, stderr bytes.Buffer
+		if code := run(args, &stdout, &stderr); code != 0 {
+			t.Fatalf("report: exit %d\n%s", code, stderr.String())
+		}
+		return stdout.String()
+	}
 	for _, s := range steps {
 		s.do()
 		got, reused, judged := plan(true)
 		want, _, _ := plan(false)
 		if got != want {
 			t.Fatalf("%s: the plan with memory differs from the plan without:\n--- with\n%s\n--- without\n%s", s.name, got, want)
+		}
+		// The dashboard plans the line with a memory of its own.
+		if got, want := report(true), report(false); got != want {
+			t.Fatalf("%s: the report with memory differs from the report without:\n--- with\n%s\n--- without\n%s", s.name, got, want)
 		}
 		if !strings.Contains(want, s.want) {
 			t.Errorf("%s: the plan does not show %q:\n%s", s.name, s.want, want)

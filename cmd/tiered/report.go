@@ -42,6 +42,7 @@ $GITHUB_STEP_SUMMARY.`,
 				return err
 			}
 			opts := policies.DashboardOptions{RefExists: s.Repo.RefTarget, PlanLines: o.lines, Top: 5}
+			opts.Memory, opts.MemoryKey = s.PlanMemory("report")
 			if s.Policy.Features.BTF != "" {
 				if opts.Kernels, err = s.KernelIndex(nil, nil); err != nil {
 					return err
