@@ -38,6 +38,9 @@ type graph struct {
 
 	// tips are the refs (and HEAD) the walk started from, as read.
 	tips map[string]plumbing.Hash
+
+	stateOnce sync.Once
+	state     GraphState // graphstate.go
 }
 
 // len is the number of commits.

@@ -18,12 +18,18 @@ type GraphState struct {
 	Size   int
 }
 
-// GraphState returns the state of the graph this Repo reads.
+// GraphState returns the state of the graph this Repo reads, the same
+// value each time: callers must not change it.
 func (r *Repo) GraphState() (GraphState, error) {
 	g, err := r.loadGraph()
 	if err != nil {
 		return GraphState{}, err
 	}
+	g.stateOnce.Do(func() { g.state = r.graphState(g) })
+	return g.state, nil
+}
+
+func (r *Repo) graphState(g *graph) GraphState {
 	s := GraphState{Tips: map[string]string{}, Size: g.len()}
 	for _, gf := range g.files {
 		s.Layers = append(s.Layers, gf.id.String())
@@ -40,7 +46,7 @@ func (r *Repo) GraphState() (GraphState, error) {
 		}
 		s.Tips[name] = h.String()
 	}
-	return s, nil
+	return s
 }
 
 // GraphAdded lists the commits the graph holds now that it may not have

@@ -97,10 +97,11 @@ type Backport struct {
 	kernels    *kernel.Needs             // nil: the kernel-too-new rule has no data
 
 	// What each verdict consulted, for a plan's memory (memory.go): the
-	// commits being judged, innermost last, and per commit the verdicts
-	// its judging asked for.
+	// commits being judged, innermost last, and per commit the candidates
+	// (by index, -1 for another commit) whose verdicts its judging asked
+	// for.
 	judging   []string
-	deps      map[string][]string
+	deps      map[string][]int32
 	memory    PlanMemory
 	memoryKey string
 	reused    int
@@ -123,7 +124,7 @@ func NewBackport(h History, p *Policy, st *branches.Status, target, source *bran
 		targetTip: target.Tip, sourceTip: source.Tip,
 		position: map[string]int{}, facts: map[string]Facts{}, verdicts: map[string]*Verdict{},
 		markers: map[string]string{}, bySubject: map[string]string{}, revertedBy: map[string]string{},
-		files: map[string][]byte{}, deps: map[string][]string{}, diffSignals: map[string][]signal{},
+		files: map[string][]byte{}, deps: map[string][]int32{}, diffSignals: map[string][]signal{},
 	}
 	if at != "" {
 		b.targetTip = at
@@ -159,6 +160,8 @@ func NewBackport(h History, p *Policy, st *branches.Status, target, source *bran
 	if err != nil {
 		return nil, err
 	}
+	// Every candidate gets an entry in each: grown once, not 16 times.
+	b.position, b.facts, b.verdicts = make(map[string]int, len(all)), make(map[string]Facts, len(all)), make(map[string]*Verdict, len(all))
 	for _, c := range all {
 		if c.IsMerge() {
 			continue
@@ -418,7 +421,11 @@ func (b *Backport) targetRules() target { return targetOf(b.target, b.scheme) }
 // prerequisites cannot be named.
 func (b *Backport) Check(sha string) (*Verdict, error) {
 	if n := len(b.judging); n > 0 {
-		b.deps[b.judging[n-1]] = append(b.deps[b.judging[n-1]], sha)
+		d, ok := b.position[sha]
+		if !ok {
+			d = -1
+		}
+		b.deps[b.judging[n-1]] = append(b.deps[b.judging[n-1]], int32(d))
 	}
 	if v, ok := b.verdicts[sha]; ok {
 		return v, nil

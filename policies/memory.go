@@ -142,13 +142,11 @@ func (b *Backport) recordKey() string {
 
 // candidatesSum fingerprints the first n candidates.
 func (b *Backport) candidatesSum(n int) [32]byte {
-	h := sha256.New()
+	buf := make([]byte, 0, 40*n)
 	for _, c := range b.candidates[:n] {
-		h.Write([]byte(c.Hash))
+		buf = append(buf, c.Hash...)
 	}
-	var out [32]byte
-	h.Sum(out[:0])
-	return out
+	return sha256.Sum256(buf)
 }
 
 // targetSum fingerprints the target side: its commits and what their
@@ -335,7 +333,7 @@ func (b *Backport) recall() int {
 		}
 		sha := b.candidates[i].Hash
 		b.verdicts[sha] = v
-		b.deps[sha] = b.depShas(rec.Verdicts[i].Deps)
+		b.deps[sha] = rec.Verdicts[i].Deps
 		if ds, ok := diffs[sha]; ok {
 			b.diffSignals[sha] = ds
 		}
@@ -351,15 +349,6 @@ func (b *Backport) markStale(stale []bool, sha string) {
 	}
 }
 
-// depShas turns candidate indexes back into shas.
-func (b *Backport) depShas(deps []int32) []string {
-	out := make([]string, len(deps))
-	for i, d := range deps {
-		out[i] = b.candidates[d].Hash
-	}
-	return out
-}
-
 // snapshot copies the plan's verdicts as the judging loop left them,
 // before the plan ranks its review list by diffs; nil without a memory.
 func (b *Backport) snapshot() *planRecord {
@@ -370,15 +359,8 @@ func (b *Backport) snapshot() *planRecord {
 	out := make([]savedVerdict, len(b.candidates))
 	for i, c := range b.candidates {
 		v := b.verdicts[c.Hash]
-		sv := savedVerdict{V: *v, Reasons: t.of(v.Reasons), Signals: t.of(v.Signals), Last: v.last, DiffPending: v.diffPending}
+		sv := savedVerdict{V: *v, Reasons: t.of(v.Reasons), Signals: t.of(v.Signals), Last: v.last, DiffPending: v.diffPending, Deps: b.deps[c.Hash]}
 		sv.V.Commit, sv.V.Subject, sv.V.Reasons, sv.V.Signals = "", "", nil, nil
-		for _, d := range b.deps[c.Hash] {
-			p, ok := b.position[d]
-			if !ok {
-				p = -1
-			}
-			sv.Deps = append(sv.Deps, int32(p))
-		}
 		out[i] = sv
 	}
 	return &planRecord{Verdicts: out, strs: t}
