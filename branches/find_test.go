@@ -3,6 +3,8 @@ package branches
 import (
 	"math"
 	"os"
+	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
@@ -115,4 +117,36 @@ git rm -q a; git commit -q -m delete
 	if created != 5 { // a, b, c, d, and c retyped
 		t.Errorf("%d creations, want 5", created)
 	}
+}
+
+// FindBySubject finds every commit of the real libbpf by its subject as
+// git log prints it, whether the graph read the commit from a
+// commit-graph or walked it (the newest 500 are outside the graph file).
+func TestFindBySubjectRealLibbpf(t *testing.T) {
+	src := libbpfClone(t)
+	dir := t.TempDir()
+	if out, err := exec.Command("git", "clone", "-q", "--mirror", src, dir).CombinedOutput(); err != nil {
+		t.Fatalf("git clone: %v\n%s", err, out)
+	}
+	script(t, dir, `git rev-list --all --skip=500 | git commit-graph write --stdin-commits`)
+	// A subject is the message's first line (git's %s joins the first
+	// paragraph's lines).
+	log, _ := gitOut(t, dir, "log", "--all", "--format=%x01%H %B")
+	want := map[string][]string{}
+	for _, c := range strings.Split(log, "\x01")[1:] {
+		sha, msg, _ := strings.Cut(c, " ")
+		subject, _, _ := strings.Cut(msg, "\n")
+		want[strings.TrimSpace(subject)] = append(want[strings.TrimSpace(subject)], sha)
+	}
+	r := openRepo(t, dir)
+	for subject, shas := range want {
+		slices.Sort(shas)
+		if got, err := r.FindBySubject(subject); err != nil || !slices.Equal(got, shas) {
+			t.Errorf("FindBySubject(%q) = %v, %v; want %v", subject, got, err, shas)
+		}
+	}
+	if r.UngraphedCommits() != 500 {
+		t.Errorf("%d commits outside the commit-graph, want 500", r.UngraphedCommits())
+	}
+	t.Logf("%d subjects, %d commits walked", len(want), r.UngraphedCommits())
 }
