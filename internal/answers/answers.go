@@ -33,13 +33,21 @@ import (
 // format names the entry format; a change makes older entries unreadable.
 const format = "tiered-cache-v2"
 
-// Max bounds the store: past it, the older half of the entries goes.
-const Max = 512
+// Max and MaxBytes bound a store by default: past either, the older
+// entries go until half of both is left. A plan's answer at 1M commits is
+// 6 MB: 512 of them would fill 3 GB.
+const (
+	Max      = 512
+	MaxBytes = 256 << 20
+)
 
 // Store is a directory of answers; the zero Store stores nothing.
 type Store struct {
 	// Dir is the directory; "" disables the store.
 	Dir string
+	// Max and MaxBytes bound the entries and their bytes; 0: the default.
+	Max      int
+	MaxBytes int64
 }
 
 // Key fingerprints a query: the entry format, the running binary, and
@@ -89,9 +97,10 @@ func (s Store) Put(key string, v any) error {
 
 func (s Store) file(key string) string { return filepath.Join(s.Dir, key[:2], key) }
 
-// prune removes the least recently written half of the entries once
-// there are more than Max.
+// prune removes the least recently written entries once there are more
+// than Max or they hold more than MaxBytes, until half of both is left.
 func (s Store) prune() {
+	maxN, maxBytes := cmp.Or(s.Max, Max), cmp.Or(s.MaxBytes, MaxBytes)
 	var files []string
 	filepath.WalkDir(s.Dir, func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
@@ -99,22 +108,29 @@ func (s Store) prune() {
 		}
 		return nil
 	})
-	if len(files) <= Max {
-		return
-	}
 	type aged struct {
 		path string
 		mod  int64
+		size int64
 	}
 	var list []aged
+	var total int64
 	for _, f := range files {
 		if info, err := os.Stat(f); err == nil {
-			list = append(list, aged{f, info.ModTime().UnixNano()})
+			list = append(list, aged{f, info.ModTime().UnixNano(), info.Size()})
+			total += info.Size()
 		}
 	}
+	if len(list) <= maxN && total <= maxBytes {
+		return
+	}
 	slices.SortFunc(list, func(a, b aged) int { return cmp.Compare(a.mod, b.mod) })
-	for _, a := range list[:len(list)-Max/2] {
+	for i, a := range list {
+		if len(list)-i <= maxN/2 && total <= maxBytes/2 {
+			break
+		}
 		os.Remove(a.path)
+		total -= a.size
 	}
 }
 

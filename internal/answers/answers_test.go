@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -82,6 +83,30 @@ func TestPrune(t *testing.T) {
 		if i < Max+40-Max/2 {
 			t.Errorf("kept %s, one of the oldest", name)
 		}
+	}
+}
+
+// The store stays bounded in bytes too: past MaxBytes, the oldest go
+// until half of it is left.
+func TestPruneBytes(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 10 {
+		f := filepath.Join(dir, fmt.Sprintf("entry%04d", i))
+		os.WriteFile(f, make([]byte, 100), 0o644)
+		when := time.Unix(int64(1700000000+i), 0)
+		os.Chtimes(f, when, when)
+	}
+	Store{Dir: dir, MaxBytes: 900}.prune()
+	var left []string
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			left = append(left, filepath.Base(p))
+		}
+		return nil
+	})
+	want := []string{"entry0006", "entry0007", "entry0008", "entry0009"}
+	if !slices.Equal(left, want) {
+		t.Errorf("left %v, want %v", left, want)
 	}
 }
 

@@ -230,7 +230,8 @@ func (s *Session) PlanMemory(inputs ...string) (policies.PlanMemory, string) {
 	if btf := s.policyBTF(); btf != "" {
 		parts = append(parts, "btf "+answers.FileStamp(btf))
 	}
-	return answers.Store{Dir: filepath.Join(s.Repo.CacheDir(), "plans")}, answers.Key(parts...)
+	// A record per pair of lines and target tip: a few dozen are plenty.
+	return answers.Store{Dir: filepath.Join(s.Repo.CacheDir(), "plans"), Max: 64}, answers.Key(parts...)
 }
 
 // answers is the session's answer store; none with --no-cache, or when
