@@ -134,7 +134,7 @@ func (b *Backport) Reused() int { return b.reused }
 // recordKey is where the plan of these lines at this target is kept.
 func (b *Backport) recordKey() string {
 	h := sha256.New()
-	for _, s := range []string{memoryFormat, b.memoryKey, b.target.Name, b.source.Name, b.targetTip, b.target.Kernel.String(), b.factsKey, fmt.Sprint(b.kernels != nil)} {
+	for _, s := range []string{memoryFormat, b.memoryKey, b.target.Name, b.target.Tier, b.source.Name, b.targetTip, b.target.Kernel.String(), b.factsKey, fmt.Sprint(b.kernels != nil)} {
 		fmt.Fprintf(h, "%s\x00", s)
 	}
 	return fmt.Sprintf("%x", h.Sum(nil))
@@ -249,8 +249,8 @@ func (b *Backport) recall() int {
 		}
 		stale[i] = slices.ContainsFunc(refs, names) || slices.ContainsFunc(f.Series, func(s string) bool { return series[s] })
 	}
-	for _, sha := range slices.Collect(maps.Keys(rec.RevertedBy)) {
-		if rec.RevertedBy[sha] != b.revertedBy[sha] {
+	for sha, r := range rec.RevertedBy {
+		if b.revertedBy[sha] != r {
 			b.markStale(stale, sha)
 		}
 	}
