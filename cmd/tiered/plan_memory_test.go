@@ -2,9 +2,12 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -154,5 +157,59 @@ func TestPlanMemoryMatchesFullPlan(t *testing.T) {
 			t.Errorf("%s: reused no verdict", s.name)
 		}
 		t.Logf("%s: %d of %d verdicts reused", s.name, reused, judged)
+	}
+}
+
+// Replaying the real libbpf's trunk one commit at a time (--until), the
+// plan with memory prints what the plan without it prints, at every step,
+// and reuses most verdicts (when TIERED_LIBBPF names a clone).
+func TestPlanMemoryRealLibbpf(t *testing.T) {
+	src := os.Getenv("TIERED_LIBBPF")
+	if src == "" {
+		t.Skip("TIERED_LIBBPF is not set: plans with memory are not replayed on the real libbpf")
+	}
+	dir := t.TempDir()
+	if out, err := exec.Command("git", "clone", "-q", "--mirror", src, dir).CombinedOutput(); err != nil {
+		t.Fatalf("git clone: %v\n%s", err, out)
+	}
+	out, err := exec.Command("git", "-C", dir, "rev-list", "--first-parent", "-n", "15", "master").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	revs := strings.Fields(string(out))
+	slices.Reverse(revs)
+	reusedRE := regexp.MustCompile(`msg="plan memory" reused=(\d+) commits=(\d+)`)
+	cfg, err := filepath.Abs("../../policies/testdata/policy/libbpf.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{"1.5", "1.6"} {
+		reused, judged := 0, 0
+		for i, rev := range revs {
+			args := []string{"--repo", dir, "--config", cfg, "-v", "backport", "plan", "--to", line, "--until", rev, "--json"}
+			var with, without, stderr bytes.Buffer
+			if code := run(args, &with, &stderr); code != 0 {
+				t.Fatalf("%s at %s: exit %d\n%s", line, rev, code, stderr.String())
+			}
+			if code := run(append([]string{"--no-cache"}, args...), &without, io.Discard); code != 0 {
+				t.Fatalf("%s at %s without memory: exit %d", line, rev, code)
+			}
+			if with.String() != without.String() {
+				t.Fatalf("%s at %s: the plan with memory differs from the plan without", line, rev)
+			}
+			m := reusedRE.FindStringSubmatch(stderr.String())
+			if m == nil {
+				t.Fatalf("%s at %s: no plan memory line on stderr", line, rev)
+			}
+			r, _ := strconv.Atoi(m[1])
+			n, _ := strconv.Atoi(m[2])
+			if i > 0 {
+				reused, judged = reused+r, judged+n
+			}
+		}
+		t.Logf("%s: %d of %d verdicts reused over %d steps", line, reused, judged, len(revs)-1)
+		if reused < judged*9/10 {
+			t.Errorf("%s: only %d of %d verdicts reused", line, reused, judged)
+		}
 	}
 }
