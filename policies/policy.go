@@ -83,6 +83,10 @@ type EvidencePattern struct {
 	re     *regexp.Regexp
 }
 
+// String is the pattern as written: what a [Policy.Fingerprint] shows
+// (the compiled expression is a pointer, another in every run).
+func (e EvidencePattern) String() string { return e.Source }
+
 // ParseEvidencePattern compiles a fixes.evidence pattern: a regular
 // expression matched, ignoring case, at the start of a line.
 func ParseEvidencePattern(s string) (EvidencePattern, error) {
@@ -144,6 +148,10 @@ func Default() *Policy {
 		Backport: BackportConfig{UpstreamFirst: true, Similarity: DefaultSimilarity},
 	}
 }
+
+// Fingerprint writes out every setting of the policy, the same for the
+// same settings in every run: caches key answers by it.
+func (p *Policy) Fingerprint() string { return fmt.Sprintf("%+v", *p) }
 
 // Load reads the policy file at path and parses it. It returns an error
 // wrapping fs.ErrNotExist if there is no such file.

@@ -148,3 +148,40 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// A policy's fingerprint is the same in every load of the same file, and
+// shows no pointer: the answer cache of a policy with fixes.evidence
+// patterns missed every time while it printed their compiled regexps.
+func TestPolicyFingerprint(t *testing.T) {
+	files, err := filepath.Glob("testdata/policy/*.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded := 0
+	for _, f := range files {
+		p1, err := Load(f)
+		if err != nil {
+			continue // the files that test errors
+		}
+		p2, err := Load(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		loaded++
+		if a, b := p1.Fingerprint(), p2.Fingerprint(); a != b {
+			t.Errorf("%s: two loads print two fingerprints:\n%s\n%s", f, a, b)
+		} else if strings.Contains(a, "0x") {
+			t.Errorf("%s: the fingerprint shows a pointer: %s", f, a)
+		}
+	}
+	if loaded < 5 {
+		t.Fatalf("only %d policies load", loaded)
+	}
+	p, err := Load("testdata/policy/util-linux.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Fixes.Evidence) == 0 || !strings.Contains(p.Fingerprint(), p.Fixes.Evidence[0].Source) {
+		t.Errorf("the util-linux policy's fingerprint does not show its evidence patterns: %s", p.Fingerprint())
+	}
+}

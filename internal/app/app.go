@@ -208,7 +208,7 @@ func (s *Session) cacheKey(query string, inputs ...string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	parts := append([]string{query, refs, fmt.Sprintf("%+v", *s.Policy)}, inputs...)
+	parts := append([]string{query, refs, s.Policy.Fingerprint()}, inputs...)
 	if btf := s.policyBTF(); btf != "" {
 		parts = append(parts, "btf "+answers.FileStamp(btf))
 	}
@@ -226,7 +226,7 @@ func (s *Session) PlanMemory(inputs ...string) (policies.PlanMemory, string) {
 	if s.opts.NoCache || s.Repo.CacheDir() == "" || answers.BinaryHash() == "unknown" {
 		return nil, ""
 	}
-	parts := append([]string{"plan memory", fmt.Sprintf("%+v", *s.Policy)}, inputs...)
+	parts := append([]string{"plan memory", s.Policy.Fingerprint()}, inputs...)
 	if btf := s.policyBTF(); btf != "" {
 		parts = append(parts, "btf "+answers.FileStamp(btf))
 	}
