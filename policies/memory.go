@@ -20,7 +20,8 @@ import (
 //     in the key (the caller's part) or in the record (the target side);
 //   - the earlier candidates are the same commits in the same order (a
 //     verdict reads only earlier candidates for prerequisites, renames
-//     and introducers);
+//     and introducers): when a merge puts new commits before old ones in
+//     apply order, the old ones from there on are judged again;
 //   - the graph gained commits and lost none ([branches.Repo.GraphAdded]);
 //     a reference (Fixes:, Revert, a named prerequisite) resolves by sha
 //     prefix or subject over the whole graph, so a verdict whose
@@ -49,7 +50,7 @@ type graphHistory interface {
 var _ graphHistory = (*branches.Repo)(nil)
 
 // memoryFormat names the record's layout; a change makes old ones unread.
-const memoryFormat = "tiered-plan-memory-v3"
+const memoryFormat = "tiered-plan-memory-v4"
 
 // maxGained bounds the commits a plan patches a remembered one with: past
 // it, matching every reference against them costs more than judging.
@@ -60,7 +61,7 @@ type planRecord struct {
 	Graph      branches.GraphState
 	SourceTip  string
 	Candidates int
-	Prefix     [32]byte // the candidates' shas, in order
+	Order      string   // the candidates' shas, in order, end to end
 	Target     [32]byte // the target side and its backport markers
 	RevertedBy map[string]string
 	Verdicts   []savedVerdict // one per candidate, in order
@@ -140,13 +141,14 @@ func (b *Backport) recordKey() string {
 	return fmt.Sprintf("%x", h.Sum(nil))
 }
 
-// candidatesSum fingerprints the first n candidates.
-func (b *Backport) candidatesSum(n int) [32]byte {
-	buf := make([]byte, 0, 40*n)
-	for _, c := range b.candidates[:n] {
-		buf = append(buf, c.Hash...)
+// order writes the candidates' shas end to end.
+func (b *Backport) order() string {
+	var o strings.Builder
+	o.Grow(40 * len(b.candidates))
+	for _, c := range b.candidates {
+		o.WriteString(c.Hash)
 	}
-	return sha256.Sum256(buf)
+	return o.String()
 }
 
 // targetSum fingerprints the target side: its commits and what their
@@ -178,7 +180,17 @@ func (b *Backport) recall() int {
 		return 0
 	}
 	n := rec.Candidates
-	if n > len(b.candidates) || len(rec.Verdicts) != n || rec.Prefix != b.candidatesSum(n) || rec.Target != b.targetSum() {
+	if len(rec.Verdicts) != n || len(rec.Order) != 40*n || rec.Target != b.targetSum() {
+		return 0
+	}
+	// The candidates the two plans share in the same place: all of the
+	// old ones when commits landed on top, fewer when a merge put some
+	// before old ones in apply order. Later old ones are judged again.
+	same := 0
+	for same < n && same < len(b.candidates) && rec.Order[40*same:40*same+40] == b.candidates[same].Hash {
+		same++
+	}
+	if same == 0 {
 		return 0
 	}
 	if ok, err := b.h.IsAncestor(rec.SourceTip, b.sourceTip); err != nil || !ok {
@@ -228,7 +240,10 @@ func (b *Backport) recall() int {
 		return false
 	}
 	series := map[string]bool{}
-	for _, c := range b.candidates[n:] {
+	for _, c := range b.candidates[same:] {
+		if !gained[c.Hash] {
+			continue
+		}
 		f, err := b.factsOf(c)
 		if err != nil {
 			return 0
@@ -238,7 +253,10 @@ func (b *Backport) recall() int {
 		}
 	}
 	stale := make([]bool, n)
-	for i, c := range b.candidates[:n] {
+	for i := same; i < n; i++ {
+		stale[i] = true
+	}
+	for i, c := range b.candidates[:same] {
 		f, err := b.factsOf(c)
 		if err != nil {
 			return 0
@@ -389,7 +407,7 @@ func (b *Backport) keep(rec *planRecord) {
 		}
 	}
 	rec.Graph, rec.SourceTip, rec.Candidates = graph, b.sourceTip, len(b.candidates)
-	rec.Prefix, rec.Target = b.candidatesSum(len(b.candidates)), b.targetSum()
+	rec.Order, rec.Target = b.order(), b.targetSum()
 	rec.RevertedBy, rec.Strings = b.revertedBy, rec.strs.list
 	b.memory.Put(b.recordKey(), rec)
 }
