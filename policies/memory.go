@@ -214,6 +214,7 @@ func (b *Backport) recall() int {
 	if len(gained) > maxGained {
 		return 0
 	}
+	sorted := slices.Sorted(maps.Keys(gained)) // for sha prefixes
 	subjects := map[string]bool{}
 	for h := range gained {
 		c, err := b.h.Commit(h)
@@ -232,12 +233,8 @@ func (b *Backport) recall() int {
 			return false
 		}
 		p := strings.ToLower(r.SHA)
-		for h := range gained {
-			if strings.HasPrefix(h, p) {
-				return true
-			}
-		}
-		return false
+		i, _ := slices.BinarySearch(sorted, p)
+		return i < len(sorted) && strings.HasPrefix(sorted[i], p)
 	}
 	series := map[string]bool{}
 	for _, c := range b.candidates[same:] {

@@ -72,7 +72,7 @@ func TestPlanMemoryMatchesFullPlan(t *testing.T) {
 		return stdout.String(), reused, judged
 	}
 	fix := git("rev-parse", ":/fileutils: fix ul_close")
-	var open string
+	var open, unreached string
 	steps := []struct {
 		name string
 		do   func()
@@ -107,6 +107,11 @@ func TestPlanMemoryMatchesFullPlan(t *testing.T) {
 			commit("lib: add ul_write()")
 			git("checkout", "-q", "master")
 		}, "which 2.39 does not contain", 1},
+		{"a commit names, by sha, one no ref reaches yet", func() {
+			unreached = git("commit-tree", "HEAD^{tree}", "-p", "HEAD", "-m", "lib: add ul_sync()")
+			commit("fileutils: fix ul_sync() flags\n\nFixes: " + unreached[:12] + " (\"lib: ul_sync\")")
+		}, "resolves to no commit", 1},
+		{"a branch comes to reach it", func() { git("branch", "sync", unreached) }, `"lib: add ul_sync()", which 2.39 does not contain`, 1},
 		{"the target gains a backport", func() {
 			git("checkout", "-q", "stable/v2.39")
 			git("cherry-pick", "-x", open)
