@@ -171,40 +171,54 @@ func (b *Backport) targetSum() [32]byte {
 // cannot prove leaves the plan to judge everything: memory only saves
 // time.
 func (b *Backport) recall() int {
-	gh, ok := b.h.(graphHistory)
-	if b.memory == nil || !ok {
+	rec, same, gained := b.remembered()
+	if rec == nil {
 		return 0
 	}
-	var rec planRecord
-	if !b.memory.Get(b.recordKey(), &rec) {
+	stale, ok := b.stale(rec, same, gained)
+	if !ok {
 		return 0
+	}
+	return b.preload(rec, stale)
+}
+
+// remembered reads the record of the last plan of these lines and checks
+// what it can be patched up from: the candidates both plans share in the
+// same place (same), and the commits gained since, in the graph and on
+// the source. nil when there is none or it cannot be trusted.
+func (b *Backport) remembered() (rec *planRecord, same int, gained map[string]bool) {
+	gh, ok := b.h.(graphHistory)
+	if b.memory == nil || !ok {
+		return nil, 0, nil
+	}
+	rec = &planRecord{}
+	if !b.memory.Get(b.recordKey(), rec) {
+		return nil, 0, nil
 	}
 	n := rec.Candidates
 	if len(rec.Verdicts) != n || len(rec.Order) != 40*n || rec.Target != b.targetSum() {
-		return 0
+		return nil, 0, nil
 	}
-	// The candidates the two plans share in the same place: all of the
-	// old ones when commits landed on top, fewer when a merge put some
-	// before old ones in apply order. Later old ones are judged again.
-	same := 0
+	// All of the old candidates when commits landed on top, fewer when a
+	// merge put some before old ones in apply order.
 	for same < n && same < len(b.candidates) && rec.Order[40*same:40*same+40] == b.candidates[same].Hash {
 		same++
 	}
 	if same == 0 {
-		return 0
+		return nil, 0, nil
 	}
 	if ok, err := b.h.IsAncestor(rec.SourceTip, b.sourceTip); err != nil || !ok {
-		return 0
+		return nil, 0, nil
 	}
 	added, ok, err := gh.GraphAdded(rec.Graph)
 	if err != nil || !ok {
-		return 0
+		return nil, 0, nil
 	}
 	onSource, err := b.h.Between([]string{rec.SourceTip}, b.sourceTip)
 	if err != nil {
-		return 0
+		return nil, 0, nil
 	}
-	gained := map[string]bool{}
+	gained = map[string]bool{}
 	for _, h := range added {
 		gained[h] = true
 	}
@@ -212,14 +226,21 @@ func (b *Backport) recall() int {
 		gained[c.Hash] = true
 	}
 	if len(gained) > maxGained {
-		return 0
+		return nil, 0, nil
 	}
+	return rec, same, gained
+}
+
+// stale marks the remembered verdicts to judge again: those after the
+// first candidate that moved, those the gained commits can change, and
+// those that consulted one of them.
+func (b *Backport) stale(rec *planRecord, same int, gained map[string]bool) ([]bool, bool) {
 	sorted := slices.Sorted(maps.Keys(gained)) // for sha prefixes
 	subjects := map[string]bool{}
-	for h := range gained {
+	for _, h := range sorted {
 		c, err := b.h.Commit(h)
 		if err != nil {
-			return 0
+			return nil, false
 		}
 		subjects[strings.TrimSpace(c.Subject)] = true
 	}
@@ -236,19 +257,20 @@ func (b *Backport) recall() int {
 		i, _ := slices.BinarySearch(sorted, p)
 		return i < len(sorted) && strings.HasPrefix(sorted[i], p)
 	}
-	series := map[string]bool{}
+	series := map[string]bool{} // the series new candidates were posted in
 	for _, c := range b.candidates[same:] {
 		if !gained[c.Hash] {
 			continue
 		}
 		f, err := b.factsOf(c)
 		if err != nil {
-			return 0
+			return nil, false
 		}
 		for _, s := range f.Series {
 			series[s] = true
 		}
 	}
+	n := rec.Candidates
 	stale := make([]bool, n)
 	for i := same; i < n; i++ {
 		stale[i] = true
@@ -256,7 +278,7 @@ func (b *Backport) recall() int {
 	for i, c := range b.candidates[:same] {
 		f, err := b.factsOf(c)
 		if err != nil {
-			return 0
+			return nil, false
 		}
 		refs := slices.Concat(f.Fixes, f.Prereqs)
 		if f.Reverts != nil {
@@ -302,7 +324,13 @@ func (b *Backport) recall() int {
 			}
 		}
 	}
-	reused := make([]*Verdict, n)
+	return stale, true
+}
+
+// preload puts the remembered verdicts that are not stale where Check
+// finds them; it reports how many.
+func (b *Backport) preload(rec *planRecord, stale []bool) int {
+	reused := make([]*Verdict, len(rec.Verdicts))
 	diffs := map[string][]signal{}
 	for i, sv := range rec.Verdicts {
 		if stale[i] {
