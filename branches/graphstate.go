@@ -53,9 +53,9 @@ func (r *Repo) graphState(g *graph) GraphState {
 // held in state s: those reachable from a ref that moved or appeared and
 // from no tip of s (a commit-graph commit unreachable from s's tips is
 // listed too). ok is false when the graph may also have lost commits
-// since s (a ref deleted or moved to a commit that does not descend from
-// its old one, the commit-graph rewritten): what was derived from s then
-// cannot be patched up with the added commits alone.
+// since s (a tip of s that no ref reaches any more: a branch deleted or
+// rewound with commits of its own; the commit-graph rewritten): what was
+// derived from s then cannot be patched up with the added commits alone.
 func (r *Repo) GraphAdded(s GraphState) (added []string, ok bool, err error) {
 	now, err := r.GraphState()
 	if err != nil {
@@ -64,25 +64,34 @@ func (r *Repo) GraphAdded(s GraphState) (added []string, ok bool, err error) {
 	if !slices.Equal(s.Layers, now.Layers) || now.Size < s.Size {
 		return nil, false, nil
 	}
+	// Each old tip must still be reached: from its own ref (moved on),
+	// else from any ref (a branch deleted after its merge, HEAD switched
+	// to another branch).
+	tips := slices.Compact(slices.Sorted(maps.Values(now.Tips)))
 	for name, old := range s.Tips {
-		cur, found := now.Tips[name]
-		if !found {
-			return nil, false, nil
-		}
-		if cur == old {
+		if now.Tips[name] == old {
 			continue
 		}
-		desc, err := r.IsAncestor(old, cur)
-		if errors.Is(err, ErrUnknownRef) {
-			return nil, false, nil
-		} else if err != nil {
-			return nil, false, err
-		} else if !desc {
+		reached := false
+		for _, cur := range slices.Concat([]string{now.Tips[name]}, tips) {
+			if cur == "" {
+				continue
+			}
+			desc, err := r.IsAncestor(old, cur)
+			if errors.Is(err, ErrUnknownRef) {
+				return nil, false, nil // no longer in the graph
+			} else if err != nil {
+				return nil, false, err
+			}
+			if reached = desc; reached {
+				break
+			}
+		}
+		if !reached {
 			return nil, false, nil
 		}
 	}
-	from := slices.Sorted(maps.Values(s.Tips))
-	from = slices.Compact(from)
+	from := slices.Compact(slices.Sorted(maps.Values(s.Tips)))
 	seen := map[string]bool{}
 	for _, name := range slices.Sorted(maps.Keys(now.Tips)) {
 		cur := now.Tips[name]

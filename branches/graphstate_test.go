@@ -53,20 +53,42 @@ func TestGraphAdded(t *testing.T) {
 		t.Errorf("size %d, want %d", s1.Size, s0.Size+2)
 	}
 	for name, change := range map[string]string{
-		"a deleted branch":    "git branch -q -D topic",
+		"a deleted branch":    "git branch -q -D topic && git tag -d v2 >/dev/null",
 		"a branch moved back": "git update-ref refs/heads/main main~1",
 		"a commit-graph":      "git commit-graph write --reachable",
 	} {
 		t.Run(name, func(t *testing.T) {
 			mustGit(t, dir, "update-ref", "refs/heads/main", s1.Tips["refs/heads/main"])
 			mustGit(t, dir, "update-ref", "refs/heads/topic", s1.Tips["refs/heads/topic"])
-			script(t, dir, `rm -rf .git/objects/info/commit-graph .git/objects/info/commit-graphs`)
+			script(t, dir, `rm -rf .git/objects/info/commit-graph .git/objects/info/commit-graphs
+				git tag -f -a v2 -m v2 topic >/dev/null`)
 			if _, ok := added(s1); !ok {
 				t.Fatal("restored: not ok")
 			}
 			script(t, dir, change)
 			if a, ok := added(s1); ok {
 				t.Errorf("ok, added %v: the graph may have lost commits", a)
+			}
+		})
+	}
+	// Nothing is lost when what a ref reached is reached from another.
+	for name, change := range map[string]string{
+		"a merged branch deleted": "git merge -q --no-edit topic && git branch -q -D topic",
+		"HEAD switched":           "git checkout -q topic",
+	} {
+		t.Run(name, func(t *testing.T) {
+			mustGit(t, dir, "checkout", "-q", "main")
+			mustGit(t, dir, "update-ref", "refs/heads/main", s1.Tips["refs/heads/main"])
+			mustGit(t, dir, "update-ref", "refs/heads/topic", s1.Tips["refs/heads/topic"])
+			script(t, dir, `rm -rf .git/objects/info/commit-graph .git/objects/info/commit-graphs
+				git tag -f -a v2 -m v2 topic >/dev/null`)
+			script(t, dir, change)
+			a, ok := added(s1)
+			if !ok {
+				t.Fatal("not ok: every commit is still reached")
+			}
+			if want := revList("--all", "--not", s1.Tips["refs/heads/main"], s1.Tips["refs/heads/topic"]); !slices.Equal(a, want) {
+				t.Errorf("added %v, git rev-list says %v", a, want)
 			}
 		})
 	}

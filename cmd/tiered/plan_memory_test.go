@@ -127,6 +127,8 @@ func TestPlanMemoryMatchesFullPlan(t *testing.T) {
 			git("checkout", "-q", "master")
 			git("merge", "-q", "--no-ff", "-m", "Merge branch 'side'", "side")
 		}, "fileutils: fix ul_stat()", 1},
+		// Its commits are on master: nothing is lost.
+		{"the merged branch is deleted", func() { git("branch", "-q", "-D", "side") }, "fileutils: fix ul_stat()", 1},
 		{"nothing changed", func() { os.RemoveAll(dir + "/.git/tiered/answers") }, "fileutils: fix ul_stat()", 1},
 	}
 	report := func(cache bool) string {
