@@ -3,8 +3,10 @@ package main
 import (
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -65,4 +67,47 @@ func BenchmarkFeaturesCheck(b *testing.B) {
 		b.Skip("no /sys/kernel/btf/vmlinux")
 	}
 	benchRun(b, "--no-cache", "features", "check", "v1.4.0.0", "--btf", "/sys/kernel/btf/vmlinux", "--kernel", "5.4")
+}
+
+// BenchmarkPlanAfterNewCommit is a plan after one new commit on main, each
+// on top of the last (the answer cache misses; the plan's memory and the
+// commit caches hold the rest), on a mirror of the benchmark history so
+// that its main is left alone.
+func BenchmarkPlanAfterNewCommit(b *testing.B) {
+	if testing.Short() {
+		b.Skip("a synthetic history takes seconds to generate")
+	}
+	src, err := benchRepo()
+	if err != nil {
+		b.Skip("cannot generate a synthetic history: ", err)
+	}
+	dir := filepath.Join(b.TempDir(), "repo")
+	git := func(args ...string) string {
+		b.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=B", "GIT_AUTHOR_EMAIL=b@example.org", "GIT_COMMITTER_NAME=B", "GIT_COMMITTER_EMAIL=b@example.org")
+		out, err := cmd.Output()
+		if err != nil {
+			b.Fatalf("git %v: %v", args, err)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	if out, err := exec.Command("git", "clone", "-q", "--mirror", src, dir).CombinedOutput(); err != nil {
+		b.Skipf("git clone: %v\n%s", err, out)
+	}
+	plan := []string{"--repo", dir, "backport", "plan", "--to", "1.4.0"}
+	if code := run(plan, io.Discard, io.Discard); code > 1 {
+		b.Fatalf("tiered %v: exit %d", plan, code)
+	}
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		tree := git("rev-parse", "main^{tree}")
+		git("update-ref", "refs/heads/main", git("commit-tree", tree, "-p", "main", "-m", "bench: one more commit "+strconv.Itoa(i)))
+		b.StartTimer()
+		if code := run(plan, io.Discard, io.Discard); code > 1 {
+			b.Fatalf("tiered %v: exit %d", plan, code)
+		}
+	}
 }
