@@ -54,14 +54,19 @@ func (r *Repo) graphState(g *graph) GraphState {
 // from no tip of s (a commit-graph commit unreachable from s's tips is
 // listed too). ok is false when the graph may also have lost commits
 // since s (a tip of s that no ref reaches any more: a branch deleted or
-// rewound with commits of its own; the commit-graph rewritten): what was
-// derived from s then cannot be patched up with the added commits alone.
+// rewound with commits of its own; a commit-graph layer of s rewritten or
+// merged away): what was derived from s then cannot be patched up with
+// the added commits alone.
 func (r *Repo) GraphAdded(s GraphState) (added []string, ok bool, err error) {
 	now, err := r.GraphState()
 	if err != nil {
 		return nil, false, err
 	}
-	if !slices.Equal(s.Layers, now.Layers) || now.Size < s.Size {
+	// The commit-graph layers of s must all still be read, in order: a
+	// layer written on top of them (git commit-graph write --split, as
+	// git maintenance does) only adds commits; a file rewritten may have
+	// dropped some.
+	if len(now.Layers) < len(s.Layers) || !slices.Equal(s.Layers, now.Layers[:len(s.Layers)]) || now.Size < s.Size {
 		return nil, false, nil
 	}
 	// Each old tip must still be reached: from its own ref (moved on),

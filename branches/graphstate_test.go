@@ -55,7 +55,6 @@ func TestGraphAdded(t *testing.T) {
 	for name, change := range map[string]string{
 		"a deleted branch":    "git branch -q -D topic && git tag -d v2 >/dev/null",
 		"a branch moved back": "git update-ref refs/heads/main main~1",
-		"a commit-graph":      "git commit-graph write --reachable",
 	} {
 		t.Run(name, func(t *testing.T) {
 			mustGit(t, dir, "update-ref", "refs/heads/main", s1.Tips["refs/heads/main"])
@@ -71,10 +70,12 @@ func TestGraphAdded(t *testing.T) {
 			}
 		})
 	}
-	// Nothing is lost when what a ref reached is reached from another.
+	// Nothing is lost when what a ref reached is reached from another, or
+	// when a commit-graph is written where there was none.
 	for name, change := range map[string]string{
 		"a merged branch deleted": "git merge -q --no-edit topic && git branch -q -D topic",
 		"HEAD switched":           "git checkout -q topic",
+		"a first commit-graph":    "git commit-graph write --reachable",
 	} {
 		t.Run(name, func(t *testing.T) {
 			mustGit(t, dir, "checkout", "-q", "main")
@@ -88,6 +89,38 @@ func TestGraphAdded(t *testing.T) {
 				t.Fatal("not ok: every commit is still reached")
 			}
 			if want := revList("--all", "--not", s1.Tips["refs/heads/main"], s1.Tips["refs/heads/topic"]); !slices.Equal(a, want) {
+				t.Errorf("added %v, git rev-list says %v", a, want)
+			}
+		})
+	}
+	// From a commit-graph chain: a layer written on top loses nothing; the
+	// layers merged into one, or the chain replaced by a plain file, may.
+	script(t, dir, `git checkout -q main
+		rm -rf .git/objects/info/commit-graph .git/objects/info/commit-graphs
+		git commit-graph write --reachable --split=no-merge
+		cp -r .git/objects/info .git/info-saved`)
+	s2 := state()
+	if len(s2.Layers) != 1 {
+		t.Fatalf("%d commit-graph layers, want 1", len(s2.Layers))
+	}
+	for name, c := range map[string]struct {
+		change string
+		ok     bool
+	}{
+		"a layer on top":       {"git commit-graph write --reachable --split=no-merge", true},
+		"the layers merged":    {"git commit-graph write --reachable --split=replace", false},
+		"a plain file instead": {"rm -rf .git/objects/info/commit-graphs && git commit-graph write --reachable", false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			mustGit(t, dir, "update-ref", "refs/heads/main", s2.Tips["refs/heads/main"])
+			script(t, dir, `rm -rf .git/objects/info && cp -r .git/info-saved .git/objects/info
+				git commit --allow-empty -q -m fifth
+				`+c.change)
+			a, ok := added(s2)
+			if ok != c.ok {
+				t.Fatalf("ok %v, want %v (added %v)", ok, c.ok, a)
+			}
+			if want := revList("main", "--not", s2.Tips["refs/heads/main"]); ok && !slices.Equal(a, want) {
 				t.Errorf("added %v, git rev-list says %v", a, want)
 			}
 		})
