@@ -10,11 +10,12 @@ import (
 	"github.com/tiered-release/tiered/branches"
 )
 
-// A plan's memory (DESIGN §4 is unchanged by it): the verdicts of the
-// last plan of the same two lines, kept with what each one read, so that
-// the next plan, after commits landed on the source, judges only the new
-// commits and the verdicts they can change. Everything else a verdict
-// depends on is the same by construction or checked:
+// A plan's memory: the verdicts of the last plan of the same two lines,
+// kept with the verdicts each one consulted, so that the next plan, after
+// commits landed on the source, judges only the new commits and the
+// verdicts they can change. It changes no rule: a plan with memory prints
+// what a plan without it prints. Everything else a verdict depends on is
+// the same by construction or checked:
 //
 //   - the policy, the kernel data, the target's state and the binary are
 //     in the key (the caller's part) or in the record (the target side);
@@ -31,8 +32,9 @@ import (
 //   - a verdict that consulted another verdict (a fix of a fix, a
 //     prerequisite, a series sibling) is judged again when that one is.
 //
-// Replaying libbpf's history one commit at a time gives the plan a
-// plan without memory gives, byte for byte (TestPlanMemory*).
+// TestPlanMemoryMatchesFullPlan walks a repository through each of these
+// and TestPlanMemoryRealLibbpf replays libbpf's trunk, comparing with
+// plans without memory byte for byte.
 
 // PlanMemory stores what plans remember; answers.Store is one.
 type PlanMemory interface {
