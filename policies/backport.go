@@ -780,7 +780,7 @@ func (b *Backport) Plan() (*Plan, error) {
 	// The diff's signals (size, spread, whether it applies) cost a diff
 	// each: measure them for the head of the list the other signals
 	// order, which is what a person reads, then order again.
-	sortReview(review, b.position)
+	sortReview(review)
 	for i, v := range review {
 		if i >= diffRanked {
 			break
@@ -789,7 +789,7 @@ func (b *Backport) Plan() (*Plan, error) {
 			return nil, err
 		}
 	}
-	sortReview(review, b.position)
+	sortReview(review)
 	var groups [4][]Verdict
 	for _, v := range vs {
 		switch {

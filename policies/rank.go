@@ -316,9 +316,9 @@ func (b *Backport) eligibleSibling(c branches.Commit, f Facts) (string, error) {
 	return "", nil
 }
 
-// sortReview orders a review list: documentation and translations last,
-// then by score, highest first, then in apply order.
-func sortReview(vs []*Verdict, position map[string]int) {
+// sortReview orders a plan's review list: documentation and translations
+// last, then by score, highest first, then in apply order (Verdict.order).
+func sortReview(vs []*Verdict) {
 	slices.SortStableFunc(vs, func(a, b *Verdict) int {
 		if a.last != b.last {
 			if a.last {
@@ -329,6 +329,6 @@ func sortReview(vs []*Verdict, position map[string]int) {
 		if a.Score != b.Score {
 			return b.Score - a.Score
 		}
-		return position[a.Commit] - position[b.Commit]
+		return a.order - b.order
 	})
 }
