@@ -2,8 +2,12 @@ package branches
 
 import (
 	"errors"
+	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 )
@@ -122,4 +126,44 @@ func (r *Repo) GraphAdded(s GraphState) (added []string, ok bool, err error) {
 func (g *graph) has(h plumbing.Hash) bool {
 	_, ok := g.find(h)
 	return ok
+}
+
+// GraphFilesFingerprint names the commit-graph files a graph of this
+// Repo reads, by the checksums they end with, without loading the graph:
+// "" when there are none. The commits a query sees depend on them as well
+// as on the refs, since a commit-graph may hold commits no ref reaches
+// any more (a deleted branch's), which a reference can still resolve to.
+func (r *Repo) GraphFilesFingerprint() string {
+	fsStore, ok := r.fsStorage()
+	if !ok {
+		return ""
+	}
+	info := filepath.Join(newRefStore(fsStore.Filesystem().Root()).commonDir, "objects", "info")
+	var parts []string
+	if sum := trailingSum(filepath.Join(info, "commit-graph")); sum != "" {
+		parts = append(parts, "commit-graph "+sum)
+	}
+	if chain, err := os.ReadFile(filepath.Join(info, "commit-graphs", "commit-graph-chain")); err == nil {
+		parts = append(parts, "chain "+strings.Join(strings.Fields(string(chain)), " "))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// trailingSum is the hex of a file's last 20 bytes (a commit-graph's
+// checksum) and its size, "" when it cannot be read.
+func trailingSum(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || st.Size() < 20 {
+		return ""
+	}
+	var sum [20]byte
+	if _, err := f.ReadAt(sum[:], st.Size()-20); err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%x %d", sum, st.Size())
 }

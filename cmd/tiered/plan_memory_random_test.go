@@ -24,12 +24,15 @@ func TestPlanMemoryRandomHistories(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is needed to build the histories")
 	}
-	seeds := 3 // TIERED_MEMORY_SEEDS=N searches more
+	seeds := 3 // TIERED_MEMORY_SEEDS=N searches more; TIERED_MEMORY_SEED=K runs seed K alone
 	if v, err := strconv.Atoi(os.Getenv("TIERED_MEMORY_SEEDS")); err == nil {
 		seeds = v
 	}
 	reused, judged := 0, 0
 	for seed := range uint64(seeds) {
+		if only := os.Getenv("TIERED_MEMORY_SEED"); only != "" && only != fmt.Sprint(seed) {
+			continue
+		}
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
 			r, j := randomHistory(t, seed, 14)
 			reused, judged = reused+r, judged+j
@@ -65,7 +68,13 @@ func randomHistory(t *testing.T, seed uint64, steps int) (reused, judged int) {
 	subject := func() string {
 		return fmt.Sprintf("lib: %s ul_%s()", []string{"fix", "rework", "add", "handle EOF in"}[rng.IntN(4)], []string{"open", "read", "seek", "sync", "stat"}[rng.IntN(5)])
 	}
-	pick := func() made { return trunk[rng.IntN(len(trunk))] }
+	var elsewhere []made // commits of other branches, which references name too
+	pick := func() made {
+		if len(elsewhere) > 0 && rng.IntN(4) == 0 {
+			return elsewhere[rng.IntN(len(elsewhere))]
+		}
+		return trunk[rng.IntN(len(trunk))]
+	}
 	message := func() string {
 		s := subject()
 		if len(trunk) == 0 {
@@ -157,7 +166,13 @@ func randomHistory(t *testing.T, seed uint64, steps int) (reused, judged int) {
 				branches++
 				name := "topic" + strconv.Itoa(branches)
 				git("checkout", "-q", "-b", name, "HEAD~"+strconv.Itoa(rng.IntN(min(len(trunk), 4))))
-				c := land(subject(), true)
+				c := land(message(), true)
+				elsewhere = append(elsewhere, c)
+				if rng.IntN(2) == 0 { // and one on the target of its own
+					git("checkout", "-q", "stable/v2.39")
+					elsewhere = append(elsewhere, land(message(), true))
+					did = append(did, "a commit on the target")
+				}
 				git("checkout", "-q", "master")
 				did = append(did, "branch "+name+" with "+c.subject)
 			case k == 8: // a branch deleted

@@ -129,6 +129,20 @@ func TestPlanMemoryMatchesFullPlan(t *testing.T) {
 		}, "fileutils: fix ul_stat()", 1},
 		// Its commits are on master: nothing is lost.
 		{"the merged branch is deleted", func() { git("branch", "-q", "-D", "side") }, "fileutils: fix ul_stat()", 1},
+		// A commit-graph may keep a deleted branch's commit, which a
+		// reference by subject then still resolves to: the answer depends
+		// on the commit-graph files, not on the refs alone.
+		{"a deleted branch's commit kept by a commit-graph layer", func() {
+			git("checkout", "-q", "-b", "ghost")
+			commitNew("lib: add ul_ghost()")
+			git("checkout", "-q", "master")
+			git("commit-graph", "write", "--reachable", "--split=no-merge")
+			git("branch", "-q", "-D", "ghost")
+			commit("Revert \"lib: add ul_ghost()\"\n\nThis reverts commit 0123456789abcdef0123456789abcdef01234567.")
+		}, "which 2.39 does not have", -1},
+		{"the commit-graph rewritten without it", func() {
+			git("commit-graph", "write", "--reachable", "--split=replace")
+		}, "fix evidence: a revert", -1},
 		{"nothing changed", func() { os.RemoveAll(dir + "/.git/tiered/answers") }, "fileutils: fix ul_stat()", 1},
 	}
 	report := func(cache bool) string {

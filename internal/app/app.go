@@ -202,13 +202,15 @@ func Answer(o Options, w io.Writer, query string, inputs []string, run func(s *S
 }
 
 // cacheKey fingerprints a query for the answer cache: its name and
-// arguments, the refs, the policy, and the kernel BTF files it names.
+// arguments, the refs and the commit-graph files (which may hold commits
+// no ref reaches, that references resolve to), the policy, and the kernel
+// BTF files it names.
 func (s *Session) cacheKey(query string, inputs ...string) (string, error) {
 	refs, err := s.Repo.RefsFingerprint()
 	if err != nil {
 		return "", err
 	}
-	parts := append([]string{query, refs, s.Policy.Fingerprint()}, inputs...)
+	parts := append([]string{query, refs, s.Repo.GraphFilesFingerprint(), s.Policy.Fingerprint()}, inputs...)
 	if btf := s.policyBTF(); btf != "" {
 		parts = append(parts, "btf "+answers.FileStamp(btf))
 	}
