@@ -49,17 +49,7 @@ func TestPlanMemoryRandomHistories(t *testing.T) {
 func randomHistory(t *testing.T, seed uint64, steps int) (reused, judged int) {
 	rng := rand.New(rand.NewPCG(seed, 42))
 	dir := fixture(t, "stable.sh")
-	env := append(os.Environ(), "GIT_AUTHOR_NAME=K", "GIT_AUTHOR_EMAIL=k@example.org", "GIT_COMMITTER_NAME=K", "GIT_COMMITTER_EMAIL=k@example.org")
-	git := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command("git", args...)
-		cmd.Dir, cmd.Env = dir, env
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
+	git := gitIn(t, dir)
 	type made struct{ sha, subject, file string }
 	var trunk []made // commits on master, oldest first
 	n := 0

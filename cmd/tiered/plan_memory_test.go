@@ -19,17 +19,7 @@ import (
 // memory must print what a plan without it prints.
 func TestPlanMemoryMatchesFullPlan(t *testing.T) {
 	dir := fixture(t, "stable.sh")
-	env := append(os.Environ(), "GIT_AUTHOR_NAME=K", "GIT_AUTHOR_EMAIL=k@example.org", "GIT_COMMITTER_NAME=K", "GIT_COMMITTER_EMAIL=k@example.org")
-	git := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command("git", args...)
-		cmd.Dir, cmd.Env = dir, env
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
+	git := gitIn(t, dir)
 	n := 0
 	commit := func(msg string) string {
 		t.Helper()
@@ -180,6 +170,22 @@ func TestPlanMemoryMatchesFullPlan(t *testing.T) {
 			t.Errorf("%s: reused no verdict", s.name)
 		}
 		t.Logf("%s: %d of %d verdicts reused", s.name, reused, judged)
+	}
+}
+
+// gitIn returns a function that runs git in dir as one committer and
+// returns its trimmed output, failing the test on an error.
+func gitIn(t *testing.T, dir string) func(args ...string) string {
+	env := append(os.Environ(), "GIT_AUTHOR_NAME=K", "GIT_AUTHOR_EMAIL=k@example.org", "GIT_COMMITTER_NAME=K", "GIT_COMMITTER_EMAIL=k@example.org")
+	return func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Dir, cmd.Env = dir, env
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return strings.TrimSpace(string(out))
 	}
 }
 
