@@ -37,10 +37,11 @@ func TestCutKilled(t *testing.T) {
 	if err != nil {
 		t.Skipf("tiered is not on PATH (TestMain registers it): %v", err)
 	}
-	// Rounds until this many cuts were killed (some finish first).
-	kills, maxRounds := 200, 320
+	// Rounds until this many cuts were killed (some finish first: on a
+	// loaded machine, up to half of 320 rounds did).
+	kills, maxRounds := 200, 480
 	if testing.Short() {
-		kills, maxRounds = 40, 80
+		kills, maxRounds = 40, 120
 	}
 	start := time.Now()
 	template := fixture(t, "fourtier.sh")
