@@ -181,11 +181,11 @@ func buildGraph(r *Repo) (*graph, error) {
 // cannot read, the graph is read from the objects.
 func (g *graph) loadCommitGraph(r *Repo) {
 	g.pstart = []uint32{0}
-	fsStore, ok := r.fsStorage()
+	objects, ok := r.objectsDir()
 	if !ok {
 		return
 	}
-	layers := openCommitGraphs(filepath.Join(newRefStore(fsStore.Filesystem().Root()).commonDir, "objects"))
+	layers := openCommitGraphs(objects)
 	if len(layers) == 0 {
 		return
 	}
@@ -204,6 +204,17 @@ func (g *graph) loadCommitGraph(r *Repo) {
 			break
 		}
 	}
+}
+
+// objectsDir is the object directory (of the common git directory, for
+// a worktree) that holds the packs and the commit-graph files; false for
+// an in-memory repository.
+func (r *Repo) objectsDir() (string, bool) {
+	fsStore, ok := r.fsStorage()
+	if !ok {
+		return "", false
+	}
+	return filepath.Join(newRefStore(fsStore.Filesystem().Root()).commonDir, "objects"), true
 }
 
 // find returns the node of a commit.

@@ -134,11 +134,11 @@ func (g *graph) has(h plumbing.Hash) bool {
 // as on the refs, since a commit-graph may hold commits no ref reaches
 // any more (a deleted branch's), which a reference can still resolve to.
 func (r *Repo) GraphFilesFingerprint() string {
-	fsStore, ok := r.fsStorage()
+	objects, ok := r.objectsDir()
 	if !ok {
 		return ""
 	}
-	info := filepath.Join(newRefStore(fsStore.Filesystem().Root()).commonDir, "objects", "info")
+	info := filepath.Join(objects, "info")
 	var parts []string
 	if sum := trailingSum(filepath.Join(info, "commit-graph")); sum != "" {
 		parts = append(parts, "commit-graph "+sum)

@@ -101,15 +101,20 @@ func (t *strs) of(ss []string) []int32 {
 	}
 	out := make([]int32, len(ss))
 	for i, s := range ss {
-		k, ok := t.index[s]
-		if !ok {
-			k = int32(len(t.list))
-			t.index[s] = k
-			t.list = append(t.list, s)
-		}
-		out[i] = k
+		out[i] = t.id(s)
 	}
 	return out
+}
+
+// id is the index of s in the table, added if new.
+func (t *strs) id(s string) int32 {
+	k, ok := t.index[s]
+	if !ok {
+		k = int32(len(t.list))
+		t.index[s] = k
+		t.list = append(t.list, s)
+	}
+	return k
 }
 
 // lookup turns indexes back into strings; ok is false for one out of range.
@@ -361,11 +366,11 @@ func (b *Backport) preload(rec *planRecord, stale []bool) int {
 		if sv.Ranked {
 			ds := make([]signal, len(sv.Diff)/2)
 			for k := range ds {
-				t, ok := lookup(rec.Strings, sv.Diff[2*k+1:2*k+2])
-				if !ok {
+				i := sv.Diff[2*k+1]
+				if i < 0 || int(i) >= len(rec.Strings) {
 					return 0
 				}
-				ds[k] = signal{int(sv.Diff[2*k]), t[0]}
+				ds[k] = signal{int(sv.Diff[2*k]), rec.Strings[i]}
 			}
 			diffs[c.Hash] = ds
 		}
@@ -430,7 +435,7 @@ func (b *Backport) keep(rec *planRecord) {
 		sv := &rec.Verdicts[i]
 		sv.Ranked = true
 		for _, d := range ds {
-			sv.Diff = append(sv.Diff, int32(d.Weight), rec.strs.of([]string{d.Text})[0])
+			sv.Diff = append(sv.Diff, int32(d.Weight), rec.strs.id(d.Text))
 		}
 	}
 	rec.Graph, rec.SourceTip, rec.Candidates = graph, b.sourceTip, len(b.candidates)

@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 
@@ -82,17 +81,7 @@ func BenchmarkPlanAfterNewCommit(b *testing.B) {
 		b.Skip("cannot generate a synthetic history: ", err)
 	}
 	dir := filepath.Join(b.TempDir(), "repo")
-	git := func(args ...string) string {
-		b.Helper()
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=B", "GIT_AUTHOR_EMAIL=b@example.org", "GIT_COMMITTER_NAME=B", "GIT_COMMITTER_EMAIL=b@example.org")
-		out, err := cmd.Output()
-		if err != nil {
-			b.Fatalf("git %v: %v", args, err)
-		}
-		return strings.TrimSpace(string(out))
-	}
+	git := gitIn(b, dir)
 	if out, err := exec.Command("git", "clone", "-q", "--mirror", src, dir).CombinedOutput(); err != nil {
 		b.Skipf("git clone: %v\n%s", err, out)
 	}

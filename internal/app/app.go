@@ -203,18 +203,24 @@ func Answer(o Options, w io.Writer, query string, inputs []string, run func(s *S
 
 // cacheKey fingerprints a query for the answer cache: its name and
 // arguments, the refs and the commit-graph files (which may hold commits
-// no ref reaches, that references resolve to), the policy, and the kernel
-// BTF files it names.
+// no ref reaches, that references resolve to), and what [Session.key]
+// adds.
 func (s *Session) cacheKey(query string, inputs ...string) (string, error) {
 	refs, err := s.Repo.RefsFingerprint()
 	if err != nil {
 		return "", err
 	}
-	parts := append([]string{query, refs, s.Repo.GraphFilesFingerprint(), s.Policy.Fingerprint()}, inputs...)
+	return s.key(append([]string{query, refs, s.Repo.GraphFilesFingerprint()}, inputs...)...), nil
+}
+
+// key fingerprints what a cached result depends on besides parts: the
+// binary (answers.Key), the policy and the kernel BTF file it names.
+func (s *Session) key(parts ...string) string {
+	parts = append(parts, s.Policy.Fingerprint())
 	if btf := s.policyBTF(); btf != "" {
 		parts = append(parts, "btf "+answers.FileStamp(btf))
 	}
-	return answers.Key(parts...), nil
+	return answers.Key(parts...)
 }
 
 // Log is the session's logger: debug lines with --verbose.
@@ -222,28 +228,29 @@ func (s *Session) Log() *slog.Logger { return s.log }
 
 // PlanMemory is where backport plans keep their verdicts for the next
 // plan of the same lines ([policies.Backport.Remember]), and the key that
-// fingerprints what else than the repository they depend on: the binary,
-// the policy, its kernel BTF, and inputs. Nothing with --no-cache.
+// fingerprints what else than the repository they depend on (inputs and
+// what [Session.key] adds). Nothing with --no-cache.
 func (s *Session) PlanMemory(inputs ...string) (policies.PlanMemory, string) {
-	if s.opts.NoCache || s.Repo.CacheDir() == "" || answers.BinaryHash() == "unknown" {
+	// A record per pair of lines and target tip: a few dozen are plenty.
+	st := s.store("plans", 64)
+	if st.Dir == "" {
 		return nil, ""
 	}
-	parts := append([]string{"plan memory", s.Policy.Fingerprint()}, inputs...)
-	if btf := s.policyBTF(); btf != "" {
-		parts = append(parts, "btf "+answers.FileStamp(btf))
-	}
-	// A record per pair of lines and target tip: a few dozen are plenty.
-	return answers.Store{Dir: filepath.Join(s.Repo.CacheDir(), "plans"), Max: 64}, answers.Key(parts...)
+	return st, s.key(append([]string{"plan memory"}, inputs...)...)
 }
 
-// answers is the session's answer store; none with --no-cache, or when
-// the running binary cannot be fingerprinted (another build's answers
-// could pass for its own).
-func (s *Session) answers() answers.Store {
+// answers is the session's answer store.
+func (s *Session) answers() answers.Store { return s.store("answers", 0) }
+
+// store is a store under the repository's cache directory keeping at most
+// max entries (0: the default); the zero store, which keeps nothing, with
+// --no-cache or when the running binary cannot be fingerprinted (another
+// build's entries could pass for its own).
+func (s *Session) store(dir string, max int) answers.Store {
 	if s.opts.NoCache || s.Repo.CacheDir() == "" || answers.BinaryHash() == "unknown" {
 		return answers.Store{}
 	}
-	return answers.Store{Dir: filepath.Join(s.Repo.CacheDir(), "answers")}
+	return answers.Store{Dir: filepath.Join(s.Repo.CacheDir(), dir), Max: max}
 }
 
 // Rev resolves a revision the user gave (flag names it in errors); ""
