@@ -314,18 +314,21 @@ func TestInflateLongStream(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			p := &packFile{name: "x", pack: f, size: int64(len(file))}
-			rd := getPackReader()
-			defer putPackReader(rd)
-			rd.reset(f, 12, p.size-20)
-			got, err := p.inflate(rd, tc.size, 12)
-			switch {
-			case tc.err == "" && err != nil:
-				t.Fatal(err)
-			case tc.err == "" && !bytes.Equal(got, data):
-				t.Fatalf("inflated %q, want %q", got, data)
-			case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
-				t.Fatalf("err = %v, want one saying %q", err, tc.err)
+			// Read with pread, and from a mapping.
+			for _, mapped := range [][]byte{nil, file} {
+				p := &packFile{name: "x", pack: f, size: int64(len(file)), data: mapped}
+				rd := getPackReader()
+				rd.reset(f, p.data, 12, p.size-20)
+				got, err := p.inflate(rd, tc.size, 12)
+				putPackReader(rd)
+				switch {
+				case tc.err == "" && err != nil:
+					t.Fatal(err)
+				case tc.err == "" && !bytes.Equal(got, data):
+					t.Fatalf("inflated %q, want %q", got, data)
+				case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+					t.Fatalf("mapped %t: err = %v, want one saying %q", mapped != nil, err, tc.err)
+				}
 			}
 		})
 	}
