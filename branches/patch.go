@@ -176,6 +176,14 @@ func (r *Repo) diff(commit string, work int) (*Patch, error) {
 		if fp.to.Mode != 0 {
 			f.NewPath, f.NewMode, f.NewID = fp.path, uint32(fp.to.Mode), fp.to.Hash.String()
 		}
+		if fp.renameFrom < 0 && !fp.typeChange && fp.from.Mode != 0 && fp.to.Mode != 0 {
+			// A file the commit modifies is no part of a rename: its
+			// change is the one PatchOf may have diffed alone already.
+			if part, ok := r.part(commit, fp.path); ok {
+				p.Files = append(p.Files, part)
+				continue
+			}
+		}
 		if err := blobs.fill(&f, fp.from, fp.to); err == errCostly {
 			return nil, &CostlyError{Commit: commit, Path: fp.path}
 		} else if err != nil {

@@ -8,7 +8,8 @@ import (
 
 // checkPatchOf checks, for every commit given and each path it changes,
 // that PatchOf gives the whole patch's files for that path, read from a
-// repository that has diffed nothing yet.
+// repository that has diffed nothing yet, and that the whole patch read
+// after it (reusing the part) is the one read alone.
 func checkPatchOf(t *testing.T, dir string, shas []string) (n int) {
 	t.Helper()
 	whole, err := Open(dir)
@@ -37,6 +38,14 @@ func checkPatchOf(t *testing.T, dir string, shas []string) (n int) {
 			}
 			if d := cmp.Diff(p.only([]string{path}).Files, got.Files); d != "" {
 				t.Errorf("PatchOf(%.12s, %s) differs from the whole patch's (-whole +part):\n%s", sha, path, d)
+			}
+			// The whole patch after the part, which it may reuse.
+			after, err := part.Patch(sha)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(p.Files, after.Files); d != "" {
+				t.Errorf("Patch(%.12s) after PatchOf(%s) differs (-alone +after):\n%s", sha, path, d)
 			}
 			n++
 		}
