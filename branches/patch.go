@@ -312,9 +312,6 @@ func (b *blobReader) fillWindow(f *FilePatch, from, to object.TreeEntry) (bool, 
 	}
 	var texts [2]string
 	for k, e := range []object.TreeEntry{from, to} {
-		if _, ok := b.r.texts.get(e.Hash); ok {
-			return false, nil // split already: diff the lines
-		}
 		data, size, err := b.read(e.Hash)
 		if err != nil {
 			return false, err
