@@ -144,6 +144,13 @@ func TestFindBySubjectRealLibbpf(t *testing.T) {
 		if got, err := r.FindBySubject(subject); err != nil || !slices.Equal(got, shas) {
 			t.Errorf("FindBySubject(%q) = %v, %v; want %v", subject, got, err, shas)
 		}
+		// A plan resolves a subject among its candidates first, by
+		// Commit's Subject: it must be the subject FindBySubject reads.
+		for _, sha := range shas {
+			if c, err := r.Commit(sha); err != nil || c.Subject != subject {
+				t.Errorf("Commit(%.12s).Subject = %q, %v; want %q", sha, c.Subject, err, subject)
+			}
+		}
 	}
 	if r.UngraphedCommits() != 500 {
 		t.Errorf("%d commits outside the commit-graph, want 500", r.UngraphedCommits())

@@ -81,6 +81,9 @@ type Backport struct {
 	targetSide []branches.Commit
 	markers    map[string]string // backported sha (full or as written) → target commit
 	bySubject  map[string]string // subject+author → target commit
+	// candidateSubjects maps a subject to the latest candidate with it;
+	// nil until a reference by subject is resolved.
+	candidateSubjects map[string]string
 	// byPaths lists the target-side commits (not merges) by the set of
 	// paths they change, in order: a commit changing another set cannot
 	// have the patch-id of one of them.
@@ -233,6 +236,18 @@ func (b *Backport) resolve(ref Ref) (string, string) {
 	}
 	if ref.Subject == "" {
 		return "", ""
+	}
+	// The latest candidate with the subject wins over every other commit
+	// with it, so the subjects of the whole repository (a read of every
+	// commit) are searched only when no candidate has it.
+	if b.candidateSubjects == nil {
+		b.candidateSubjects = make(map[string]string, len(b.candidates))
+		for _, c := range b.candidates {
+			b.candidateSubjects[c.Subject] = c.Hash
+		}
+	}
+	if sha, ok := b.candidateSubjects[ref.Subject]; ok {
+		return sha, "subject"
 	}
 	shas, err := b.h.FindBySubject(ref.Subject)
 	if err != nil || len(shas) == 0 {
