@@ -223,6 +223,9 @@ func (r *Repo) SaveCache() error {
 	if err := r.saveFiles(); err != nil {
 		return errors.Join(errors.New("write file cache"), err)
 	}
+	if err := r.saveSubjects(); err != nil {
+		return errors.Join(errors.New("write subject cache"), err)
+	}
 	c := &r.commits
 	if c.entries != nil {
 		// The patch-ids this run computed, for the patches it kept.

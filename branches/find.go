@@ -64,28 +64,41 @@ func (r *Repo) FindBySubject(subject string) ([]string, error) {
 	return out, nil
 }
 
-// readSubjects maps the subject of every commit of the graph to its shas,
-// reading the commits in the order the packs hold them.
+// readSubjects maps the subject of every commit of the graph to its shas:
+// from the subject cache, and for the commits it does not hold, read in
+// the order the packs hold them.
 func (r *Repo) readSubjects() (map[string][]string, error) {
 	g, err := r.loadGraph()
 	if err != nil {
 		return nil, err
+	}
+	sc := r.subjectStore()
+	subjects := map[string][]string{}
+	var todo []plumbing.Hash
+	for i := range g.len() {
+		h := g.hash(int32(i))
+		if s, ok := sc.get(h); ok {
+			subjects[s] = append(subjects[s], h.String())
+			continue
+		}
+		todo = append(todo, h)
 	}
 	type place struct {
 		p   *packFile
 		off int64
 		h   plumbing.Hash
 	}
-	order := make([]place, g.len())
+	order := make([]place, len(todo))
+	for i, h := range todo {
+		order[i].h = h
+	}
 	if rs, ok := r.r.Storer.(*refStorage); ok && rs.packs != nil {
 		rank := map[*packFile]int{nil: len(rs.packs.files)} // loose ones last
 		for i, p := range rs.packs.files {
 			rank[p] = i
 		}
 		for i := range order {
-			h := g.hash(int32(i))
-			p, off, _, _ := rs.packs.find(h)
-			order[i] = place{p, off, h}
+			order[i].p, order[i].off, _, _ = rs.packs.find(order[i].h)
 		}
 		slices.SortFunc(order, func(a, b place) int {
 			if a.p != b.p {
@@ -93,12 +106,7 @@ func (r *Repo) readSubjects() (map[string][]string, error) {
 			}
 			return cmp.Compare(a.off, b.off)
 		})
-	} else {
-		for i := range order {
-			order[i].h = g.hash(int32(i))
-		}
 	}
-	subjects := map[string][]string{}
 	for _, x := range order {
 		raw, _, err := r.object(plumbing.CommitObject, x.h, math.MaxInt64)
 		if err != nil {
@@ -106,7 +114,10 @@ func (r *Repo) readSubjects() (map[string][]string, error) {
 		}
 		s := commitSubject(raw)
 		subjects[s] = append(subjects[s], x.h.String())
+		sc.put(x.h, s)
 	}
+	r.subjectsRead = len(order)
+	sc.keepOnly(g)
 	return subjects, nil
 }
 

@@ -157,3 +157,57 @@ func TestFindBySubjectRealLibbpf(t *testing.T) {
 	}
 	t.Logf("%d subjects, %d commits walked", len(want), r.UngraphedCommits())
 }
+
+// The subjects FindBySubject reads are kept across runs: the next run
+// reads only the commits it has not seen, answers alike, and the cache
+// forgets the commits the repository lost.
+func TestFindBySubjectCached(t *testing.T) {
+	dir := t.TempDir()
+	script(t, dir, `
+git init -q -b main
+git commit -q --allow-empty -m "libbpf: fix a leak"
+git commit -q --allow-empty -m "libbpf: add a feature"
+git checkout -q -b side
+git commit -q --allow-empty -m "side: fix a leak"
+git checkout -q main
+`)
+	find := func(wantRead int, subjects ...string) {
+		t.Helper()
+		r := openRepo(t, dir)
+		for _, s := range subjects {
+			log, _ := gitOut(t, dir, "log", "--all", "--format=%H", "--fixed-strings", "--grep", s)
+			var want []string
+			for _, sha := range strings.Fields(log) {
+				if body, _ := gitOut(t, dir, "log", "-1", "--format=%s", sha); body == s {
+					want = append(want, sha)
+				}
+			}
+			slices.Sort(want)
+			if got, err := r.FindBySubject(s); err != nil || !slices.Equal(got, want) {
+				t.Errorf("FindBySubject(%q) = %v, %v; want %v", s, got, err, want)
+			}
+		}
+		if r.subjectsRead != wantRead {
+			t.Errorf("read %d commits for their subjects, want %d", r.subjectsRead, wantRead)
+		}
+		if err := r.SaveCache(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	find(3, "libbpf: fix a leak", "side: fix a leak")
+	find(0, "libbpf: fix a leak", "side: fix a leak", "libbpf: add a feature")
+	script(t, dir, `git commit -q --allow-empty -m "libbpf: fix a leak"`)
+	find(1, "libbpf: fix a leak")
+	script(t, dir, `git branch -q -D side && git reflog expire --expire=now --all && git gc -q --prune=now`)
+	find(0, "side: fix a leak", "libbpf: fix a leak")
+	r := openRepo(t, dir)
+	if sc := r.subjectStore(); sc == nil || len(sc.m) != 3 {
+		t.Errorf("the subject cache holds %v, want the 3 commits left", sc)
+	}
+	// Without a cache nothing is read from it or written.
+	r = openRepo(t, dir)
+	r.noCommitCache = true
+	if _, err := r.FindBySubject("x"); err != nil || r.subjectsRead != 3 {
+		t.Errorf("without a cache: read %d commits (%v), want 3", r.subjectsRead, err)
+	}
+}

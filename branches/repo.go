@@ -104,6 +104,8 @@ type Repo struct {
 
 	subjectsOnce sync.Once
 	subjects     map[string][]string
+	subjectCache subjectCache // across runs (subjectcache.go)
+	subjectsRead int          // commits readSubjects read, for tests
 	subjectsErr  error
 
 	graphOnce   sync.Once
