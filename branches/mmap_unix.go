@@ -8,14 +8,23 @@ import (
 )
 
 // mapFile maps f read-only into memory; pages are read as they are
-// touched, and are the page cache's, not the heap's.
+// touched, and are the page cache's, not the heap's. Where it cannot be
+// mapped, it is read whole.
 func mapFile(f *os.File, size int) ([]byte, func() error, error) {
+	if data, unmap, ok := tryMap(f, size); ok {
+		return data, unmap, nil
+	}
+	return readFile(f, size)
+}
+
+// tryMap maps f read-only into memory, and reports false where it cannot.
+func tryMap(f *os.File, size int) ([]byte, func() error, bool) {
 	if size == 0 {
-		return nil, func() error { return nil }, nil
+		return nil, func() error { return nil }, true
 	}
 	data, err := syscall.Mmap(int(f.Fd()), 0, size, syscall.PROT_READ, syscall.MAP_SHARED)
 	if err != nil {
-		return readFile(f, size)
+		return nil, nil, false
 	}
-	return data, func() error { return syscall.Munmap(data) }, nil
+	return data, func() error { return syscall.Munmap(data) }, true
 }

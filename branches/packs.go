@@ -46,8 +46,8 @@ type packFile struct {
 	off64  []byte
 	pack   *os.File
 	size   int64 // of the .pack
-	// data is the pack mapped, when it is no larger than mapPackBytes;
-	// nil when it is read with pread.
+	// data is the pack mapped, when it is no larger than mapPackBytes
+	// and the system maps files; nil when it is read with pread.
 	data      []byte
 	unmapPack func() error
 }
@@ -110,9 +110,8 @@ func openPack(base string) (_ *packFile, err error) {
 	}
 	p.size = st.Size()
 	if p.size <= mapPackBytes {
-		if p.data, p.unmapPack, err = mapFile(p.pack, int(p.size)); err != nil {
-			return nil, err
-		}
+		// Where it cannot be mapped, it is read with pread: not whole.
+		p.data, p.unmapPack, _ = tryMap(p.pack, int(p.size))
 	}
 	var hdr [12]byte
 	if _, err := p.pack.ReadAt(hdr[:], 0); err != nil {
