@@ -4,6 +4,7 @@ package branches
 
 import (
 	"os"
+	"sync"
 	"syscall"
 )
 
@@ -26,5 +27,14 @@ func tryMap(f *os.File, size int) ([]byte, func() error, bool) {
 	if err != nil {
 		return nil, nil, false
 	}
-	return data, func() error { return syscall.Munmap(data) }, true
+	mapped.Add(int64(size))
+	var once sync.Once
+	return data, func() error {
+		err := os.ErrClosed // unmapped already
+		once.Do(func() {
+			err = syscall.Munmap(data)
+			mapped.Add(-int64(size))
+		})
+		return err
+	}, true
 }

@@ -333,3 +333,49 @@ func TestInflateLongStream(t *testing.T) {
 		})
 	}
 }
+
+// The files a repository maps are counted: the pack's index, the pack
+// itself (small), the commit-graph; unmapped, they are not.
+func TestMappedBytes(t *testing.T) {
+	dir := t.TempDir()
+	script(t, dir, `
+git init -q -b main
+echo a > f; git add f; git commit -q -m one
+echo b > f; git commit -q -am two
+git gc -q
+git commit-graph write --reachable
+`)
+	size := func(glob string) int64 {
+		t.Helper()
+		names, _ := filepath.Glob(filepath.Join(dir, ".git", "objects", glob))
+		var n int64
+		for _, name := range names {
+			st, err := os.Stat(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n += st.Size()
+		}
+		return n
+	}
+	want := size("pack/*.idx") + size("pack/*.pack") + size("info/commit-graph")
+	before := MappedBytes()
+	r := openRepo(t, dir)
+	if _, err := r.loadGraph(); err != nil {
+		t.Fatal(err)
+	}
+	if got := MappedBytes() - before; got != want {
+		t.Errorf("%d bytes mapped while open, want %d (index, pack and commit-graph)", got, want)
+	}
+	// Unmapping counts once, however often it is asked.
+	rs := r.r.Storer.(*refStorage)
+	for range 2 {
+		for _, p := range rs.packs.files {
+			p.unmapPack()
+			p.unmap()
+		}
+	}
+	if got := MappedBytes() - before; got != size("info/commit-graph") {
+		t.Errorf("%d bytes mapped after the packs were unmapped twice, want %d (the commit-graph)", got, size("info/commit-graph"))
+	}
+}

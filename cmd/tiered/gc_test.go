@@ -17,7 +17,7 @@ func TestTuneGC(t *testing.T) {
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
 	runtime.GC()
 	const quiet, percent, limit = 64 << 20, 150, 900 << 20
-	tuneGC(quiet, percent, limit)
+	tuneGC(quiet, percent, func() int64 { return limit })
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
 	for range 16 { // 16 MiB of garbage, under quiet
