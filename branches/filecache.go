@@ -43,27 +43,39 @@ func (r *Repo) fileStore() *fileCache {
 	}
 	fc := &r.fileCache
 	fc.once.Do(func() {
-		dir := r.CacheDir()
-		if dir == "" {
+		fc.name, fc.m = r.readPairs("files", fileCacheFormat)
+		if fc.m == nil {
 			return
 		}
-		fc.name = filepath.Join(dir, "files")
-		fc.m, fc.used = map[string][]byte{}, map[string]bool{}
-		body, err := atomicfile.ReadChecked(fc.name, fileCacheFormat)
-		if err != nil {
-			return
-		}
-		if m, ok := decodePairs(body); ok {
-			fc.m = m
-			for k, v := range m {
-				fc.bytes += len(k) + len(v)
-			}
+		fc.used = map[string]bool{}
+		for k, v := range fc.m {
+			fc.bytes += len(k) + len(v)
 		}
 	})
 	if fc.m == nil {
 		return nil
 	}
 	return fc
+}
+
+// readPairs reads the cache file base of pairs (encodePairs) in the cache
+// directory: its path, and its pairs, empty when it is missing, corrupt
+// or foreign; nil when the repository has no cache directory.
+func (r *Repo) readPairs(base, format string) (string, map[string][]byte) {
+	dir := r.CacheDir()
+	if dir == "" {
+		return "", nil
+	}
+	name := filepath.Join(dir, base)
+	body, err := atomicfile.ReadChecked(name, format)
+	if err != nil {
+		return name, map[string][]byte{}
+	}
+	m, ok := decodePairs(body)
+	if !ok {
+		return name, map[string][]byte{}
+	}
+	return name, m
 }
 
 func fileKey(root plumbing.Hash, path string) string { return string(root[:]) + "\x00" + path }

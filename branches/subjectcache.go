@@ -1,12 +1,9 @@
 package branches
 
 import (
-	"path/filepath"
 	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
-
-	"github.com/tiered-release/tiered/internal/atomicfile"
 )
 
 // The subject cache keeps, across runs, the subject of every commit
@@ -37,21 +34,7 @@ func (r *Repo) subjectStore() *subjectCache {
 		return nil
 	}
 	sc := &r.subjectCache
-	sc.once.Do(func() {
-		dir := r.CacheDir()
-		if dir == "" {
-			return
-		}
-		sc.name = filepath.Join(dir, "subjects")
-		sc.m = map[string][]byte{}
-		body, err := atomicfile.ReadChecked(sc.name, subjectCacheFormat)
-		if err != nil {
-			return
-		}
-		if m, ok := decodePairs(body); ok {
-			sc.m = m
-		}
-	})
+	sc.once.Do(func() { sc.name, sc.m = r.readPairs("subjects", subjectCacheFormat) })
 	if sc.m == nil {
 		return nil
 	}
