@@ -159,6 +159,45 @@ func TestBackportFixesBySubject(t *testing.T) {
 	}
 }
 
+// A subject a candidate has resolves to the latest candidate with it,
+// whatever other commits have it too, without searching the whole
+// history; a subject no candidate has is searched for.
+func TestBackportSubjectOfACandidate(t *testing.T) {
+	r := libfoo(t, versioning.SchemeFour, "1.0.0.0")
+	r.commit("own", "libfoo: add foo2", map[string]string{"src/own.c": "int own;\n"}, "root")
+	line := r.line("1.0.0", "own")
+	r.commit("add", "libfoo: add foo2", map[string]string{"src/foo2.c": "int foo2;\n"}, "root")
+	r.commit("fix", "libfoo: fix foo2\n\nFixes: 0123456789ab (\"libfoo: add foo2\")\n", map[string]string{"src/fix.c": "int fix;\n"}, "add")
+	trunk := r.line("trunk", "fix")
+	b, err := NewBackport(r, Default(), r.st, line, trunk, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, reasons := backportPlan(t, r, b)
+	if got["libfoo: fix foo2"] != "review [bug-not-present]" {
+		t.Errorf("fix foo2: %s, want review [bug-not-present] (the candidate add, not the line's own commit)", got["libfoo: fix foo2"])
+	}
+	want := fmt.Sprintf("fixes %s %q, which 1.0.0 lacks and which is itself in review: take both or neither", r.short("add"), "libfoo: add foo2")
+	if len(reasons["libfoo: fix foo2"]) == 0 || reasons["libfoo: fix foo2"][0] != want {
+		t.Errorf("fix foo2 reasons %q, want %q first", reasons["libfoo: fix foo2"], want)
+	}
+	if r.found != 0 {
+		t.Errorf("FindBySubject asked %d times for a subject a candidate has", r.found)
+	}
+
+	r.commit("fixown", "libfoo: fix own\n\nFixes: 0123456789ab (\"libfoo: initial import\")\n", map[string]string{"src/fixown.c": "int y;\n"}, "fix")
+	trunk = r.line("trunk", "fixown")
+	if b, err = NewBackport(r, Default(), r.st, line, trunk, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := backportPlan(t, r, b); got["libfoo: fix own"] != "eligible []" {
+		t.Errorf("fix own: %s, want eligible [] (its bug, the import, is on the line)", got["libfoo: fix own"])
+	}
+	if r.found == 0 {
+		t.Errorf("FindBySubject never asked for a subject no candidate has")
+	}
+}
+
 // A "Cc: stable@vger.kernel.org # 6.1.x: sha: subject" trailer names a
 // prerequisite: the author's word, planned first when the line lacks it.
 func TestBackportNamedPrerequisites(t *testing.T) {

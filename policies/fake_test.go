@@ -18,6 +18,7 @@ type fakeHistory struct {
 	commits map[string]*fakeCommit
 	order   []string       // creation order
 	patched map[string]int // how often Patch was asked for each commit
+	found   int            // how often FindBySubject was asked
 }
 
 type fakeCommit struct {
@@ -299,6 +300,7 @@ func (f *fakeHistory) ResolveSHA(prefix string) (string, bool) {
 }
 
 func (f *fakeHistory) FindBySubject(subject string) ([]string, error) {
+	f.found++
 	var out []string
 	for _, h := range f.order {
 		if f.commits[h].Subject == subject {
