@@ -20,6 +20,10 @@ type GraphState struct {
 	Layers []string          // commit-graph layer ids, base first
 	Tips   map[string]string // ref name (and HEAD) → the commit it peels to
 	Size   int
+	// Reached reports whether the tips reach every commit of the graph:
+	// no commit-graph layer keeps a commit no ref reaches any more (a
+	// deleted branch's). A graph without layers is reached by definition.
+	Reached bool
 }
 
 // GraphState returns the state of the graph this Repo reads, the same
@@ -50,7 +54,32 @@ func (r *Repo) graphState(g *graph) GraphState {
 		}
 		s.Tips[name] = h.String()
 	}
+	s.Reached = len(g.files) == 0 || g.reachedFrom(slices.Collect(maps.Values(s.Tips)))
 	return s
+}
+
+// reachedFrom reports whether tips (full shas) reach every commit of g.
+// They do when every commit no other commit of g names as a parent is one
+// of them: from any commit, a walk to a child, and on to a child of that,
+// ends at such a commit, which then reaches it. A scan of the parent
+// lists, not a walk of the history.
+func (g *graph) reachedFrom(tips []string) bool {
+	hasChild := make([]bool, g.len())
+	for _, p := range g.plist {
+		hasChild[p] = true
+	}
+	tip := make(map[int32]bool, len(tips))
+	for _, t := range tips {
+		if n, ok := g.find(plumbing.NewHash(t)); ok {
+			tip[n] = true
+		}
+	}
+	for n, ok := range hasChild {
+		if !ok && !tip[int32(n)] {
+			return false
+		}
+	}
+	return true
 }
 
 // GraphAdded lists the commits the graph holds now that it may not have
@@ -59,8 +88,8 @@ func (r *Repo) graphState(g *graph) GraphState {
 // listed too). ok is false when the graph may also have lost commits
 // since s (a tip of s that no ref reaches any more: a branch deleted or
 // rewound with commits of its own; a commit-graph layer of s rewritten or
-// merged away): what was derived from s then cannot be patched up with
-// the added commits alone.
+// merged away while it kept a commit s's tips did not reach): what was
+// derived from s then cannot be patched up with the added commits alone.
 func (r *Repo) GraphAdded(s GraphState) (added []string, ok bool, err error) {
 	now, err := r.GraphState()
 	if err != nil {
@@ -68,9 +97,12 @@ func (r *Repo) GraphAdded(s GraphState) (added []string, ok bool, err error) {
 	}
 	// The commit-graph layers of s must all still be read, in order: a
 	// layer written on top of them (git commit-graph write --split, as
-	// git maintenance does) only adds commits; a file rewritten may have
-	// dropped some.
-	if len(now.Layers) < len(s.Layers) || !slices.Equal(s.Layers, now.Layers[:len(s.Layers)]) || now.Size < s.Size {
+	// git maintenance does) only adds commits; a file rewritten (git gc)
+	// or layers merged may have dropped some, but only commits s's tips
+	// did not reach: when they reached all of s, and still reach them
+	// (below), nothing was lost.
+	kept := len(now.Layers) >= len(s.Layers) && slices.Equal(s.Layers, now.Layers[:len(s.Layers)])
+	if !kept && !s.Reached || now.Size < s.Size {
 		return nil, false, nil
 	}
 	// Each old tip must still be reached: from its own ref (moved on),

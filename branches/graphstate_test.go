@@ -93,34 +93,60 @@ func TestGraphAdded(t *testing.T) {
 			}
 		})
 	}
-	// From a commit-graph chain: a layer written on top loses nothing; the
-	// layers merged into one, or the chain replaced by a plain file, may.
+	// From a commit-graph chain its tips reach whole: a layer written on
+	// top, the layers merged into one, the chain replaced by a plain file
+	// (git gc) lose nothing.
 	script(t, dir, `git checkout -q main
 		rm -rf .git/objects/info/commit-graph .git/objects/info/commit-graphs
 		git commit-graph write --reachable --split=no-merge
 		cp -r .git/objects/info .git/info-saved`)
 	s2 := state()
-	if len(s2.Layers) != 1 {
-		t.Fatalf("%d commit-graph layers, want 1", len(s2.Layers))
+	if len(s2.Layers) != 1 || !s2.Reached {
+		t.Fatalf("%d commit-graph layers, reached %v; want 1, true", len(s2.Layers), s2.Reached)
 	}
-	for name, c := range map[string]struct {
-		change string
-		ok     bool
-	}{
-		"a layer on top":       {"git commit-graph write --reachable --split=no-merge", true},
-		"the layers merged":    {"git commit-graph write --reachable --split=replace", false},
-		"a plain file instead": {"rm -rf .git/objects/info/commit-graphs && git commit-graph write --reachable", false},
-	} {
+	rewrites := map[string]string{
+		"a layer on top":       "git commit-graph write --reachable --split=no-merge",
+		"the layers merged":    "git commit-graph write --reachable --split=replace",
+		"a plain file instead": "rm -rf .git/objects/info/commit-graphs && git commit-graph write --reachable",
+	}
+	for name, change := range rewrites {
 		t.Run(name, func(t *testing.T) {
 			mustGit(t, dir, "update-ref", "refs/heads/main", s2.Tips["refs/heads/main"])
 			script(t, dir, `rm -rf .git/objects/info && cp -r .git/info-saved .git/objects/info
 				git commit --allow-empty -q -m fifth
-				`+c.change)
+				`+change)
 			a, ok := added(s2)
-			if ok != c.ok {
-				t.Fatalf("ok %v, want %v (added %v)", ok, c.ok, a)
+			if !ok {
+				t.Fatalf("not ok (added %v): the old graph's tips reached all of it", a)
 			}
-			if want := revList("main", "--not", s2.Tips["refs/heads/main"]); ok && !slices.Equal(a, want) {
+			if want := revList("main", "--not", s2.Tips["refs/heads/main"]); !slices.Equal(a, want) {
+				t.Errorf("added %v, git rev-list says %v", a, want)
+			}
+		})
+	}
+	// A chain that keeps a deleted branch's commit: a layer on top keeps
+	// it too, a rewrite may drop it.
+	script(t, dir, `git checkout -q main
+		rm -rf .git/objects/info/commit-graph .git/objects/info/commit-graphs .git/info-saved
+		git branch -q gone main && git checkout -q gone && git commit -q --allow-empty -m gone && git checkout -q main
+		git commit-graph write --reachable --split=no-merge
+		git branch -q -D gone
+		cp -r .git/objects/info .git/info-saved`)
+	s3 := state()
+	if s3.Reached {
+		t.Fatal("reached: the tips reach the deleted branch's commit")
+	}
+	for name, change := range rewrites {
+		t.Run("unreached/"+name, func(t *testing.T) {
+			mustGit(t, dir, "update-ref", "refs/heads/main", s3.Tips["refs/heads/main"])
+			script(t, dir, `rm -rf .git/objects/info && cp -r .git/info-saved .git/objects/info
+				git commit --allow-empty -q -m sixth
+				`+change)
+			a, ok := added(s3)
+			if want := name == "a layer on top"; ok != want {
+				t.Fatalf("ok %v, want %v (added %v)", ok, want, a)
+			}
+			if want := revList("main", "--not", s3.Tips["refs/heads/main"]); ok && !slices.Equal(a, want) {
 				t.Errorf("added %v, git rev-list says %v", a, want)
 			}
 		})

@@ -130,10 +130,20 @@ func TestPlanMemoryMatchesFullPlan(t *testing.T) {
 			git("branch", "-q", "-D", "ghost")
 			commit("Revert \"lib: add ul_ghost()\"\n\nThis reverts commit 0123456789abcdef0123456789abcdef01234567.")
 		}, "reverts {ghost}, which 2.39 does not have", -1},
-		{"the commit-graph rewritten without it", func() {
+		// A commit lands as the layer is rewritten: the graph's size is
+		// what it was, and only knowing that the old graph held a commit
+		// its refs did not reach tells that one was lost.
+		{"a commit lands and the commit-graph is rewritten without it", func() {
+			commit("fileutils: fix ul_tell()\n\nCloses: #12")
 			git("commit-graph", "write", "--reachable", "--split=replace")
 		}, `Revert "lib: add ul_ghost()"{gap}fix evidence: a revert`, -1},
 		{"nothing changed", func() { os.RemoveAll(dir + "/.git/tiered/answers") }, "fileutils: fix ul_stat()", 1},
+		// git gc rewrites the commit-graph: its commits were all reached,
+		// and still are, so nothing was lost.
+		{"a commit lands and git gc rewrites the commit-graph", func() {
+			commit("fileutils: fix ul_flush()\n\nCloses: #11")
+			git("gc", "-q")
+		}, "fileutils: fix ul_flush()", 1},
 	}
 	report := func(cache bool) string {
 		t.Helper()
