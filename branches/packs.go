@@ -46,17 +46,18 @@ type packFile struct {
 	off64  []byte
 	pack   *os.File
 	size   int64 // of the .pack
-	// data is the pack mapped, when it is no larger than mapPackBytes
-	// and the system maps files; nil when it is read with pread.
+	// data is the pack mapped, when it fits in mapPackBytes and the
+	// system maps files; nil when it is read with pread.
 	data      []byte
 	unmapPack func() error
 }
 
-// mapPackBytes is the largest pack read through a memory mapping, as git
-// reads every pack: a plan of a small repository reads thousands of
-// objects, and a pread each was a tenth of its CPU time. A larger pack is
-// read with pread, so that the pages a plan over a million commits reads
-// stay the page cache's and out of its resident memory.
+// mapPackBytes is how many bytes of packs are read through memory
+// mappings, as git reads every pack: a plan of a small repository reads
+// thousands of objects, and a pread each was a tenth of its CPU time.
+// Packs past it (a 3.3 GB pack at a million commits) are read with pread,
+// so that the pages a plan reads stay the page cache's and out of its
+// resident memory.
 const mapPackBytes = 256 << 20
 
 // Objects larger than this are read when their content is asked for, not
@@ -80,8 +81,9 @@ func openPacks(objects string) (*packs, error) {
 		return nil, err
 	}
 	ps := &packs{cache: deltaCache{limit: deltaCacheBytes}}
+	mapBudget := int64(mapPackBytes)
 	for _, idx := range names {
-		p, err := openPack(strings.TrimSuffix(idx, ".idx"))
+		p, err := openPack(strings.TrimSuffix(idx, ".idx"), &mapBudget)
 		if errors.Is(err, os.ErrNotExist) {
 			continue // an index without its pack is a leftover git ignores
 		}
@@ -94,7 +96,9 @@ func openPacks(objects string) (*packs, error) {
 	return ps, nil
 }
 
-func openPack(base string) (_ *packFile, err error) {
+// openPack opens a pack and its index, mapping the pack if it fits in
+// what is left of mapBudget (nil: none), which it then takes from.
+func openPack(base string, mapBudget *int64) (_ *packFile, err error) {
 	p := &packFile{name: filepath.Base(base)}
 	if p.pack, err = os.Open(base + ".pack"); err != nil {
 		return nil, err
@@ -109,9 +113,12 @@ func openPack(base string) (_ *packFile, err error) {
 		return nil, err
 	}
 	p.size = st.Size()
-	if p.size <= mapPackBytes {
+	if mapBudget != nil && p.size <= *mapBudget {
 		// Where it cannot be mapped, it is read with pread: not whole.
-		p.data, p.unmapPack, _ = tryMap(p.pack, int(p.size))
+		var ok bool
+		if p.data, p.unmapPack, ok = tryMap(p.pack, int(p.size)); ok {
+			*mapBudget -= p.size
+		}
 	}
 	var hdr [12]byte
 	if _, err := p.pack.ReadAt(hdr[:], 0); err != nil {
@@ -678,8 +685,14 @@ func (rd *packReader) reset(f *os.File, data []byte, off, end int64) {
 	rd.buf = rd.own
 	if data != nil {
 		// All of it is in memory: buf is the rest of the pack, and
-		// fill is never needed.
-		rd.buf, rd.pos = data[off:end], end
+		// fill is never needed. An offset out of the pack (a corrupt
+		// index or delta) reads nothing, as pread would.
+		hi := min(max(end, 0), int64(len(data)))
+		lo := off
+		if lo < 0 || lo > hi {
+			lo = hi
+		}
+		rd.buf, rd.pos = data[lo:hi], end
 		rd.w = len(rd.buf)
 	}
 }

@@ -379,3 +379,64 @@ git commit-graph write --reachable
 		t.Errorf("%d bytes mapped after the packs were unmapped twice, want %d (the commit-graph)", got, size("info/commit-graph"))
 	}
 }
+
+// A header read at an offset out of the pack (a corrupt index or delta)
+// is an error, read through a mapping as through pread.
+func TestPackOffsetOutOfRange(t *testing.T) {
+	file := append([]byte("PACK\x00\x00\x00\x02\x00\x00\x00\x01"), make([]byte, 40)...)
+	path := filepath.Join(t.TempDir(), "x.pack")
+	if err := os.WriteFile(path, file, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, mapped := range [][]byte{nil, file} {
+		p := &packFile{name: "x", pack: f, size: int64(len(file)), data: mapped}
+		for _, off := range []int64{-1, int64(len(file)) - 10, int64(len(file)), 1 << 40} {
+			rd := getPackReader()
+			if _, err := p.header(rd, off); err == nil {
+				t.Errorf("mapped %t: a header at %d read without an error", mapped != nil, off)
+			}
+			putPackReader(rd)
+		}
+	}
+}
+
+// Packs are mapped while they fit in what is left of the budget.
+func TestPackMapBudget(t *testing.T) {
+	dir := t.TempDir()
+	script(t, dir, `
+git init -q -b main
+echo a > f; git add f; git commit -q -m one
+git gc -q
+`)
+	names, _ := filepath.Glob(filepath.Join(dir, ".git", "objects", "pack", "pack-*.pack"))
+	if len(names) != 1 {
+		t.Fatalf("%d packs", len(names))
+	}
+	base := strings.TrimSuffix(names[0], ".pack")
+	st, err := os.Stat(names[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		budget int64
+		mapped bool
+	}{{st.Size(), true}, {st.Size() - 1, false}} {
+		budget := c.budget
+		p, err := openPack(base, &budget)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.data != nil; got != c.mapped {
+			t.Errorf("budget %d for a pack of %d: mapped %v, want %v", c.budget, st.Size(), got, c.mapped)
+		}
+		if c.mapped && budget != 0 {
+			t.Errorf("budget left %d, want 0", budget)
+		}
+		p.close()
+	}
+}
