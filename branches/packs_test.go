@@ -305,20 +305,9 @@ func TestInflateLongStream(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			// The stream at offset 12, then 20 bytes of trailer, as in a pack.
 			file := append(append(make([]byte, 12), tc.stream...), make([]byte, 20)...)
-			path := filepath.Join(t.TempDir(), "x.pack")
-			if err := os.WriteFile(path, file, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			f, err := os.Open(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			// Read with pread, and from a mapping.
-			for _, mapped := range [][]byte{nil, file} {
-				p := &packFile{name: "x", pack: f, size: int64(len(file)), data: mapped}
+			for _, p := range packBothWays(t, file) {
 				rd := getPackReader()
-				rd.reset(f, p.data, 12, p.size-20)
+				rd.reset(p.pack, p.data, 12, p.size-20)
 				got, err := p.inflate(rd, tc.size, 12)
 				putPackReader(rd)
 				switch {
@@ -327,7 +316,7 @@ func TestInflateLongStream(t *testing.T) {
 				case tc.err == "" && !bytes.Equal(got, data):
 					t.Fatalf("inflated %q, want %q", got, data)
 				case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
-					t.Fatalf("mapped %t: err = %v, want one saying %q", mapped != nil, err, tc.err)
+					t.Fatalf("mapped %t: err = %v, want one saying %q", p.data != nil, err, tc.err)
 				}
 			}
 		})
@@ -384,6 +373,21 @@ git commit-graph write --reachable
 // is an error, read through a mapping as through pread.
 func TestPackOffsetOutOfRange(t *testing.T) {
 	file := append([]byte("PACK\x00\x00\x00\x02\x00\x00\x00\x01"), make([]byte, 40)...)
+	for _, p := range packBothWays(t, file) {
+		for _, off := range []int64{-1, int64(len(file)) - 10, int64(len(file)), 1 << 40} {
+			rd := getPackReader()
+			if _, err := p.header(rd, off); err == nil {
+				t.Errorf("mapped %t: a header at %d read without an error", p.data != nil, off)
+			}
+			putPackReader(rd)
+		}
+	}
+}
+
+// packBothWays writes file as a pack and returns it opened twice: read
+// with pread, and read from memory as a mapped pack is.
+func packBothWays(t *testing.T, file []byte) []*packFile {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "x.pack")
 	if err := os.WriteFile(path, file, 0o644); err != nil {
 		t.Fatal(err)
@@ -392,16 +396,10 @@ func TestPackOffsetOutOfRange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	for _, mapped := range [][]byte{nil, file} {
-		p := &packFile{name: "x", pack: f, size: int64(len(file)), data: mapped}
-		for _, off := range []int64{-1, int64(len(file)) - 10, int64(len(file)), 1 << 40} {
-			rd := getPackReader()
-			if _, err := p.header(rd, off); err == nil {
-				t.Errorf("mapped %t: a header at %d read without an error", mapped != nil, off)
-			}
-			putPackReader(rd)
-		}
+	t.Cleanup(func() { f.Close() })
+	return []*packFile{
+		{name: "x", pack: f, size: int64(len(file))},
+		{name: "x", pack: f, size: int64(len(file)), data: file},
 	}
 }
 

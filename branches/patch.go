@@ -830,16 +830,3 @@ func (f FilePatch) Applies(content []byte) (ok bool, missing []string) {
 	failing, missing := f.FailingHunks(content)
 	return len(failing) == 0, missing
 }
-
-func containsBlock(have, block []string) bool {
-outer:
-	for i := 0; i+len(block) <= len(have); i++ {
-		for j, l := range block {
-			if have[i+j] != l {
-				continue outer
-			}
-		}
-		return true
-	}
-	return false
-}
